@@ -1,0 +1,17 @@
+"""fastnoise: simulate and predict noise propagation in analog neural networks.
+
+Implements the model of Semenova, Larger & Brunner, "Understanding and
+mitigating noise in trained deep neural networks", Neural Networks 146 (2022):
+neurons whose outputs carry additive and multiplicative, correlated and
+uncorrelated Gaussian noise (Eq. 3).
+"""
+
+from . import activations
+from ._version import __version__
+from .io.store import Run, Store, open_store
+from .network import Network, random_dense, symmetric
+from .noise import Noise
+from .simulate import Result, forward, simulate
+
+__all__ = ["Network", "Noise", "Result", "Run", "Store", "activations", "forward",
+           "open_store", "random_dense", "simulate", "symmetric", "__version__"]

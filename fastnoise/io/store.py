@@ -1,0 +1,372 @@
+"""The fastnoise HDF5 store: one group per run, written block by block.
+
+Layout (format version 1)::
+
+    /                         attrs: fastnoise_format, format_version, fastnoise_version
+    /runs/<run>/              attrs: config (JSON), config_hash, seed, stream,
+                                     fastnoise_version, format_version, status, created
+        input, neuron_<n>,    dimension scales (HDF5 dimension scales, so that
+        repeat, sample, ...   xarray's h5netcdf engine labels every axis)
+        inputs                (input, neuron_0) the inputs u^t
+        mean_<n>, var_<n>     (input, neuron_<n>) mean and unbiased variance of y
+        xt_<n>, x_<n>         (input, neuron_<n>) noiseless x̃ and x
+        done                  (input,) 1 once every dataset of that input is written
+        samples               (input, repeat, sample) raw y of chosen neurons (optional)
+        sample_layer/_neuron  (sample,) which neurons
+        hist                  (input, layer, bin) counts of y per layer (optional)
+        hist_lo, hist_hi      (layer,) histogram ranges
+        network/              the Network (weights W<n>, biases b<n>)
+
+Crash safety: every dataset is contiguous, uncompressed, fully allocated and
+flushed when the run is created, and modification times are not tracked; a
+block afterwards writes raw data only, is flushed, and only then is its
+``done`` flag set and flushed.  A process killed at any moment therefore leaves
+a readable file whose ``done`` flags mark exactly the inputs that are
+complete, and a resumed run recomputes the rest.  A new store file is built
+under ``<path>.partial`` and renamed into place, so a user's path never holds
+a half-created file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from contextlib import contextmanager
+
+import numpy as np
+
+from .._version import __version__
+from .errors import StoreError, _first_line
+
+__all__ = ["Store", "Run", "open_store", "FORMAT", "FORMAT_VERSION"]
+
+FORMAT = "fastnoise-store"
+FORMAT_VERSION = 1
+_STATUS_LEN = 16
+
+
+def config_hash(config: dict) -> str:
+    """Stable hash of a run configuration (what must match to resume)."""
+    text = json.dumps(config, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _status_bytes(status: str) -> np.bytes_:
+    return np.bytes_(status.ljust(_STATUS_LEN)[:_STATUS_LEN].encode())
+
+
+class Store:
+    """A fastnoise HDF5 store, used as a context manager.
+
+    Parameters
+    ----------
+    path : str or path-like
+    mode : {"r", "a", "x", "w"}
+        ``"r"`` read an existing store; ``"a"`` open an existing store to
+        add or resume runs (created when missing); ``"x"`` create a new store
+        and fail if the file exists; ``"w"`` create a new store, replacing an
+        existing file (the explicit overwrite).
+
+    Examples
+    --------
+    >>> with fn.Store("fig3.h5") as s:             # doctest: +SKIP
+    ...     run = s.run()                          # the only (or last) run
+    ...     run.var(3)                             # (T, I_3) output variances
+    """
+
+    def __init__(self, path, mode: str = "r"):
+        import h5py
+
+        self.path = os.fspath(path)
+        if mode not in ("r", "a", "x", "w"):
+            raise ValueError(f"store mode must be 'r', 'a', 'x' or 'w', got {mode!r}")
+        self.mode = mode
+        exists = os.path.exists(self.path)
+        if mode == "x" and exists:
+            raise FileExistsError(f"{self.path} exists; choose another path, or overwrite it "
+                                  "explicitly (CLI --overwrite, API overwrite=True)")
+        self._tmp = None
+        if mode in ("x", "w") or (mode == "a" and not exists):
+            self._tmp = self._create_empty()
+        elif mode == "r" and not exists:
+            raise FileNotFoundError(f"{self.path}: no such file")
+        try:
+            self._f = h5py.File(self._tmp or self.path, "r" if mode == "r" else "r+")
+        except OSError as exc:
+            raise StoreError(f"{self.path} is not a readable HDF5 file ({_first_line(exc)}); "
+                             "check the path") from None
+        if self._f.attrs.get("fastnoise_format") != FORMAT:
+            self._f.close()
+            raise StoreError(f"{self.path} is an HDF5 file but not a fastnoise store "
+                             "(no fastnoise_format attribute); give a store written by fastnoise")
+        version = int(self._f.attrs.get("format_version", -1))
+        if version > FORMAT_VERSION:
+            self._f.close()
+            raise StoreError(f"{self.path} has store format {version}, newer than this fastnoise "
+                             f"({__version__}, format {FORMAT_VERSION}); upgrade fastnoise")
+
+    def _create_empty(self) -> str:
+        """Write an empty store under ``<path>.partial``; :meth:`_commit` renames it."""
+        import h5py
+
+        tmp = self.path + ".partial"
+        with h5py.File(tmp, "w", track_order=True) as f:
+            f.attrs["fastnoise_format"] = FORMAT
+            f.attrs["format_version"] = FORMAT_VERSION
+            f.attrs["fastnoise_version"] = __version__
+            f.create_group("runs", track_order=True)
+        return tmp
+
+    def _commit(self) -> None:
+        """Move a newly built store into place (atomic rename) and reopen it."""
+        import h5py
+
+        if self._tmp is None:
+            return
+        self._f.flush()
+        self._f.close()
+        os.replace(self._tmp, self.path)
+        self._tmp = None
+        self._f = h5py.File(self.path, "r+")
+
+    # -- context management ----------------------------------------------------
+    def close(self) -> None:
+        if getattr(self, "_f", None) is not None and self._f.id.valid:
+            if self._tmp is not None:
+                self._commit()
+            self._f.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @property
+    def file(self):
+        """The underlying ``h5py.File``."""
+        return self._f
+
+    # -- runs ------------------------------------------------------------------
+    def runs(self) -> list[str]:
+        """Names of the runs in creation order."""
+        return list(self._f["runs"].keys())
+
+    def run(self, name: str | None = None) -> "Run":
+        """The run called ``name`` (default: the last one created)."""
+        names = self.runs()
+        if not names:
+            raise StoreError(f"{self.path} holds no runs yet")
+        if name is None:
+            name = names[-1]
+        if name not in names:
+            raise StoreError(f"{self.path} has no run {name!r}; runs: {', '.join(names)}")
+        return Run(self, self._f["runs"][name])
+
+    def next_run_name(self) -> str:
+        names = set(self.runs())
+        i = 0
+        while f"run{i}" in names:
+            i += 1
+        return f"run{i}"
+
+    def create_run(self, name, config, network, inputs, samples=None, hist=None) -> "Run":
+        """Lay out a new run, allocate and flush every dataset, return it.
+
+        ``samples`` is (layers, neurons) index arrays or None; ``hist`` is
+        (lo, hi, n_bins) with per-layer lo/hi arrays, or None.
+        """
+        import h5py
+
+        if self.mode == "r":
+            raise StoreError(f"{self.path} is open read-only")
+        if name in self._f["runs"]:
+            raise FileExistsError(f"{self.path} already has a run {name!r}; resume it or choose another name")
+        widths = list(network.widths)
+        T = int(inputs.shape[0])
+        K = int(config["repeats"])
+        g = self._f["runs"].create_group(name, track_order=True)
+        g.attrs["config"] = json.dumps(config, sort_keys=True)
+        g.attrs["config_hash"] = config_hash(config)
+        g.attrs["seed"] = np.uint64(config["seed"])
+        g.attrs["stream"] = int(config.get("stream", 0))
+        g.attrs["fastnoise_version"] = __version__
+        g.attrs["format_version"] = FORMAT_VERSION
+        g.attrs["created"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        g.attrs["status"] = _status_bytes("running")
+
+        def scale(dim, n):
+            ds = g.create_dataset(dim, data=np.arange(n, dtype=np.int64), track_times=False)
+            ds.make_scale(dim)
+            return ds
+
+        def dataset(nm, dims, dtype, fill):
+            shape = tuple(g[d].shape[0] for d in dims)
+            ds = g.create_dataset(nm, shape=shape, dtype=dtype, track_times=False, fillvalue=fill)
+            ds[...] = fill  # allocate now: later writes touch raw data only
+            for axis, d in enumerate(dims):
+                ds.dims[axis].attach_scale(g[d])
+            return ds
+
+        scale("input", T)
+        for n, w in enumerate(widths):
+            if f"neuron_{n}" not in g:
+                scale(f"neuron_{n}", w)
+        scale("layer", len(widths))
+        dataset("inputs", ("input", "neuron_0"), np.float64, np.nan)[...] = inputs
+        for n in range(len(widths)):
+            for kind in ("mean", "var", "xt", "x"):
+                dataset(f"{kind}_{n}", ("input", f"neuron_{n}"), np.float64, np.nan)
+        dataset("done", ("input",), np.uint8, 0)
+        if samples is not None and len(samples[0]):
+            scale("repeat", K)
+            scale("sample", len(samples[0]))
+            dataset("sample_layer", ("sample",), np.int64, -1)[...] = samples[0]
+            dataset("sample_neuron", ("sample",), np.int64, -1)[...] = samples[1]
+            dataset("samples", ("input", "repeat", "sample"), np.float64, np.nan)
+        if hist is not None:
+            lo, hi, nb = hist
+            scale("bin", nb + 2)
+            dataset("hist_lo", ("layer",), np.float64, np.nan)[...] = lo
+            dataset("hist_hi", ("layer",), np.float64, np.nan)[...] = hi
+            dataset("hist", ("input", "layer", "bin"), np.int64, 0)
+        network.write_group(g.create_group("network"))
+        self._f.flush()
+        self._commit()
+        return Run(self, self._f["runs"][name])
+
+    def __repr__(self) -> str:
+        return f"Store({self.path!r}, mode={self.mode!r}, runs={self.runs()})"
+
+
+class Run:
+    """One run of a store: read its results, or write blocks while it runs."""
+
+    def __init__(self, store: Store, group):
+        self.store = store
+        self.group = group
+        self.name = group.name.rsplit("/", 1)[-1]
+
+    # -- metadata ----------------------------------------------------------------
+    @property
+    def config(self) -> dict:
+        return json.loads(self.group.attrs["config"])
+
+    @property
+    def config_hash(self) -> str:
+        return str(self.group.attrs["config_hash"])
+
+    @property
+    def status(self) -> str:
+        s = self.group.attrs["status"]
+        return (s.decode() if isinstance(s, bytes) else str(s)).strip()
+
+    @property
+    def widths(self) -> list[int]:
+        return list(self.config["network"]["widths"])
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.widths)
+
+    @property
+    def done(self) -> np.ndarray:
+        """Boolean mask of the inputs whose results are complete."""
+        return self.group["done"][()].astype(bool)
+
+    @property
+    def inputs(self) -> np.ndarray:
+        return self.group["inputs"][()]
+
+    def network(self, custom: dict | None = None):
+        from ..network import Network
+
+        return Network.read_group(self.group["network"], custom=custom)
+
+    def _layer(self, kind: str, n: int) -> np.ndarray:
+        if not 0 <= n < self.n_layers:
+            raise IndexError(f"layer {n} out of range; this run has layers 0..{self.n_layers - 1}")
+        return self.group[f"{kind}_{n}"][()]
+
+    def mean(self, n: int) -> np.ndarray:
+        """(T, I_n) mean of y in layer n (NaN where not yet computed)."""
+        return self._layer("mean", n)
+
+    def var(self, n: int) -> np.ndarray:
+        """(T, I_n) unbiased variance of y in layer n."""
+        return self._layer("var", n)
+
+    def noiseless_xt(self, n: int) -> np.ndarray:
+        return self._layer("xt", n)
+
+    def noiseless_x(self, n: int) -> np.ndarray:
+        return self._layer("x", n)
+
+    def samples(self):
+        """(T, K, S) raw samples, and the (layer, neuron) of each, or None."""
+        if "samples" not in self.group:
+            return None
+        return (self.group["samples"][()], self.group["sample_layer"][()],
+                self.group["sample_neuron"][()])
+
+    def histogram(self):
+        """(counts (L, nb+2) summed over inputs, lo (L,), hi (L,)) or None."""
+        if "hist" not in self.group:
+            return None
+        return (self.group["hist"][()].sum(axis=0), self.group["hist_lo"][()],
+                self.group["hist_hi"][()])
+
+    def to_result(self):
+        """The run as a :class:`fastnoise.Result` (loads everything in memory)."""
+        from ..simulate import Result
+
+        L = self.n_layers
+        hist = self.histogram()
+        return Result(
+            mean=[self.mean(n) for n in range(L)], var=[self.var(n) for n in range(L)],
+            noiseless_xt=[self.noiseless_xt(n) for n in range(L)],
+            noiseless_x=[self.noiseless_x(n) for n in range(L)],
+            config=self.config, samples=self.samples(), histogram=hist, done=self.done)
+
+    # -- writing -----------------------------------------------------------------
+    def write_block(self, start: int, stop: int, arrays: dict) -> None:
+        """Write the results of inputs ``start:stop``, then mark them done.
+
+        ``arrays`` maps ``mean``/``var``/``xt``/``x`` to (B, ΣI_n) arrays (layer
+        n at ``out_off[n]``), and optionally ``samples`` (B, K, S) and
+        ``hist`` (B, L, nb+2).
+        """
+        g = self.group
+        off = 0
+        for n, w in enumerate(self.widths):
+            for kind in ("mean", "var", "xt", "x"):
+                g[f"{kind}_{n}"][start:stop] = arrays[kind][:, off:off + w]
+            off += w
+        if "samples" in arrays and "samples" in g:
+            g["samples"][start:stop] = arrays["samples"]
+        if "hist" in arrays and "hist" in g:
+            g["hist"][start:stop] = arrays["hist"]
+        self.store.file.flush()
+        g["done"][start:stop] = 1
+        self.store.file.flush()
+
+    def set_status(self, status: str) -> None:
+        self.group.attrs.modify("status", _status_bytes(status))
+        self.store.file.flush()
+
+    def __repr__(self) -> str:
+        done = self.done
+        return (f"Run({self.name!r}, widths={self.widths}, status={self.status!r}, "
+                f"done={int(done.sum())}/{done.size})")
+
+
+@contextmanager
+def open_store(path, mode: str = "r"):
+    """``with open_store(path) as store:`` — same as ``with Store(path, mode)``."""
+    store = Store(path, mode)
+    try:
+        yield store
+    finally:
+        store.close()

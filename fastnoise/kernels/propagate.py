@@ -1,0 +1,222 @@
+"""Fused noisy propagation of K repetitions of a block of inputs.
+
+For every input ``t`` of a block and every layer ``n`` the kernel computes,
+for all K repetitions at once,
+
+* the internal state x̃ = W^n y_{n−1} + b_n (paper Eq. 1) as one small matrix
+  product ``Y_{n−1} (K×I_{n−1}) · W^nᵀ`` through BLAS; in the input layer
+  x̃ = u^t;
+* the activation x = f_n(x̃) (Eq. 2);
+* the noisy output (Eq. 3)
+  y = x·(1+√(2D_M^U)ξ_i)(1+√(2D_M^C)ξ_c) + √(2D_A^U)ξ'_i + √(2D_A^C)ξ'_c;
+* the mean over k and the unbiased variance, Σ(y−ȳ)²/(K−1), by two passes
+  over the K×I_n block held in cache (float64, fixed order).
+
+Inputs are independent, so the ``prange`` over the inputs of a block and the
+counter-based normals (:mod:`.rng`) make every number a function of the input
+index alone: results are bitwise identical for any thread count or block size.
+BLAS must run single-threaded inside the parallel region (the wrapper uses
+threadpoolctl).
+
+Noise amplitudes arrive as ``amp[n] = (√(2D_M^U), √(2D_A^U), √(2D_M^C),
+√(2D_A^C))``.  Noise slots of one (layer, t, k): slot 0 is the layer's
+correlated pair (ξ_c, ξ'_c), slot i+1 neuron i's pair (ξ_i, ξ'_i).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from ..config import JIT, JIT_PARALLEL
+from .activations import apply_activation
+from .rng import normal_pair
+
+
+@njit(**JIT)
+def _fill_noise_slots(n_slots, k, t, layer_word, key0, key1, zm, za):
+    """Counter-based normals for slots 0..n_slots-1 of one (layer, t, k)."""
+    for s in range(n_slots):
+        zm[s], za[s] = normal_pair(s, k, t, layer_word, key0, key1)
+
+
+@njit(**JIT)
+def _noise_and_sum(x, y, width, zm, za, amp_mu, amp_au, cm, ca, acc):
+    """y = x(1+a_MU ξ)·cm + a_AU ξ' + ca for one repetition; acc += y."""
+    for i in range(width):
+        v = x[i] * (1.0 + amp_mu * zm[i + 1]) * cm + amp_au * za[i + 1] + ca
+        y[i] = v
+        acc[i] += v
+
+
+@njit(**JIT_PARALLEL)
+def simulate_block_kernel(inputs, t_index, widths, w_off, w_flat, b_off, b_flat,
+                           act_code, act_param, amp, repeats, key0, key1, stream,
+                           noise_in, ns_off, out_off, mean_out, var_out,
+                           sample_layer, sample_neuron, samples_out,
+                           hist_lo, hist_hi, hist_out):
+    """Simulate ``repeats`` noisy repetitions of each input row of a block.
+
+    Parameters (all arrays C-contiguous; shapes with B inputs, L layers)
+    ----------
+    inputs : (B, I_0) float64, the input-layer states u^t.
+    t_index : (B,) int64, global index of each input (RNG counter).
+    widths : (L,) int64, neurons per layer.
+    w_off, w_flat : offsets and flat storage of W^nᵀ (I_{n−1}, I_n), n ≥ 1.
+    b_off, b_flat : offsets and flat storage of the biases, n ≥ 1.
+    act_code, act_param : (L,) activation code and parameter per layer.
+    amp : (L, 4) noise amplitudes (see module docstring).
+    repeats : int, K ≥ 2.
+    key0, key1, stream : uint64 RNG key words and stream number.
+    noise_in : (B, K, NS) given normals, or shape (0, K, NS) to draw them.
+    ns_off : (L,) offset of layer n's 2(I_n+1) slots in the last axis of
+        ``noise_in`` (first I_n+1 multiplicative, then I_n+1 additive).
+    out_off : (L,) offset of layer n in the last axis of the outputs.
+    mean_out, var_out : (B, ΣI_n) float64 outputs.
+    sample_layer, sample_neuron, samples_out : raw-sample reducer,
+        samples_out (B, K, S) receives y of the S chosen neurons.
+    hist_lo, hist_hi, hist_out : histogram reducer, hist_out (B, L, nb+2)
+        counts y in nb equal bins of [lo, hi) per layer, plus under- and
+        overflow in the first and last bin; nb = 0 disables it.
+    """
+    n_inputs = inputs.shape[0]
+    n_layers = widths.shape[0]
+    max_w = 0
+    for n in range(n_layers):
+        max_w = max(max_w, widths[n])
+    given = noise_in.shape[0] > 0
+    n_hist = hist_out.shape[2] - 2
+    for b in prange(n_inputs):
+        t = np.uint64(t_index[b])
+        buf_a = np.empty(repeats * max_w)
+        buf_b = np.empty(repeats * max_w)
+        zm = np.zeros(max_w + 1)
+        za = np.zeros(max_w + 1)
+        acc = np.empty(max_w)
+        prev = buf_a
+        for n in range(n_layers):
+            width = widths[n]
+            cur = buf_b if n % 2 == 0 else buf_a
+            prev = buf_a if n % 2 == 0 else buf_b
+            y = cur[: repeats * width].reshape((repeats, width))
+            # internal states x̃ (Eq. 1), then activation (Eq. 2), in place.
+            if n == 0:
+                for k in range(repeats):
+                    for i in range(width):
+                        y[k, i] = inputs[b, i]
+            else:
+                wp = widths[n - 1]
+                y_prev = prev[: repeats * wp].reshape((repeats, wp))
+                w_t = w_flat[w_off[n]: w_off[n] + wp * width].reshape((wp, width))
+                y[:, :] = np.dot(y_prev, w_t)
+                for k in range(repeats):
+                    for i in range(width):
+                        y[k, i] += b_flat[b_off[n] + i]
+            for k in range(repeats):
+                apply_activation(act_code[n], act_param[n], y[k], width)
+            # noise (Eq. 3) and first pass of the moments.
+            a_mu = amp[n, 0]
+            a_au = amp[n, 1]
+            a_mc = amp[n, 2]
+            a_ac = amp[n, 3]
+            has_unc = a_mu != 0.0 or a_au != 0.0
+            has_cor = a_mc != 0.0 or a_ac != 0.0
+            n_slots = width + 1 if has_unc else (1 if has_cor else 0)
+            layer_word = np.uint64(n) | (stream << np.uint64(16))
+            for i in range(width):
+                acc[i] = 0.0
+            for k in range(repeats):
+                if n_slots > 0:
+                    if given:
+                        base = ns_off[n]
+                        for s in range(width + 1):
+                            zm[s] = noise_in[b, k, base + s]
+                            za[s] = noise_in[b, k, base + width + 1 + s]
+                    else:
+                        _fill_noise_slots(n_slots, np.uint64(k), t, layer_word,
+                                          key0, key1, zm, za)
+                    cm = 1.0 + a_mc * zm[0]
+                    ca = a_ac * za[0]
+                    row = y[k]
+                    _noise_and_sum(row, row, width, zm, za, a_mu, a_au, cm, ca, acc)
+                else:
+                    for i in range(width):
+                        acc[i] += y[k, i]
+            # second pass: unbiased variance about the mean.
+            o = out_off[n]
+            for i in range(width):
+                acc[i] = acc[i] / repeats
+                mean_out[b, o + i] = acc[i]
+            for i in range(width):
+                var_out[b, o + i] = 0.0
+            for k in range(repeats):
+                for i in range(width):
+                    d = y[k, i] - acc[i]
+                    var_out[b, o + i] += d * d
+            for i in range(width):
+                var_out[b, o + i] = var_out[b, o + i] / (repeats - 1)
+            # optional reducers
+            for s in range(sample_layer.shape[0]):
+                if sample_layer[s] == n:
+                    j = sample_neuron[s]
+                    for k in range(repeats):
+                        samples_out[b, k, s] = y[k, j]
+            if n_hist > 0:
+                lo = hist_lo[n]
+                scale = n_hist / (hist_hi[n] - lo)
+                for k in range(repeats):
+                    for i in range(width):
+                        pos = (y[k, i] - lo) * scale
+                        if pos < 0.0:
+                            idx = 0
+                        elif pos >= n_hist:
+                            idx = n_hist + 1
+                        else:
+                            idx = np.int64(pos) + 1
+                        hist_out[b, n, idx] += 1
+
+
+@njit(**JIT_PARALLEL)
+def forward_kernel(inputs, widths, w_off, w_flat, b_off, b_flat, act_code,
+                    act_param, out_off, xt_out, x_out):
+    """Noiseless forward pass: x̃ (Eq. 1) and x = f(x̃) (Eq. 2) of every layer.
+
+    ``xt_out`` and ``x_out`` are (T, ΣI_n); layer n occupies columns
+    ``out_off[n]: out_off[n] + widths[n]``.
+    """
+    n_inputs = inputs.shape[0]
+    n_layers = widths.shape[0]
+    for b in prange(n_inputs):
+        for n in range(n_layers):
+            width = widths[n]
+            o = out_off[n]
+            if n == 0:
+                for i in range(width):
+                    xt_out[b, o + i] = inputs[b, i]
+            else:
+                wp = widths[n - 1]
+                op = out_off[n - 1]
+                w_t = w_flat[w_off[n]: w_off[n] + wp * width].reshape((wp, width))
+                for i in range(width):
+                    xt_out[b, o + i] = b_flat[b_off[n] + i]
+                for j in range(wp):
+                    v = x_out[b, op + j]
+                    for i in range(width):
+                        xt_out[b, o + i] += v * w_t[j, i]
+            for i in range(width):
+                x_out[b, o + i] = xt_out[b, o + i]
+            apply_activation(act_code[n], act_param[n], x_out[b, o:o + width], width)
+
+
+def with_applier(kernel, applier):
+    """Recompile ``kernel`` with another ``apply_activation`` (user functions)."""
+    import types as _types
+
+    py = kernel.py_func
+    scope = dict(py.__globals__)
+    scope["apply_activation"] = applier
+    clone = _types.FunctionType(py.__code__, scope, py.__name__, py.__defaults__,
+                                py.__closure__)
+    opts = dict(JIT_PARALLEL, cache=False)
+    return njit(**opts)(clone)
+

@@ -1,0 +1,273 @@
+"""Fully connected feed-forward networks (paper Eqs. 1–2).
+
+Layer 0 is the input layer (paper layer 1): its state is the input u^t and it
+has no weights.  Layer n ≥ 1 computes x̃_n = W^n y_{n−1} + b_n and
+x_n = f_n(x̃_n), where ``weights[n]`` has shape (I_n, I_{n−1}).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Sequence
+
+import numpy as np
+
+from . import activations as _act
+
+__all__ = ["Network", "symmetric", "random_dense"]
+
+
+def _check_finite(name: str, a: np.ndarray) -> None:
+    if not np.all(np.isfinite(a)):
+        bad = np.argwhere(~np.isfinite(a))[0]
+        raise ValueError(f"{name} contains {a[tuple(bad)]} at index {tuple(int(i) for i in bad)}; "
+                         "all weights and biases must be finite")
+
+
+@dataclass(frozen=True, eq=False)
+class Network:
+    """A feed-forward network: widths, weights, biases and activations.
+
+    Use :meth:`from_layers` or :func:`symmetric` to build one.
+
+    Attributes
+    ----------
+    weights : tuple
+        ``weights[0]`` is None; ``weights[n]`` is (I_n, I_{n−1}) float64.
+    biases : tuple
+        ``biases[0]`` is None; ``biases[n]`` is (I_n,) float64.
+    activations : tuple of Activation
+        One per layer, the input layer's first (linear by default).
+    """
+
+    weights: tuple
+    biases: tuple
+    activations: tuple
+
+    @classmethod
+    def from_layers(cls, weights: Sequence, biases: Sequence | None = None,
+                    activations: Sequence | None = None, input_width: int | None = None,
+                    input_activation="linear") -> "Network":
+        """Build a network from per-layer arrays.
+
+        Parameters
+        ----------
+        weights : sequence of array_like
+            ``weights[n]`` of shape (I_n, I_{n−1}) for each layer after the
+            input layer; a leading ``None`` for the input layer is accepted.
+        biases : sequence of array_like, optional
+            Same layout, shape (I_n,); zeros when omitted (a leading None is
+            accepted).
+        activations : sequence, optional
+            One per non-input layer, or one per layer including the input
+            layer.  Names, :class:`~fastnoise.activations.Activation` objects or
+            ``numba.njit`` functions.  Default: linear.
+        input_width : int, optional
+            Only needed for a network without weight layers.
+        input_activation : optional
+            Activation of the input layer when ``activations`` has one entry
+            per non-input layer (default linear, as in the paper).
+        """
+        ws = list(weights)
+        if ws and ws[0] is None:
+            ws = ws[1:]
+        mats = []
+        for n, w in enumerate(ws, start=1):
+            a = np.array(w, dtype=np.float64, copy=True)
+            if a.ndim != 2:
+                raise ValueError(f"weights[{n}] must be a 2-D array (I_{n}, I_{n - 1}), got shape {a.shape}")
+            _check_finite(f"weights[{n}]", a)
+            mats.append(a)
+        if not mats and input_width is None:
+            raise ValueError("a network needs at least one weight matrix or an input_width")
+        widths = [mats[0].shape[1] if mats else int(input_width)] + [m.shape[0] for m in mats]
+        for n, m in enumerate(mats, start=1):
+            if m.shape[1] != widths[n - 1]:
+                raise ValueError(
+                    f"weights[{n}] has shape {m.shape} but layer {n - 1} has {widths[n - 1]} neurons; "
+                    f"expected ({widths[n]}, {widths[n - 1]})")
+        if biases is None:
+            bs = [np.zeros(w) for w in widths[1:]]
+        else:
+            bs = list(biases)
+            if len(bs) == len(mats) + 1 and bs[0] is None:
+                bs = bs[1:]
+            if len(bs) != len(mats):
+                raise ValueError(f"got {len(bs)} bias vectors for {len(mats)} weight layers")
+            bs = [np.zeros(widths[n]) if b is None else np.array(b, dtype=np.float64, copy=True).reshape(-1)
+                  for n, b in enumerate(bs, start=1)]
+            for n, b in enumerate(bs, start=1):
+                if b.shape != (widths[n],):
+                    raise ValueError(f"biases[{n}] has {b.size} entries but layer {n} has {widths[n]} neurons")
+                _check_finite(f"biases[{n}]", b)
+        if activations is None:
+            acts = [_act.get(input_activation)] + [_act.linear() for _ in mats]
+        else:
+            acts = list(activations)
+            if len(acts) == len(mats):
+                acts = [input_activation] + acts
+            if len(acts) != len(mats) + 1:
+                raise ValueError(f"got {len(activations)} activations for {len(mats) + 1} layers; "
+                                 f"give {len(mats)} (input layer linear) or {len(mats) + 1}")
+            acts = [_act.get(a) for a in acts]
+        return cls((None, *mats), (None, *bs), tuple(acts))
+
+    # -- shape ---------------------------------------------------------------
+    @cached_property
+    def widths(self) -> tuple[int, ...]:
+        """Neurons per layer, input layer first."""
+        return (self.weights[1].shape[1] if len(self.weights) > 1 else self._input_width(),) + \
+            tuple(w.shape[0] for w in self.weights[1:])
+
+    def _input_width(self) -> int:
+        raise ValueError("network without weight layers has no recorded input width")
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.activations)
+
+    def __repr__(self) -> str:
+        acts = ", ".join(f"{a.name}" + (f"({a.param:g})" if a.name not in ("cubic",) and not a.is_custom else "")
+                         for a in self.activations)
+        return f"Network(widths={list(self.widths)}, activations=[{acts}])"
+
+    # -- kernel packing ------------------------------------------------------
+    @cached_property
+    def packed(self) -> dict:
+        """Flat, C-contiguous arrays in the layout the kernels expect."""
+        widths = np.array(self.widths, dtype=np.int64)
+        L = len(widths)
+        w_off = np.zeros(L, np.int64)
+        b_off = np.zeros(L, np.int64)
+        wt_parts, b_parts = [], []
+        pos = bpos = 0
+        for n in range(1, L):
+            w_off[n] = pos
+            b_off[n] = bpos
+            wt_parts.append(np.ascontiguousarray(self.weights[n].T).ravel())
+            b_parts.append(self.biases[n])
+            pos += self.weights[n].size
+            bpos += widths[n]
+        customs = []
+        codes = np.zeros(L, np.int64)
+        params = np.zeros(L, np.float64)
+        for n, a in enumerate(self.activations):
+            if a.is_custom:
+                if a.function not in customs:
+                    customs.append(a.function)
+                codes[n] = _act._k.CUSTOM_BASE + customs.index(a.function)
+            else:
+                codes[n] = a.code
+            params[n] = a.param
+        out_off = np.concatenate([[0], np.cumsum(widths)[:-1]]).astype(np.int64)
+        return dict(
+            widths=widths, w_off=w_off, b_off=b_off,
+            w_flat=np.concatenate(wt_parts) if wt_parts else np.zeros(0),
+            b_flat=np.concatenate(b_parts) if b_parts else np.zeros(0),
+            act_code=codes, act_param=params, out_off=out_off,
+            total=int(widths.sum()), customs=tuple(customs))
+
+    def digest(self) -> str:
+        """SHA-256 of the widths, weights, biases and activations."""
+        import hashlib
+
+        h = hashlib.sha256(json.dumps(self.to_config(), sort_keys=True).encode())
+        for n in range(1, self.n_layers):
+            h.update(np.ascontiguousarray(self.weights[n]).tobytes())
+            h.update(np.ascontiguousarray(self.biases[n]).tobytes())
+        return h.hexdigest()
+
+    # -- serialisation -------------------------------------------------------
+    def to_config(self) -> dict:
+        """JSON-able description without the weights (widths, activations)."""
+        return {"widths": list(self.widths), "activations": [a.to_dict() for a in self.activations]}
+
+    def save(self, path, group: str = "network", overwrite: bool = False) -> None:
+        """Write the network to an HDF5 file (``<group>/W{n}``, ``<group>/b{n}``).
+
+        Refuses to touch an existing file unless ``overwrite=True``.
+        """
+        import os
+
+        import h5py
+
+        if os.path.exists(path) and not overwrite:
+            raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
+        with h5py.File(path, "w") as f:
+            self.write_group(f.create_group(group))
+
+    def write_group(self, g) -> None:
+        """Store the network into an open h5py group."""
+        g.attrs["fastnoise_object"] = "network"
+        g.attrs["config"] = json.dumps(self.to_config())
+        for n in range(1, self.n_layers):
+            g.create_dataset(f"W{n}", data=self.weights[n])
+            g.create_dataset(f"b{n}", data=self.biases[n])
+
+    @classmethod
+    def load(cls, path, group: str = "network", custom: dict | None = None) -> "Network":
+        """Read a network written by :meth:`save` (or found in a store)."""
+        import h5py
+
+        from .io.errors import open_h5_readonly
+
+        with open_h5_readonly(path) as f:
+            if group not in f:
+                raise ValueError(f"{path} has no group {group!r}; it is not a fastnoise network file")
+            return cls.read_group(f[group], custom=custom)
+
+    @classmethod
+    def read_group(cls, g, custom: dict | None = None) -> "Network":
+        if g.attrs.get("fastnoise_object") != "network":
+            raise ValueError(f"HDF5 group {g.name!r} does not hold a fastnoise network")
+        cfg = json.loads(g.attrs["config"])
+        L = len(cfg["widths"])
+        ws = [g[f"W{n}"][()] for n in range(1, L)]
+        bs = [g[f"b{n}"][()] for n in range(1, L)]
+        acts = [_act.Activation.from_dict(a, custom) for a in cfg["activations"]]
+        return cls.from_layers(ws, bs, acts, input_width=cfg["widths"][0])
+
+
+def symmetric(widths: Sequence[int], alpha: float = 4.0, activation=None,
+              input_activation="linear", output_activation="linear") -> Network:
+    """The paper's symmetric network: W^n_ij = 1/I_{n−1}, b = 0 (Sec. III).
+
+    Parameters
+    ----------
+    widths : sequence of int
+        Neurons per layer, input layer first, e.g. ``[1, 200, 200, 1]``.
+    alpha : float
+        Slope of the shifted sigmoid in the hidden layers.
+    activation : optional
+        Hidden-layer activation instead of the shifted sigmoid.
+    input_activation, output_activation : optional
+        Default linear, as in the paper.
+    """
+    widths = [int(w) for w in widths]
+    if len(widths) < 2 or min(widths) < 1:
+        raise ValueError(f"widths must list at least two layers of ≥ 1 neuron, got {widths}")
+    hidden = _act.shifted_sigmoid(alpha) if activation is None else _act.get(activation)
+    acts = [input_activation] + [hidden] * (len(widths) - 2) + [output_activation]
+    ws = [np.full((widths[n], widths[n - 1]), 1.0 / widths[n - 1]) for n in range(1, len(widths))]
+    return Network.from_layers(ws, None, acts)
+
+
+def random_dense(widths: Sequence[int], activation="logistic", seed: int = 0,
+                 weight_scale: float | None = None, bias_scale: float = 0.1,
+                 output_activation=None) -> Network:
+    """A dense network with Gaussian weights N(0, scale²/I_{n−1}) and biases.
+
+    Handy for tests and benchmarks of trained-like networks.
+    """
+    rng = np.random.default_rng(seed)
+    ws, bs = [], []
+    for n in range(1, len(widths)):
+        scale = 1.0 if weight_scale is None else weight_scale
+        ws.append(rng.normal(0.0, scale / np.sqrt(widths[n - 1]), (widths[n], widths[n - 1])))
+        bs.append(rng.normal(0.0, bias_scale, widths[n]))
+    acts = [activation] * (len(widths) - 1)
+    if output_activation is not None:
+        acts[-1] = output_activation
+    return Network.from_layers(ws, bs, acts)

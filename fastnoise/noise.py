@@ -1,0 +1,113 @@
+"""Noise intensities of Eq. 3, globally or per layer."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Sequence
+
+__all__ = ["Noise", "per_layer"]
+
+_FIELDS = ("additive", "additive_correlated", "multiplicative", "multiplicative_correlated")
+
+
+@dataclass(frozen=True)
+class Noise:
+    """Intensities D of the four noise kinds acting on each neuron output (Eq. 3).
+
+    y = x·(1 + √(2D_M^U) ξ_i)(1 + √(2D_M^C) ξ_c) + √(2D_A^U) ξ'_i + √(2D_A^C) ξ'_c
+
+    Parameters
+    ----------
+    additive : float
+        D_A^U, uncorrelated additive (fresh for every neuron).
+    additive_correlated : float
+        D_A^C, additive, shared by all neurons of the layer.
+    multiplicative : float
+        D_M^U, uncorrelated multiplicative.
+    multiplicative_correlated : float
+        D_M^C, multiplicative, shared by all neurons of the layer.
+
+    All ξ are standard normal and drawn afresh for every repetition k and
+    input t.  ``Noise()`` is a noiseless layer.
+    """
+
+    additive: float = 0.0
+    additive_correlated: float = 0.0
+    multiplicative: float = 0.0
+    multiplicative_correlated: float = 0.0
+
+    def __post_init__(self):
+        for name in _FIELDS:
+            value = getattr(self, name)
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                raise TypeError(f"{name.replace('_', ' ')} intensity must be a number, got {value!r}") from None
+            if not math.isfinite(value) or value < 0:
+                raise ValueError(
+                    f"{name.replace('_', ' ')} intensity must be a finite number ≥ 0, got {value!r}")
+            object.__setattr__(self, name, value)
+
+    @property
+    def amplitudes(self) -> tuple[float, float, float, float]:
+        """(√(2D_M^U), √(2D_A^U), √(2D_M^C), √(2D_A^C)), the kernel's order."""
+        return (math.sqrt(2 * self.multiplicative), math.sqrt(2 * self.additive),
+                math.sqrt(2 * self.multiplicative_correlated),
+                math.sqrt(2 * self.additive_correlated))
+
+    @property
+    def sigma_add2(self) -> float:
+        """σ_+² = 2D_A^C + 2D_A^U (Eq. 5)."""
+        return 2 * self.additive_correlated + 2 * self.additive
+
+    @property
+    def sigma_mul2(self) -> float:
+        """σ_×² = 2D_M^C + 2D_M^U + 4D_M^C D_M^U (Eq. 5)."""
+        return (2 * self.multiplicative_correlated + 2 * self.multiplicative
+                + 4 * self.multiplicative_correlated * self.multiplicative)
+
+    @property
+    def is_zero(self) -> bool:
+        return not any(getattr(self, f) for f in _FIELDS)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Noise":
+        unknown = set(d) - set(_FIELDS)
+        if unknown:
+            import difflib
+            key = sorted(unknown)[0]
+            hit = difflib.get_close_matches(key, _FIELDS, n=1)
+            hint = f"; did you mean {hit[0]!r}?" if hit else f"; valid keys: {', '.join(_FIELDS)}"
+            raise ValueError(f"unknown noise key {key!r}{hint}")
+        return cls(**d)
+
+
+def per_layer(noise, n_layers: int) -> list[Noise]:
+    """Expand ``noise`` (a Noise, None, or a sequence of them) to one per layer."""
+    if noise is None:
+        return [Noise()] * n_layers
+    if isinstance(noise, Noise):
+        return [noise] * n_layers
+    if isinstance(noise, dict):
+        return [Noise.from_dict(noise)] * n_layers
+    if isinstance(noise, Sequence) and not isinstance(noise, str):
+        if len(noise) != n_layers:
+            raise ValueError(
+                f"got {len(noise)} per-layer noise entries for a network of {n_layers} layers; "
+                f"give one Noise (or None) per layer, input layer first")
+        out = []
+        for item in noise:
+            if item is None:
+                out.append(Noise())
+            elif isinstance(item, Noise):
+                out.append(item)
+            elif isinstance(item, dict):
+                out.append(Noise.from_dict(item))
+            else:
+                raise TypeError(f"per-layer noise entries must be Noise or None, got {item!r}")
+        return out
+    raise TypeError(f"noise must be a Noise, a list of Noise (one per layer) or None, got {noise!r}")

@@ -1,0 +1,65 @@
+"""A dependency-free progress bar: items done, rate, ETA (to stderr)."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+
+def _fmt_time(seconds: float) -> str:
+    if seconds != seconds or seconds == float("inf"):
+        return "--:--"
+    seconds = int(round(seconds))
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+
+
+class Progress:
+    """Report ``done/total`` with rate and ETA.
+
+    On a terminal the line is redrawn in place; otherwise a line is printed at
+    most every ``interval`` seconds and at the end.
+    """
+
+    def __init__(self, total: int, label: str = "inputs", stream=None, interval: float = 2.0):
+        self.total = int(total)
+        self.label = label
+        self.stream = stream if stream is not None else sys.stderr
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.interval = interval if not self.tty else 0.1
+        self.start = time.perf_counter()
+        self.done = 0
+        self.first = 0
+        self._last = 0.0
+
+    def begin(self, already_done: int = 0) -> None:
+        self.done = self.first = int(already_done)
+        self.start = time.perf_counter()
+        self._draw(force=True)
+
+    def update(self, n: int) -> None:
+        self.done += int(n)
+        self._draw(force=self.done >= self.total)
+
+    def _draw(self, force: bool = False) -> None:
+        now = time.perf_counter()
+        if not force and now - self._last < self.interval:
+            return
+        self._last = now
+        elapsed = now - self.start
+        new = self.done - self.first
+        rate = new / elapsed if elapsed > 0 and new else 0.0
+        eta = (self.total - self.done) / rate if rate else float("nan")
+        width = 24
+        frac = self.done / self.total if self.total else 1.0
+        bar = "#" * int(frac * width) + "." * (width - int(frac * width))
+        line = (f"[{bar}] {self.done}/{self.total} {self.label} | {rate:,.0f} {self.label}/s | "
+                f"elapsed {_fmt_time(elapsed)} | ETA {_fmt_time(eta)}")
+        if self.tty:
+            self.stream.write("\r" + line)
+            if self.done >= self.total:
+                self.stream.write("\n")
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()

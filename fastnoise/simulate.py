@@ -1,0 +1,425 @@
+"""Monte Carlo simulation of noisy networks: validating wrapper of the kernels.
+
+:func:`simulate` runs K noisy repetitions of every input through a
+:class:`~fastnoise.Network`, reduces them on the fly to per-neuron, per-input
+mean and variance of every layer's output y (paper Eqs. 1–4), optionally
+streams them into an HDF5 store, and returns a :class:`Result`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from . import config as _cfg
+from .network import Network
+from .noise import Noise, per_layer
+
+__all__ = ["simulate", "forward", "Result", "validate_inputs"]
+
+_MAX_SEED = 2 ** 64
+
+
+@dataclass
+class Result:
+    """Per-layer statistics of a simulation, input layer first.
+
+    Attributes
+    ----------
+    mean, var : list of ndarray
+        ``mean[n]``, ``var[n]`` have shape (T, I_n): mean and unbiased
+        variance (over K repetitions) of the noisy output y of layer n.
+    noiseless_xt, noiseless_x : list of ndarray
+        The noiseless internal state x̃ and activation x, shape (T, I_n).
+    config : dict
+        What produced it (network shape, noise, repeats, seed, ...).
+    samples : tuple or None
+        ``(values (T, K, S), layer (S,), neuron (S,))`` when requested.
+    histogram : tuple or None
+        ``(counts (L, nb+2), lo (L,), hi (L,))``: counts of y per layer over
+        all neurons, repetitions and inputs; bin 0 and bin nb+1 hold under-
+        and overflow.
+    """
+
+    mean: list
+    var: list
+    noiseless_xt: list
+    noiseless_x: list
+    config: dict = field(default_factory=dict)
+    samples: Any = None
+    histogram: Any = None
+    done: np.ndarray | None = None
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.mean)
+
+    def snr(self, n: int) -> np.ndarray:
+        """SNR = E(y)/√Var(y) of every neuron and input of layer n (Eq. 4)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return self.mean[n] / np.sqrt(self.var[n])
+
+    def __repr__(self) -> str:
+        shapes = [m.shape for m in self.mean]
+        return f"Result(layers={self.n_layers}, shapes={shapes}, repeats={self.config.get('repeats')})"
+
+
+def validate_inputs(net: Network, inputs) -> np.ndarray:
+    """Return ``inputs`` as a C-contiguous (T, I_0) float64 array or raise."""
+    try:
+        u = np.array(inputs, dtype=np.float64, copy=True)
+    except (TypeError, ValueError):
+        raise TypeError(f"inputs must be a numeric array of shape (T, {net.widths[0]})") from None
+    if u.ndim == 1 and net.widths[0] == 1:
+        u = u[:, None]
+    elif u.ndim == 1 and u.size == net.widths[0]:
+        u = u[None, :]
+    if u.ndim != 2 or u.shape[1] != net.widths[0]:
+        raise ValueError(f"inputs must have shape (T, {net.widths[0]}) for this network's input layer, "
+                         f"got {u.shape}")
+    if u.shape[0] == 0:
+        raise ValueError("inputs are empty; give at least one input row")
+    if not np.all(np.isfinite(u)):
+        bad = np.argwhere(~np.isfinite(u))[0]
+        raise ValueError(f"inputs contain {u[tuple(bad)]} at row {bad[0]}, column {bad[1]}; "
+                         "all inputs must be finite")
+    return np.ascontiguousarray(u)
+
+
+def _check_int(name, value, low, high=None):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    value = int(value)
+    if value < low or (high is not None and value >= high):
+        rng = f"≥ {low}" if high is None else f"in [{low}, {high})"
+        raise ValueError(f"{name} must be {rng}, got {value}")
+    return value
+
+
+def _sample_spec(net: Network, samples):
+    if samples is None:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    pairs = [tuple(p) for p in samples]
+    for p in pairs:
+        if len(p) != 2:
+            raise ValueError(f"samples must be (layer, neuron) pairs, got {p!r}")
+        layer, neuron = int(p[0]), int(p[1])
+        if not 0 <= layer < net.n_layers:
+            raise ValueError(f"sample layer {layer} out of range 0..{net.n_layers - 1}")
+        if not 0 <= neuron < net.widths[layer]:
+            raise ValueError(f"sample neuron {neuron} out of range 0..{net.widths[layer] - 1} "
+                             f"of layer {layer}")
+    return (np.array([p[0] for p in pairs], np.int64), np.array([p[1] for p in pairs], np.int64))
+
+
+def _hist_spec(net: Network, histogram):
+    """Normalise ``histogram`` to (lo (L,), hi (L,), n_bins) or None."""
+    if histogram is None:
+        return None
+    if isinstance(histogram, dict):
+        bins = histogram.get("bins", 100)
+        rng = histogram.get("range", (0.0, 1.0))
+    else:
+        bins, rng = histogram
+    bins = _check_int("histogram bins", bins, 1)
+    rng = np.asarray(rng, dtype=np.float64)
+    if rng.shape == (2,):
+        rng = np.tile(rng, (net.n_layers, 1))
+    if rng.shape != (net.n_layers, 2) or not np.all(np.isfinite(rng)) or np.any(rng[:, 1] <= rng[:, 0]):
+        raise ValueError("histogram range must be (lo, hi) with lo < hi, or one such pair per layer")
+    return np.ascontiguousarray(rng[:, 0]), np.ascontiguousarray(rng[:, 1]), bins
+
+
+@contextmanager
+def _threads(threads):
+    """Run with ``threads`` Numba threads and single-threaded BLAS."""
+    import numba
+    from threadpoolctl import threadpool_limits
+
+    old = numba.get_num_threads()
+    if threads is not None:
+        threads = _check_int("threads", threads, 1)
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    try:
+        with threadpool_limits(limits=1, user_api="blas"):
+            yield
+    finally:
+        numba.set_num_threads(old)
+
+
+def _kernels(net: Network):
+    from .kernels import propagate
+
+    customs = net.packed["customs"]
+    if not customs:
+        return propagate.simulate_block_kernel, propagate.forward_kernel
+    from .kernels.activations import custom_applier
+
+    key = ("kernels", customs)
+    cache = _kernels.__dict__.setdefault("cache", {})
+    if key not in cache:
+        applier = custom_applier(customs)
+        cache[key] = (propagate.with_applier(propagate.simulate_block_kernel, applier),
+                      propagate.with_applier(propagate.forward_kernel, applier))
+    return cache[key]
+
+
+def forward(net: Network, inputs, threads: int | None = None):
+    """Noiseless forward pass.
+
+    Returns
+    -------
+    xt, x : list of ndarray
+        Internal states x̃ (Eq. 1) and outputs x = f(x̃) (Eq. 2), (T, I_n) each.
+    """
+    u = validate_inputs(net, inputs)
+    p = net.packed
+    xt = np.empty((u.shape[0], p["total"]))
+    x = np.empty_like(xt)
+    _, fwd = _kernels(net)
+    with _threads(threads):
+        fwd(u, p["widths"], p["w_off"], p["w_flat"], p["b_off"], p["b_flat"], p["act_code"],
+            p["act_param"], p["out_off"], xt, x)
+    return _split(xt, p), _split(x, p)
+
+
+def _split(flat, p):
+    return [flat[:, o:o + w].copy() for o, w in zip(p["out_off"], p["widths"])]
+
+
+def simulate(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1, store=None, *,
+             run: str | None = None, overwrite: bool = False, resume: bool = False,
+             block: int | None = None, threads: int | None = None, samples=None,
+             histogram=None, progress: bool | Callable | None = False, stream: int = 0,
+             noise_values: np.ndarray | None = None, keep: bool = True) -> Result:
+    """Simulate K noisy repetitions of every input and reduce them per neuron.
+
+    Parameters
+    ----------
+    net : Network
+    inputs : array_like, (T, I_0)
+        One input vector per row (1-D is accepted for a one-neuron input).
+    noise : Noise, list of Noise, or None
+        Intensities of Eq. 3, for all layers or one entry per layer (None
+        entries are noiseless layers).
+    repeats : int
+        K ≥ 2 repetitions of each input.
+    seed : int
+        Key of the counter-based RNG, 0 ≤ seed < 2**64.  Same seed, same
+        results, bit for bit, whatever ``threads``, ``block`` or resumption.
+    store : path or Store, optional
+        Stream the results into this HDF5 store.  A path must not exist
+        unless ``overwrite`` (replace it) or ``resume`` (complete the run it
+        holds) is given; an open :class:`~fastnoise.Store` gets a new run.
+    run : str, optional
+        Run name inside the store (default ``run0``, ``run1``, ...).
+    block : int, optional
+        Inputs per kernel call and store write (default 64).
+    threads : int, optional
+        Numba threads (default: all).
+    samples : list of (layer, neuron), optional
+        Keep the raw K samples of these neurons for every input.
+    histogram : dict, optional
+        ``{"bins": nb, "range": (lo, hi) or [(lo, hi)] * L}``: per-layer
+        histogram of y over all neurons, repetitions and inputs.
+    progress : bool or callable
+        True prints a progress bar to stderr; a callable gets (done, total).
+    stream : int
+        RNG stream number (0..65535), for independent runs with one seed.
+    noise_values : ndarray, optional
+        (T, K, Σ 2(I_n+1)) standard normals to use instead of the RNG, in
+        the kernel's slot layout (testing).
+    keep : bool
+        Keep results in memory (set False for store-only runs of huge T).
+
+    Returns
+    -------
+    Result
+    """
+    if not isinstance(net, Network):
+        raise TypeError(f"net must be a fastnoise Network (see fn.symmetric, Network.from_layers), "
+                        f"got {type(net).__name__}")
+    u = validate_inputs(net, inputs)
+    T = u.shape[0]
+    repeats = _check_int("repeats", repeats, 2)
+    seed = _check_int("seed", seed, 0, _MAX_SEED)
+    stream = _check_int("stream", stream, 0, 2 ** 16)
+    block = _cfg.DEFAULT_BLOCK if block is None else _check_int("block", block, 1)
+    noises = per_layer(noise, net.n_layers)
+    s_layer, s_neuron = _sample_spec(net, samples)
+    hist = _hist_spec(net, histogram)
+    p = net.packed
+    amp = np.array([nz.amplitudes for nz in noises], dtype=np.float64)
+    ns_off = np.concatenate([[0], np.cumsum(2 * (p["widths"] + 1))[:-1]]).astype(np.int64)
+    n_slots = int(np.sum(2 * (p["widths"] + 1)))
+    if noise_values is not None:
+        noise_values = np.ascontiguousarray(noise_values, dtype=np.float64)
+        if noise_values.shape != (T, repeats, n_slots):
+            raise ValueError(f"noise_values must have shape {(T, repeats, n_slots)}, got {noise_values.shape}")
+    config = {
+        "network": dict(net.to_config(), sha256=net.digest()),
+        "inputs_sha256": _digest(u),
+        "noise": [nz.to_dict() for nz in noises],
+        "repeats": repeats, "seed": seed, "stream": stream, "n_inputs": T,
+        "samples": [[int(a), int(b)] for a, b in zip(s_layer, s_neuron)],
+        "histogram": None if hist is None else {"bins": hist[2], "lo": hist[0].tolist(),
+                                                "hi": hist[1].tolist()},
+        "noise_values": noise_values is not None,
+    }
+
+    store_obj, run_obj, own_store = _open_run(store, run, config, net, u, s_layer, s_neuron, hist,
+                                              overwrite, resume)
+    try:
+        todo = np.ones(T, dtype=bool) if run_obj is None else ~run_obj.done
+        total = p["total"]
+        if keep:
+            mean = np.full((T, total), np.nan)
+            var = np.full((T, total), np.nan)
+            xt_all = np.full((T, total), np.nan)
+            x_all = np.full((T, total), np.nan)
+            samp = np.full((T, repeats, len(s_layer)), np.nan) if len(s_layer) else None
+            hist_all = np.zeros((T, net.n_layers, hist[2] + 2), np.int64) if hist else None
+        reporter = _reporter(progress, T)
+        if reporter is not None:
+            reporter.begin(int(T - todo.sum()))
+        sim_kernel, fwd_kernel = _kernels(net)
+        key0, key1 = np.uint64(seed & 0xFFFFFFFF), np.uint64(seed >> 32)
+        empty_noise = np.zeros((0, repeats, n_slots))
+        with _threads(threads):
+            for start, stop in _blocks(todo, block):
+                B = stop - start
+                ub = u[start:stop]
+                arrays = {
+                    "mean": np.empty((B, total)), "var": np.empty((B, total)),
+                    "xt": np.empty((B, total)), "x": np.empty((B, total)),
+                    "samples": np.empty((B, repeats, len(s_layer))),
+                    "hist": np.zeros((B, net.n_layers, (hist[2] + 2) if hist else 2), np.int64),
+                }
+                nv = empty_noise if noise_values is None else noise_values[start:stop]
+                sim_kernel(ub, np.arange(start, stop, dtype=np.int64), p["widths"], p["w_off"],
+                           p["w_flat"], p["b_off"], p["b_flat"], p["act_code"], p["act_param"],
+                           amp, repeats, key0, key1, np.uint64(stream), nv, ns_off, p["out_off"],
+                           arrays["mean"], arrays["var"], s_layer, s_neuron, arrays["samples"],
+                           hist[0] if hist else np.zeros(net.n_layers),
+                           hist[1] if hist else np.ones(net.n_layers), arrays["hist"])
+                fwd_kernel(ub, p["widths"], p["w_off"], p["w_flat"], p["b_off"], p["b_flat"],
+                           p["act_code"], p["act_param"], p["out_off"], arrays["xt"], arrays["x"])
+                if run_obj is not None:
+                    run_obj.write_block(start, stop, arrays)
+                if keep:
+                    mean[start:stop] = arrays["mean"]
+                    var[start:stop] = arrays["var"]
+                    xt_all[start:stop] = arrays["xt"]
+                    x_all[start:stop] = arrays["x"]
+                    if samp is not None:
+                        samp[start:stop] = arrays["samples"]
+                    if hist_all is not None:
+                        hist_all[start:stop] = arrays["hist"]
+                if reporter is not None:
+                    reporter.update(B)
+        if run_obj is not None:
+            run_obj.set_status("complete")
+            if keep and not todo.all():  # resumed: fill in what an earlier process wrote
+                res = run_obj.to_result()
+                res.config = config
+                return res
+        if not keep:
+            return None
+        return Result(
+            mean=_split(mean, p), var=_split(var, p), noiseless_xt=_split(xt_all, p),
+            noiseless_x=_split(x_all, p), config=config,
+            samples=None if samp is None else (samp, s_layer, s_neuron),
+            histogram=None if hist_all is None else (hist_all.sum(axis=0), hist[0], hist[1]),
+            done=np.ones(T, bool))
+    finally:
+        if own_store and store_obj is not None:
+            store_obj.close()
+
+
+def _digest(*arrays) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        h.update(str(a.shape).encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def _blocks(todo: np.ndarray, block: int):
+    """Consecutive (start, stop) ranges of at most ``block`` pending inputs,
+    aligned to multiples of ``block`` so that resumed runs write the same ranges."""
+    T = todo.size
+    for start in range(0, T, block):
+        stop = min(start + block, T)
+        if not todo[start:stop].any():
+            continue
+        # a partly done aligned block is recomputed whole (its inputs are
+        # deterministic, so rewriting them is harmless)
+        yield start, stop
+
+
+def _reporter(progress, total):
+    from .progress import Progress
+
+    if progress is True:
+        return Progress(total)
+    if callable(progress):
+        class _Callback:
+            def __init__(self):
+                self.done = 0
+
+            def begin(self, already):
+                self.done = already
+                progress(self.done, total)
+
+            def update(self, n):
+                self.done += n
+                progress(self.done, total)
+
+        return _Callback()
+    return None
+
+
+def _open_run(store, run, config, net, u, s_layer, s_neuron, hist, overwrite, resume):
+    """Return (store, run, whether we opened the store) for ``simulate``."""
+    from .io.errors import StoreError
+    from .io.store import Store, config_hash
+
+    if store is None:
+        return None, None, False
+    hist_arg = None if hist is None else hist
+    samples_arg = (s_layer, s_neuron) if len(s_layer) else None
+    if isinstance(store, Store):
+        st, own = store, False
+    else:
+        path = os.fspath(store)
+        exists = os.path.exists(path)
+        if exists and resume:
+            st = Store(path, "a")
+        elif exists and not overwrite:
+            raise FileExistsError(f"{path} exists; pass overwrite=True (CLI --overwrite) to replace it "
+                                  "or resume=True (CLI --resume) to complete the run it holds")
+        else:
+            st = Store(path, "w" if exists else "x")
+        own = True
+    try:
+        if resume and st.runs():
+            name = run or st.runs()[-1]
+            r = st.run(name)
+            if r.config_hash != config_hash(config):
+                raise StoreError(f"run {name!r} in {st.path} was made with a different configuration; "
+                                 "resume with the same config, or start a new store")
+            return st, r, own
+        name = run or st.next_run_name()
+        return st, st.create_run(name, config, net, u, samples_arg, hist_arg), own
+    except BaseException:
+        if own:
+            st.close()
+        raise
