@@ -6,7 +6,7 @@ neurons whose outputs carry additive and multiplicative, correlated and
 uncorrelated Gaussian noise (Eq. 3).
 """
 
-from . import activations
+from . import activations, stats
 from ._version import __version__
 from .io.store import Run, Store, open_store
 from .network import Network, random_dense, symmetric
@@ -14,4 +14,4 @@ from .noise import Noise
 from .simulate import Result, forward, simulate
 
 __all__ = ["Network", "Noise", "Result", "Run", "Store", "activations", "forward",
-           "open_store", "random_dense", "simulate", "symmetric", "__version__"]
+           "open_store", "random_dense", "simulate", "stats", "symmetric", "__version__"]

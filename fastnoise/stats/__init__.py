@@ -1,0 +1,9 @@
+"""Statistics of simulation results: SNR, layer summaries, SNR-vs-mean curves.
+
+Every function accepts a :class:`fastnoise.Result` or a store
+:class:`fastnoise.Run` (read lazily, layer by layer).
+"""
+
+from .snr import layer_summary, snr, snr_curve, summary_table
+
+__all__ = ["snr", "layer_summary", "snr_curve", "summary_table"]
