@@ -24,6 +24,11 @@ __all__ = ["simulate", "forward", "Result", "validate_inputs"]
 
 _MAX_SEED = 2 ** 64
 
+#: Identifies the random stream (Philox4x32-10 counters, float64 Box–Muller);
+#: stored with every run so that a change of generator can never be mixed
+#: into a resumed run silently.
+RNG_VERSION = "philox4x32-10/box-muller-f64/v1"
+
 
 @dataclass
 class Result:
@@ -270,6 +275,7 @@ def simulate(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1
         "histogram": None if hist is None else {"bins": hist[2], "lo": hist[0].tolist(),
                                                 "hi": hist[1].tolist()},
         "noise_values": noise_values is not None,
+        "rng": RNG_VERSION,
     }
 
     store_obj, run_obj, own_store = _open_run(store, run, config, net, u, s_layer, s_neuron, hist,

@@ -99,7 +99,7 @@ def simulate_block_kernel(inputs, t_index, widths, w_off, w_flat, b_off, b_flat,
             cur = buf_b if n % 2 == 0 else buf_a
             prev = buf_a if n % 2 == 0 else buf_b
             y = cur[: repeats * width].reshape((repeats, width))
-            # internal states x̃ (Eq. 1), then activation (Eq. 2), in place.
+            # internal states x̃ (Eq. 1): one GEMM for all K repetitions.
             if n == 0:
                 for k in range(repeats):
                     for i in range(width):
@@ -108,13 +108,7 @@ def simulate_block_kernel(inputs, t_index, widths, w_off, w_flat, b_off, b_flat,
                 wp = widths[n - 1]
                 y_prev = prev[: repeats * wp].reshape((repeats, wp))
                 w_t = w_flat[w_off[n]: w_off[n] + wp * width].reshape((wp, width))
-                y[:, :] = np.dot(y_prev, w_t)
-                for k in range(repeats):
-                    for i in range(width):
-                        y[k, i] += b_flat[b_off[n] + i]
-            for k in range(repeats):
-                apply_activation(act_code[n], act_param[n], y[k], width)
-            # noise (Eq. 3) and first pass of the moments.
+                np.dot(y_prev, w_t, y)
             a_mu = amp[n, 0]
             a_au = amp[n, 1]
             a_mc = amp[n, 2]
@@ -123,9 +117,18 @@ def simulate_block_kernel(inputs, t_index, widths, w_off, w_flat, b_off, b_flat,
             has_cor = a_mc != 0.0 or a_ac != 0.0
             n_slots = width + 1 if has_unc else (1 if has_cor else 0)
             layer_word = np.uint64(n) | (stream << np.uint64(16))
+            bo = b_off[n]
+            code = act_code[n]
+            param = act_param[n]
             for i in range(width):
                 acc[i] = 0.0
+            # row by row (in L1): bias, activation (Eq. 2), noise (Eq. 3), sum.
             for k in range(repeats):
+                row = y[k]
+                if n > 0:
+                    for i in range(width):
+                        row[i] += b_flat[bo + i]
+                apply_activation(code, param, row, width)
                 if n_slots > 0:
                     if given:
                         base = ns_off[n]
@@ -137,11 +140,10 @@ def simulate_block_kernel(inputs, t_index, widths, w_off, w_flat, b_off, b_flat,
                                           key0, key1, zm, za)
                     cm = 1.0 + a_mc * zm[0]
                     ca = a_ac * za[0]
-                    row = y[k]
                     _noise_and_sum(row, row, width, zm, za, a_mu, a_au, cm, ca, acc)
                 else:
                     for i in range(width):
-                        acc[i] += y[k, i]
+                        acc[i] += row[i]
             # second pass: unbiased variance about the mean.
             o = out_off[n]
             for i in range(width):
