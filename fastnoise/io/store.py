@@ -204,8 +204,7 @@ class Store:
 
         def dataset(nm, dims, dtype, fill):
             shape = tuple(g[d].shape[0] for d in dims)
-            ds = g.create_dataset(nm, shape=shape, dtype=dtype, track_times=False, fillvalue=fill)
-            ds[...] = fill  # allocate now: later writes touch raw data only
+            ds = _allocated_dataset(g, nm, shape, dtype, fill)
             for axis, d in enumerate(dims):
                 ds.dims[axis].attach_scale(g[d])
             return ds
@@ -239,6 +238,25 @@ class Store:
 
     def __repr__(self) -> str:
         return f"Store({self.path!r}, mode={self.mode!r}, runs={self.runs()})"
+
+
+def _allocated_dataset(group, name, shape, dtype, fill):
+    """A contiguous dataset whose space is allocated and filled at creation.
+
+    Early allocation means later writes change raw data only, never the file's
+    metadata, which is what keeps a killed run's file readable.
+    """
+    import h5py
+
+    dtype = np.dtype(dtype)
+    dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+    dcpl.set_alloc_time(h5py.h5d.ALLOC_TIME_EARLY)
+    dcpl.set_fill_time(h5py.h5d.FILL_TIME_ALLOC)
+    dcpl.set_fill_value(np.array(fill, dtype=dtype))
+    dcpl.set_obj_track_times(False)
+    space = h5py.h5s.create_simple(tuple(int(n) for n in shape))
+    dsid = h5py.h5d.create(group.id, name.encode(), h5py.h5t.py_create(dtype), space, dcpl=dcpl)
+    return h5py.Dataset(dsid)
 
 
 class Run:
