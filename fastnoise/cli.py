@@ -1,0 +1,293 @@
+"""The ``fastnoise`` command line: run TOML configs into HDF5 stores, inspect stores.
+
+Examples
+--------
+::
+
+    fastnoise simulate examples/fig3.toml --out fig3.h5
+    fastnoise simulate examples/fig3.toml --out fig3.h5 --resume    # after an interruption
+    fastnoise info fig3.h5
+    fastnoise info fig3.h5 --run run0 --json
+
+Every error is one line on stderr, ``fastnoise: error: <message>``, with exit
+status 2; an interrupted simulation exits with status 1.  Set
+``FASTNOISE_TRACEBACK=1`` to see the traceback of an error instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+from ._version import __version__
+from .runconfig import _one_line
+
+__all__ = ["main"]
+
+PROG = "fastnoise"
+_NOISE_SHORT = (("additive", "D_A^U"), ("additive_correlated", "D_A^C"),
+                ("multiplicative", "D_M^U"), ("multiplicative_correlated", "D_M^C"))
+
+
+class _UsageError(Exception):
+    """A command-line usage error (reported like every other error)."""
+
+
+class _Interrupted(Exception):
+    """A simulation stopped by Ctrl-C (exit status 1)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line instead of usage + message
+        raise _UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog=PROG,
+        description="Simulate noise propagation through deep neural networks of analog neurons "
+                    "(Semenova, Larger & Brunner, Neural Networks 146, 2022) and inspect the "
+                    "HDF5 stores the simulations write.",
+        epilog="Run 'fastnoise COMMAND --help' for the options of a command. Errors are printed "
+               "as one line and exit with status 2 (1 when interrupted).")
+    p.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+
+    s = sub.add_parser(
+        "simulate", help="run a TOML config and stream the results into an HDF5 store",
+        description="Run the K noisy repetitions of every input described by a TOML run config "
+                    "(network, inputs, noise, repeats, seed; see examples/*.toml), stream "
+                    "per-neuron means and variances into an HDF5 store, and print a per-layer "
+                    "summary (mean output, variance, SNR).",
+        epilog="Results depend only on the config (and seed), never on --threads or --block. "
+               "An interrupted run keeps every completed block; rerun the same command with "
+               "--resume to compute only what is missing.")
+    s.add_argument("config", metavar="CONFIG.toml", help="TOML run config")
+    s.add_argument("--out", "-o", metavar="STORE.h5", required=True,
+                   help="HDF5 store to write; an existing file is never replaced without "
+                        "--overwrite")
+    mode = s.add_mutually_exclusive_group()
+    mode.add_argument("--resume", action="store_true",
+                      help="complete the run held by an existing STORE.h5 (made with the same "
+                           "config); starts a new store when the file does not exist")
+    mode.add_argument("--overwrite", action="store_true",
+                      help="replace an existing STORE.h5")
+    s.add_argument("--threads", "-j", type=_positive_int, metavar="N",
+                   help="Numba threads (default: all cores)")
+    s.add_argument("--block", type=_positive_int, metavar="B",
+                   help="inputs per kernel call and store write (default: [output] block of the "
+                        "config, else 64); smaller blocks report progress and save more often")
+    s.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    s.set_defaults(func=_cmd_simulate)
+
+    i = sub.add_parser(
+        "info", help="describe the runs of an HDF5 store",
+        description="List the runs of a fastnoise store: status, inputs done, repeats, seed, "
+                    "widths, noise per layer, the fastnoise version that wrote it, creation time "
+                    "and a per-layer summary table (mean output, variance, SNR).")
+    i.add_argument("store", metavar="STORE.h5", help="a store written by 'fastnoise simulate' or "
+                                                     "fastnoise.simulate(..., store=...)")
+    i.add_argument("--run", metavar="NAME", help="only this run (default: all runs)")
+    i.add_argument("--json", action="store_true", help="print machine-readable JSON instead")
+    i.set_defaults(func=_cmd_info)
+    return p
+
+
+# -- simulate --------------------------------------------------------------------
+
+def _cmd_simulate(args) -> int:
+    from .io.store import Store
+    from .runconfig import load_config
+    from .simulate import simulate
+    from .stats import summary_table
+
+    cfg = load_config(args.config)
+    out = args.out
+    if os.path.isdir(out):
+        raise IsADirectoryError(f"--out {out} is a folder; give a file name such as "
+                                f"{os.path.join(out, 'run.h5')}")
+    folder = os.path.dirname(os.path.abspath(out))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"--out {out}: folder {folder} does not exist; create it first")
+    kwargs = cfg.simulate_kwargs()
+    if args.block is not None:
+        kwargs["block"] = args.block
+    start = time.perf_counter()
+    try:  # refuses an existing ``out`` without --overwrite/--resume before touching it
+        simulate(**kwargs, store=out, resume=args.resume, overwrite=args.overwrite,
+                 threads=args.threads, progress=not args.quiet, keep=False)
+    except KeyboardInterrupt:
+        raise _Interrupted(f"completed blocks are saved in {out}; run "
+                           f"'fastnoise simulate {args.config} --out {out} --resume' to continue")
+    wall = time.perf_counter() - start
+    with Store(out, "r") as store:
+        run = store.run()
+        done = run.done
+        print(f"run {run.name}: {run.status}, {int(done.sum())}/{done.size} inputs, "
+              f"network {'-'.join(map(str, run.widths))}, {cfg.repeats} repeats, seed {cfg.seed}")
+        print(summary_table(run))
+    print(f"store: {out}")
+    print(f"wall time: {wall:.2f} s")
+    return 0
+
+
+# -- info ------------------------------------------------------------------------
+
+def _text(value) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _run_info(run) -> dict:
+    cfg = run.config
+    done = run.done
+    attrs = run.group.attrs
+    return {
+        "name": run.name,
+        "status": run.status,
+        "inputs_done": int(done.sum()),
+        "inputs_total": int(done.size),
+        "repeats": cfg.get("repeats"),
+        "seed": cfg.get("seed"),
+        "stream": cfg.get("stream", 0),
+        "widths": run.widths,
+        "activations": cfg["network"].get("activations"),
+        "noise": cfg.get("noise"),
+        "samples": cfg.get("samples") or None,
+        "histogram": cfg.get("histogram"),
+        "fastnoise_version": _text(attrs.get("fastnoise_version", "unknown")),
+        "created": _text(attrs.get("created", "unknown")),
+        "config_hash": run.config_hash,
+    }
+
+
+def _jsonable(value):
+    """NaN and inf become null, so that the output is strict JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _noise_text(noise: dict) -> str:
+    parts = [f"{short}={noise[key]:g}" for key, short in _NOISE_SHORT if noise.get(key)]
+    return ", ".join(parts) if parts else "none"
+
+
+def _activation_text(act: dict) -> str:
+    if act.get("custom") or act.get("name") == "cubic":
+        return act.get("name", "?")
+    return f"{act.get('name', '?')}({act.get('param', 0.0):g})"
+
+
+def _print_run(info: dict, table: str) -> None:
+    state = info["status"]
+    if info["inputs_done"] < info["inputs_total"]:
+        state += " (incomplete; 'fastnoise simulate CONFIG --out STORE --resume' completes it)"
+    print(f"run {info['name']}: {state}")
+    print(f"  inputs       {info['inputs_done']}/{info['inputs_total']} done")
+    print(f"  repeats      {info['repeats']}")
+    print(f"  seed         {info['seed']} (stream {info['stream']})")
+    print(f"  widths       {'-'.join(map(str, info['widths']))}")
+    if info["activations"]:
+        print(f"  activations  {', '.join(_activation_text(a) for a in info['activations'])}")
+    noise = info["noise"] or []
+    if noise and all(nz == noise[0] for nz in noise):
+        print(f"  noise        every layer: {_noise_text(noise[0])}")
+    else:
+        print("  noise")
+        for n, nz in enumerate(noise):
+            print(f"    layer {n}: {_noise_text(nz)}")
+    if info["samples"]:
+        print(f"  samples      {info['samples']} (layer, neuron)")
+    if info["histogram"]:
+        print(f"  histogram    {info['histogram']['bins']} bins per layer")
+    print(f"  written by   fastnoise {info['fastnoise_version']}, created {info['created']}")
+    print("  " + table.replace("\n", "\n  "))
+
+
+def _cmd_info(args) -> int:
+    from .io.store import Store
+    from .stats import layer_summary, summary_table
+
+    with Store(args.store, "r") as store:
+        names = [args.run] if args.run else store.runs()
+        runs = [store.run(name) for name in names]
+        attrs = store.file.attrs
+        header = {"path": os.path.abspath(args.store),
+                  "format_version": int(attrs.get("format_version", -1)),
+                  "fastnoise_version": _text(attrs.get("fastnoise_version", "unknown"))}
+        if args.json:
+            infos = [dict(_run_info(r), summary=layer_summary(r)) for r in runs]
+            print(json.dumps(_jsonable(dict(header, runs=infos)), indent=2))
+            return 0
+        print(f"{args.store}: fastnoise store, format {header['format_version']}, written by "
+              f"fastnoise {header['fastnoise_version']}, {len(store.runs())} run(s)")
+        for r in runs:
+            _print_run(_run_info(r), summary_table(r))
+    return 0
+
+
+# -- entry point -----------------------------------------------------------------
+
+def main(argv=None) -> int:
+    """Run the ``fastnoise`` command; return the exit status.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments without the program name (default: ``sys.argv[1:]``).
+    """
+    from .io.errors import StoreError
+
+    parser = _parser()
+    try:
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # --help, --version
+            return exc.code if isinstance(exc.code, int) else 0
+        if args.command is None:
+            raise _UsageError("choose a command: simulate or info (see 'fastnoise --help')")
+        return args.func(args)
+    except _Interrupted as exc:
+        _error(str(exc), "interrupted")
+        return 1
+    except KeyboardInterrupt:
+        _error("", "interrupted")
+        return 1
+    except BrokenPipeError:  # e.g. 'fastnoise info STORE.h5 --json | head'
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes stdout
+        return 1
+    except (_UsageError, FileExistsError, FileNotFoundError, ValueError, TypeError, StoreError,
+            OSError) as exc:
+        if os.environ.get("FASTNOISE_TRACEBACK", "0") not in ("0", "", "false", "no"):
+            raise
+        _error(_one_line(exc))
+        return 2
+
+
+def _error(message: str, label: str = "error") -> None:
+    if getattr(sys.stderr, "isatty", lambda: False)():
+        sys.stderr.write("\n")  # end a progress line drawn in place
+    print(f"{PROG}: {label}" + (f": {message}" if message else ""), file=sys.stderr)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,495 @@
+"""Run configurations in TOML: network, inputs, noise, repetitions and outputs.
+
+A run config describes one call of :func:`fastnoise.simulate`::
+
+    repeats = 300                  # K ≥ 2 noisy repetitions of every input
+    seed = 1                       # RNG key, 0 ≤ seed < 2**63
+
+    [network]
+    kind = "symmetric"             # W^n_ij = 1/I_{n−1}, b = 0 (paper Sec. III)
+    widths = [1, 200, 200, 1]      # input layer first
+    alpha = 4.0                    # slope of the hidden shifted sigmoid
+    # activation = "tanh"          # other hidden activation (fastnoise.activations.NAMES)
+    # gain = 1.0                   # its parameter (every activation but shifted_sigmoid and cubic)
+    # -- or --
+    # kind = "file"
+    # path = "net.h5"              # written by Network.save; relative to this file's folder
+    # group = "network"            # HDF5 group holding it (e.g. "runs/run0/network" of a store)
+
+    [noise]                        # intensities D of Eq. 3, the same in every layer
+    additive = 1e-4                # D_A^U
+    additive_correlated = 1e-4     # D_A^C
+    multiplicative = 1e-3          # D_M^U
+    multiplicative_correlated = 1e-3  # D_M^C
+    # -- or one [[noise.layers]] table per layer, input layer first;
+    #    an empty table is a noiseless layer
+
+    [inputs]
+    kind = "linspace"              # start, stop, count: evenly spaced values
+    # kind = "uniform"             # low, high, count, seed: uniform random values
+    # kind = "npy"                 # path: a (T, I_0) array saved with numpy.save
+    start = 0.0
+    stop = 1.0
+    count = 1000
+
+    [output]                       # optional
+    samples = [[3, 0]]             # keep the raw K samples of these (layer, neuron)
+    histogram = { bins = 100, range = [0.0, 1.0] }   # per-layer histogram of y
+    block = 64                     # inputs per kernel call and store write
+
+Inputs are a (T, I_0) array: ``linspace`` gives every input neuron of row t
+the same value, ``uniform`` draws every entry independently.
+
+:func:`load_config` validates everything before any simulation starts; every
+problem is a one-line :class:`ValueError` (or :class:`FileNotFoundError`) that
+names the table, the key, the bad value and the fix, e.g.
+``unknown key 'repeat' in [top level]; did you mean 'repeats'?``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import activations as _act
+from .network import Network, symmetric
+from .noise import _FIELDS as NOISE_KEYS
+from .noise import Noise
+from .simulate import _MAX_SEED, _hist_spec, _sample_spec, validate_inputs
+
+try:  # Python ≥ 3.11
+    import tomllib as _toml
+except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+    import tomli as _toml
+
+__all__ = ["RunConfig", "load_config", "loads_config", "parse_config"]
+
+TOP = "[top level]"
+_TOP_KEYS = ("repeats", "seed", "network", "noise", "inputs", "output")
+_NETWORK_KEYS = {"symmetric": ("kind", "widths", "alpha", "activation", "gain"),
+                 "file": ("kind", "path", "group")}
+_INPUT_KEYS = {"linspace": ("kind", "start", "stop", "count"),
+               "uniform": ("kind", "low", "high", "count", "seed"),
+               "npy": ("kind", "path")}
+_OUTPUT_KEYS = ("samples", "histogram", "block")
+_HIST_KEYS = ("bins", "range")
+
+
+# -- small validation helpers ---------------------------------------------------
+
+def _show(value) -> str:
+    """A value as it would be written in TOML (for error messages)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, float) and math.isnan(value):
+        return "nan"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {_show(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    return repr(value)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _check_keys(table: dict, valid, where: str) -> None:
+    """Raise on the first key of ``table`` not in ``valid``, suggesting the closest."""
+    for key in table:
+        if key not in valid:
+            hit = difflib.get_close_matches(key, list(valid), n=1, cutoff=0.6)
+            hint = f"did you mean {hit[0]!r}?" if hit else f"valid keys: {', '.join(valid)}"
+            raise ValueError(f"unknown key {key!r} in {where}; {hint}")
+
+
+def _table(parent: dict, key: str, where: str, required: bool = True) -> dict | None:
+    value = parent.get(key)
+    if value is None:
+        if required:
+            raise ValueError(f"missing [{key}] table; add one (see examples/quick.toml)")
+        return None
+    if not isinstance(value, dict):
+        raise ValueError(f"{key} = {_show(value)} in {where} must be a table; "
+                         f"write it as a [{key}] section")
+    return value
+
+
+def _kind(table: dict, kinds, where: str) -> str:
+    choices = " or ".join(f'"{k}"' for k in kinds)
+    if "kind" not in table:
+        raise ValueError(f"{where} needs kind = {choices}")
+    kind = table["kind"]
+    if kind not in kinds:
+        hit = difflib.get_close_matches(str(kind), list(kinds), n=1)
+        hint = f'did you mean "{hit[0]}"?' if hit else f"choose {choices}"
+        raise ValueError(f"kind = {_show(kind)} in {where} is not a known kind; {hint}")
+    return kind
+
+
+def _check_kind_keys(table: dict, kind: str, by_kind: dict, where: str) -> None:
+    """Unknown keys against all kinds (with a suggestion), then keys of another kind."""
+    _check_keys(table, sorted({k for keys in by_kind.values() for k in keys}), where)
+    for key in table:
+        if key not in by_kind[kind]:
+            owners = " or ".join(f'"{k}"' for k, keys in by_kind.items() if key in keys)
+            raise ValueError(f"key {key!r} in {where} only applies to kind = {owners}, "
+                             f'not kind = "{kind}"; remove it')
+
+
+def _require(table: dict, key: str, where: str, example: str):
+    if key not in table:
+        raise ValueError(f"{where} needs {key} = ..., e.g. {key} = {example}")
+    return table[key]
+
+
+def _int(value, key: str, where: str, low: int, high: int | None = None, why: str = "") -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{key} = {_show(value)} in {where} must be an integer, e.g. {key} = {max(low, 1)}")
+    if value < low or (high is not None and value >= high):
+        rng = f"≥ {low}" if high is None else f"in [{low}, {high})"
+        raise ValueError(f"{key} = {value} in {where} must be {rng}{why}")
+    return value
+
+
+def _float(value, key: str, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{key} = {_show(value)} in {where} must be a number, e.g. {key} = 1.0")
+    if not math.isfinite(value):
+        raise ValueError(f"{key} = {_show(value)} in {where} must be a finite number")
+    return float(value)
+
+
+def _str(value, key: str, where: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f'{key} = {_show(value)} in {where} must be a non-empty string, e.g. {key} = "..."')
+    return value
+
+
+def _resolve(path: str, base_dir: str | None) -> str:
+    path = os.path.expanduser(path)
+    if not os.path.isabs(path) and base_dir is not None:
+        path = os.path.join(base_dir, path)
+    return os.path.normpath(path)
+
+
+# -- sections ------------------------------------------------------------------
+
+def _parse_network(table: dict, base_dir: str | None) -> tuple[Network, dict]:
+    where = "[network]"
+    kind = _kind(table, _NETWORK_KEYS, where)
+    _check_kind_keys(table, kind, _NETWORK_KEYS, where)
+    if kind == "file":
+        rel = _str(_require(table, "path", where, '"net.h5"'), "path", where)
+        group = _str(table.get("group", "network"), "group", where)
+        path = _resolve(rel, base_dir)
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f'path = "{rel}" in {where}: no such file {path}; '
+                                    "give a network written by Network.save "
+                                    "(relative paths start at the config file's folder)")
+        try:
+            net = Network.load(path, group=group)
+        except (ValueError, TypeError, OSError, KeyError) as exc:
+            raise ValueError(f'path = "{rel}" in {where}: {_one_line(exc)}') from None
+        return net, {"kind": kind, "path": path, "group": group}
+
+    widths = _require(table, "widths", where, "[1, 200, 200, 1]")
+    if (not isinstance(widths, list) or len(widths) < 2
+            or any(isinstance(w, bool) or not isinstance(w, int) or w < 1 for w in widths)):
+        raise ValueError(f"widths = {_show(widths)} in {where} must list at least two layer widths "
+                         "≥ 1, input layer first, e.g. widths = [1, 200, 200, 1]")
+    activation = _str(table.get("activation", "shifted_sigmoid"), "activation", where)
+    try:
+        hidden = _act.get(activation)
+    except ValueError as exc:
+        raise ValueError(f"activation = {_show(activation)} in {where}: {_one_line(exc)}") from None
+    param_key = {"shifted_sigmoid": "alpha", "cubic": None}.get(hidden.name, "gain")
+    for key in ("alpha", "gain"):
+        if key in table and key != param_key:
+            use = f"use {param_key} = ..." if param_key else "it has no parameter"
+            raise ValueError(f"{key} in {where} does not apply to activation = \"{hidden.name}\"; "
+                             f"{use}, or remove {key}")
+    spec = {"kind": kind, "widths": list(widths), "activation": hidden.name}
+    if param_key is not None:
+        param = _float(table.get(param_key, hidden.param), param_key, where)
+        hidden = _act.get(hidden.name, param)
+        spec[param_key] = param
+    return symmetric(widths, activation=hidden), spec
+
+
+def _parse_noise_table(table: dict, where: str, allow_layers: bool) -> Noise:
+    valid = NOISE_KEYS + (("layers",) if allow_layers else ())
+    _check_keys(table, valid, where)
+    values = {}
+    for key in NOISE_KEYS:
+        if key in table:
+            value = table[key]
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"{key} = {_show(value)} in {where} must be a number ≥ 0 "
+                                 f"(a noise intensity D), e.g. {key} = 1e-4")
+            values[key] = value
+    try:
+        return Noise(**values)
+    except ValueError as exc:
+        raise ValueError(f"{where}: {_one_line(exc)}; use 0 for no noise of that kind") from None
+
+
+def _parse_noise(table: dict | None, n_layers: int):
+    where = "[noise]"
+    if table is None:
+        return Noise(), {}
+    if "layers" not in table:
+        noise = _parse_noise_table(table, where, allow_layers=True)
+        return noise, noise.to_dict()
+    extra = [k for k in table if k != "layers"]
+    _check_keys(table, NOISE_KEYS + ("layers",), where)
+    if extra:
+        raise ValueError(f"{where} has both {extra[0]} and [[noise.layers]]; give either global "
+                         "intensities or one [[noise.layers]] table per layer, not both")
+    layers = table["layers"]
+    if not isinstance(layers, list) or not all(isinstance(t, dict) for t in layers):
+        raise ValueError(f"layers = {_show(layers)} in {where} must be an array of tables; "
+                         "write one [[noise.layers]] section per layer")
+    if len(layers) != n_layers:
+        raise ValueError(f"[[noise.layers]] has {len(layers)} tables but the network has {n_layers} "
+                         "layers; give one per layer, input layer first (an empty table is a "
+                         "noiseless layer)")
+    noises = [_parse_noise_table(t, f"[[noise.layers]] #{i} (layer {i})", allow_layers=False)
+              for i, t in enumerate(layers)]
+    return noises, {"layers": [nz.to_dict() for nz in noises]}
+
+
+def _parse_inputs(table: dict, net: Network, base_dir: str | None) -> tuple[np.ndarray, dict]:
+    where = "[inputs]"
+    kind = _kind(table, _INPUT_KEYS, where)
+    _check_kind_keys(table, kind, _INPUT_KEYS, where)
+    width = net.widths[0]
+    if kind == "npy":
+        rel = _str(_require(table, "path", where, '"inputs.npy"'), "path", where)
+        path = _resolve(rel, base_dir)
+        what = f'path = "{rel}" in {where}'
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"{what}: no such file {path} "
+                                    "(relative paths start at the config file's folder)")
+        try:
+            arr = np.load(path, allow_pickle=False)
+        except (ValueError, OSError, EOFError) as exc:
+            raise ValueError(f"{what}: cannot read it as a .npy array ({_one_line(exc)}); "
+                             "save the inputs with numpy.save") from None
+        if not isinstance(arr, np.ndarray):
+            arr.close()
+            raise ValueError(f"{what} is an .npz archive; save one (T, {width}) array with numpy.save")
+        if not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+            raise ValueError(f"{what} holds {arr.dtype} values; inputs must be real numbers")
+        if arr.ndim == 1 and width != 1:
+            raise ValueError(f"{what} holds a 1-D array of {arr.size} values but the network's input "
+                             f"layer has {width} neurons; give a (T, {width}) array")
+        try:
+            inputs = validate_inputs(net, arr)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"{what}: {_one_line(exc)}") from None
+        return inputs, {"kind": kind, "path": path, "shape": list(inputs.shape)}
+
+    count = _int(_require(table, "count", where, "1000"), "count", where, 1)
+    if kind == "linspace":
+        start = _float(table.get("start", 0.0), "start", where)
+        stop = _float(table.get("stop", 1.0), "stop", where)
+        values = np.linspace(start, stop, count)
+        inputs = np.ascontiguousarray(np.repeat(values[:, None], width, axis=1))
+        spec = {"kind": kind, "start": start, "stop": stop, "count": count}
+    else:
+        low = _float(table.get("low", 0.0), "low", where)
+        high = _float(table.get("high", 1.0), "high", where)
+        if not high > low:
+            raise ValueError(f"high = {high!r} in {where} must be greater than low = {low!r}")
+        seed = _int(table.get("seed", 0), "seed", where, 0, _MAX_SEED)
+        inputs = np.random.default_rng(seed).uniform(low, high, (count, width))
+        spec = {"kind": kind, "low": low, "high": high, "count": count, "seed": seed}
+    spec["shape"] = list(inputs.shape)
+    return inputs, spec
+
+
+def _parse_output(table: dict | None, net: Network) -> dict:
+    where = "[output]"
+    out = {"samples": None, "histogram": None, "block": None}
+    if table is None:
+        return out
+    _check_keys(table, _OUTPUT_KEYS, where)
+    if "block" in table:
+        out["block"] = _int(table["block"], "block", where, 1)
+    if "samples" in table:
+        samples = table["samples"]
+        ok = isinstance(samples, list) and all(
+            isinstance(p, list) and len(p) == 2
+            and all(isinstance(i, int) and not isinstance(i, bool) for i in p) for p in samples)
+        if not ok:
+            raise ValueError(f"samples = {_show(samples)} in {where} must be a list of "
+                             "[layer, neuron] integer pairs, e.g. samples = [[3, 0]]")
+        try:
+            _sample_spec(net, samples)
+        except ValueError as exc:
+            raise ValueError(f"samples = {_show(samples)} in {where}: {_one_line(exc)} "
+                             f"(this network has widths {list(net.widths)})") from None
+        out["samples"] = [list(p) for p in samples]
+    if "histogram" in table:
+        hwhere = "[output.histogram]"
+        hist = _table(table, "histogram", where)
+        _check_keys(hist, _HIST_KEYS, hwhere)
+        bins = _int(hist.get("bins", 100), "bins", hwhere, 1)
+        rng = hist.get("range", [0.0, 1.0])
+        flat = rng if not (isinstance(rng, list) and rng and isinstance(rng[0], list)) else sum(rng, [])
+        if not isinstance(rng, list) or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in flat):
+            raise ValueError(f"range = {_show(rng)} in {hwhere} must be [lo, hi] or one [lo, hi] "
+                             "per layer")
+        try:
+            _hist_spec(net, {"bins": bins, "range": rng})
+        except ValueError as exc:
+            raise ValueError(f"range = {_show(rng)} in {hwhere}: {_one_line(exc)}") from None
+        out["histogram"] = {"bins": bins, "range": rng}
+    return out
+
+
+# -- public API ----------------------------------------------------------------
+
+@dataclass
+class RunConfig:
+    """A validated run configuration, ready for :func:`fastnoise.simulate`.
+
+    Attributes
+    ----------
+    network : Network
+    inputs : ndarray, (T, I_0)
+    noise : Noise or list of Noise
+        One Noise for every layer, or one per layer (input layer first).
+    repeats : int
+        K ≥ 2 repetitions of every input.
+    seed : int
+    block : int or None
+        Inputs per kernel call (None: the library default).
+    samples : list of [layer, neuron] or None
+    histogram : dict or None
+        ``{"bins": nb, "range": [lo, hi] or [[lo, hi], ...]}``.
+    path : str or None
+        The TOML file it was read from.
+    spec : dict
+        The normalised sections (defaults filled in, paths made absolute).
+    """
+
+    network: Network
+    inputs: np.ndarray
+    noise: Any
+    repeats: int = 300
+    seed: int = 1
+    block: int | None = None
+    samples: list | None = None
+    histogram: dict | None = None
+    path: str | None = None
+    spec: dict = field(default_factory=dict)
+
+    def simulate_kwargs(self) -> dict:
+        """Keyword arguments of :func:`fastnoise.simulate` for this config."""
+        return dict(net=self.network, inputs=self.inputs, noise=self.noise, repeats=self.repeats,
+                    seed=self.seed, block=self.block, samples=self.samples,
+                    histogram=self.histogram)
+
+    def to_dict(self) -> dict:
+        """JSON-able description: the config's sections, normalised.
+
+        Paths are absolute, defaults are filled in, and the network carries
+        its widths, activations and SHA-256 digest.
+        """
+        net = dict(self.spec.get("network", {}), **self.network.to_config(),
+                   sha256=self.network.digest())
+        return {
+            "source": self.path,
+            "repeats": self.repeats,
+            "seed": self.seed,
+            "network": net,
+            "noise": self.spec.get("noise", {}),
+            "inputs": dict(self.spec.get("inputs", {})),
+            "output": {"samples": self.samples, "histogram": self.histogram, "block": self.block},
+        }
+
+    def __repr__(self) -> str:
+        return (f"RunConfig(widths={list(self.network.widths)}, inputs={self.inputs.shape}, "
+                f"repeats={self.repeats}, seed={self.seed}, path={self.path!r})")
+
+
+def parse_config(data: dict, base_dir: str | None = None) -> RunConfig:
+    """Validate a parsed TOML document (a dict) into a :class:`RunConfig`.
+
+    ``base_dir`` is where relative ``path`` entries start (default: the
+    current directory).
+    """
+    if not isinstance(data, dict):
+        raise TypeError(f"a run config must be a dict (parsed TOML), got {type(data).__name__}")
+    _check_keys(data, _TOP_KEYS, TOP)
+    repeats = _int(data.get("repeats", 300), "repeats", TOP, 2,
+                   why=" (a variance needs K ≥ 2 repetitions; the paper uses 300)")
+    seed = _int(data.get("seed", 1), "seed", TOP, 0, _MAX_SEED)
+    net, net_spec = _parse_network(_table(data, "network", TOP), base_dir)
+    noise, noise_spec = _parse_noise(_table(data, "noise", TOP, required=False), net.n_layers)
+    inputs, input_spec = _parse_inputs(_table(data, "inputs", TOP), net, base_dir)
+    out = _parse_output(_table(data, "output", TOP, required=False), net)
+    return RunConfig(network=net, inputs=inputs, noise=noise, repeats=repeats, seed=seed,
+                     block=out["block"], samples=out["samples"], histogram=out["histogram"],
+                     spec={"network": net_spec, "noise": noise_spec, "inputs": input_spec})
+
+
+def loads_config(text: str, base_dir: str | None = None) -> RunConfig:
+    """Parse TOML text into a :class:`RunConfig` (see :func:`parse_config`)."""
+    try:
+        data = _toml.loads(text)
+    except _toml.TOMLDecodeError as exc:
+        raise ValueError(f"invalid TOML: {_one_line(exc)}") from None
+    return parse_config(data, base_dir)
+
+
+def load_config(path) -> RunConfig:
+    """Read and validate a TOML run config.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The TOML file; relative paths inside it start at its folder.
+
+    Returns
+    -------
+    RunConfig
+
+    Raises
+    ------
+    FileNotFoundError
+        The config, or a file it names, does not exist.
+    ValueError
+        Invalid TOML or an invalid setting; the message starts with the file
+        name and names the key, its table and the fix.
+    """
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{path}: no such config file")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path} is a folder; give a TOML run config file")
+    with open(path, "rb") as f:
+        raw = f.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is not a UTF-8 text file; give a TOML run config") from None
+    base_dir = os.path.dirname(os.path.abspath(path))
+    try:
+        cfg = loads_config(text, base_dir)
+    except FileNotFoundError as exc:
+        raise FileNotFoundError(f"{path}: {exc}") from None
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    cfg.path = os.path.abspath(path)
+    return cfg
