@@ -9,8 +9,9 @@ for all K repetitions at once,
 * the activation x = f_n(x̃) (Eq. 2);
 * the noisy output (Eq. 3)
   y = x·(1+√(2D_M^U)ξ_i)(1+√(2D_M^C)ξ_c) + √(2D_A^U)ξ'_i + √(2D_A^C)ξ'_c;
-* the mean over k and the unbiased variance, Σ(y−ȳ)²/(K−1), by two passes
-  over the K×I_n block held in cache (float64, fixed order).
+* the mean over k (sums shifted by the first repetition) and the unbiased
+  variance Σ(y−ȳ)²/(K−1) by a second pass over the K×I_n block held in
+  cache (float64, fixed order; exactly 0 for a noiseless neuron).
 
 Inputs are independent, so the ``prange`` over the inputs of a block and the
 counter-based normals (:mod:`.rng`) make every number a function of the input
@@ -41,12 +42,26 @@ def _fill_noise_slots(n_slots, k, t, layer_word, key0, key1, zm, za):
 
 
 @njit(**JIT)
-def _noise_and_sum(x, y, width, zm, za, amp_mu, amp_au, cm, ca, acc):
-    """y = x(1+a_MU ξ)·cm + a_AU ξ' + ca for one repetition; acc += y."""
+def _noise_row(row, width, zm, za, amp_mu, amp_au, cm, ca):
+    """y = x(1 + a_MU ξ)·cm + a_AU ξ' + ca in place for one repetition (Eq. 3)."""
     for i in range(width):
-        v = x[i] * (1.0 + amp_mu * zm[i + 1]) * cm + amp_au * za[i + 1] + ca
-        y[i] = v
-        acc[i] += v
+        row[i] = row[i] * (1.0 + amp_mu * zm[i + 1]) * cm + amp_au * za[i + 1] + ca
+
+
+@njit(**JIT)
+def _accumulate(row, width, first, shift, acc):
+    """Shifted sums: the first repetition is the shift, later ones add y − shift.
+
+    Shifting by a sample keeps the sums small (no cancellation) and makes the
+    variance of a constant neuron exactly zero.
+    """
+    if first:
+        for i in range(width):
+            shift[i] = row[i]
+            acc[i] = 0.0
+    else:
+        for i in range(width):
+            acc[i] += row[i] - shift[i]
 
 
 @njit(**JIT_PARALLEL)
@@ -93,6 +108,7 @@ def simulate_block_kernel(inputs, t_index, widths, w_off, w_flat, b_off, b_flat,
         zm = np.zeros(max_w + 1)
         za = np.zeros(max_w + 1)
         acc = np.empty(max_w)
+        shift = np.empty(max_w)
         prev = buf_a
         for n in range(n_layers):
             width = widths[n]
@@ -120,8 +136,6 @@ def simulate_block_kernel(inputs, t_index, widths, w_off, w_flat, b_off, b_flat,
             bo = b_off[n]
             code = act_code[n]
             param = act_param[n]
-            for i in range(width):
-                acc[i] = 0.0
             # row by row (in L1): bias, activation (Eq. 2), noise (Eq. 3), sum.
             for k in range(repeats):
                 row = y[k]
@@ -140,14 +154,12 @@ def simulate_block_kernel(inputs, t_index, widths, w_off, w_flat, b_off, b_flat,
                                           key0, key1, zm, za)
                     cm = 1.0 + a_mc * zm[0]
                     ca = a_ac * za[0]
-                    _noise_and_sum(row, row, width, zm, za, a_mu, a_au, cm, ca, acc)
-                else:
-                    for i in range(width):
-                        acc[i] += row[i]
+                    _noise_row(row, width, zm, za, a_mu, a_au, cm, ca)
+                _accumulate(row, width, k == 0, shift, acc)
             # second pass: unbiased variance about the mean.
             o = out_off[n]
             for i in range(width):
-                acc[i] = acc[i] / repeats
+                acc[i] = shift[i] + acc[i] / repeats
                 mean_out[b, o + i] = acc[i]
             for i in range(width):
                 var_out[b, o + i] = 0.0
