@@ -1,0 +1,363 @@
+"""Plain NumPy twins of the fastnoise kernels (DESIGN.md, Convention 5).
+
+Written from the specifications (Salmon et al. SC'11 for Philox4x32-10, the
+paper's Eqs. 1–3, the slot layout documented in ``kernels/propagate.py``), not
+from the kernels' code: no numba, no fastnoise kernels, loops or vectorised
+NumPy only.  Everything here is deliberately naive so that it can be read and
+checked by eye.
+
+Contents
+--------
+philox4x32_10       Philox4x32-10 on uint64-held 32-bit words (a).
+words_to_normals    three 32-bit words -> two standard normals (b).
+reference_normals   normals in the kernel's (T, K, Σ 2(I_n+1)) slot layout (c).
+noisy_forward       noisy forward pass driven by a given noise array (d).
+noiseless_forward   x̃ and x of every layer without noise (e).
+linear_moments      exact mean and covariance of y in a *linear* network.
+histogram_counts    the histogram reducer's binning rule.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+MASK32 = 0xFFFFFFFF
+
+# Philox4x32 round multipliers and Weyl key increments (Salmon et al. 2011,
+# Random123 ``PHILOX_M4x32_0/1`` and ``PHILOX_W32_0/1``).
+PHILOX_M = (0xD2511F53, 0xCD9E8D57)
+PHILOX_W = (0x9E3779B9, 0xBB67AE85)
+
+
+# --------------------------------------------------------------------------
+# (a) Philox4x32-10
+# --------------------------------------------------------------------------
+def philox4x32_10(counter, key):
+    """Philox4x32-10 of 128-bit counters under 64-bit keys.
+
+    Parameters
+    ----------
+    counter : array_like, (..., 4)
+        Counter words (c0, c1, c2, c3), each in [0, 2**32).
+    key : array_like, (..., 2)
+        Key words (k0, k1), broadcast against ``counter[..., 0]``.
+
+    Returns
+    -------
+    ndarray of uint64, (..., 4)
+        The four output words, each in [0, 2**32).
+    """
+    ctr = np.asarray(counter, dtype=np.uint64)
+    key = np.asarray(key, dtype=np.uint64)
+    mask = np.uint64(MASK32)
+    s32 = np.uint64(32)
+    m0, m1 = np.uint64(PHILOX_M[0]), np.uint64(PHILOX_M[1])
+    w0, w1 = np.uint64(PHILOX_W[0]), np.uint64(PHILOX_W[1])
+    x = [ctr[..., i] & mask for i in range(4)]
+    k0 = key[..., 0] & mask
+    k1 = key[..., 1] & mask
+    for rnd in range(10):
+        if rnd > 0:  # the key schedule: bump before every round but the first
+            k0 = (k0 + w0) & mask
+            k1 = (k1 + w1) & mask
+        # 32x32 -> 64-bit products fit exactly in a uint64
+        prod0 = m0 * x[0]
+        prod1 = m1 * x[2]
+        hi0, lo0 = prod0 >> s32, prod0 & mask
+        hi1, lo1 = prod1 >> s32, prod1 & mask
+        x = [hi1 ^ x[1] ^ k0, lo1, hi0 ^ x[3] ^ k1, lo0]
+    return np.stack(np.broadcast_arrays(*x), axis=-1)
+
+
+def philox_scalar(counter, key):
+    """Philox4x32-10 with Python integers (a second, loop-only twin)."""
+    c = [int(v) & MASK32 for v in counter]
+    k = [int(v) & MASK32 for v in key]
+    for rnd in range(10):
+        if rnd > 0:
+            k = [(k[0] + PHILOX_W[0]) & MASK32, (k[1] + PHILOX_W[1]) & MASK32]
+        p0 = PHILOX_M[0] * c[0]
+        p1 = PHILOX_M[1] * c[2]
+        c = [(p1 >> 32) ^ c[1] ^ k[0], p1 & MASK32, (p0 >> 32) ^ c[3] ^ k[1], p0 & MASK32]
+    return c
+
+
+# --------------------------------------------------------------------------
+# (b) words -> two normals
+# --------------------------------------------------------------------------
+def words_to_uniforms(w0, w1, w2):
+    """The Box–Muller inputs: u1 in (0, 1] (52 bits) and the angle a in [-1/2, 1/2).
+
+    ``u1 = 1 - m 2**-52`` with the 52-bit integer ``m = ((w0 << 20) ^ w1)``
+    (low 52 bits); ``a`` is word 2 read as a signed 32-bit integer times 2**-32.
+    """
+    w0 = np.asarray(w0, dtype=np.uint64)
+    w1 = np.asarray(w1, dtype=np.uint64)
+    w2 = np.asarray(w2, dtype=np.uint64)
+    m = ((w0 << np.uint64(20)) ^ w1) & np.uint64((1 << 52) - 1)
+    # 2**52 - m is an integer in [1, 2**52]: exact in float64, and so is the scaling.
+    u1 = (np.uint64(1 << 52) - m).astype(np.float64) * 2.0 ** -52
+    signed = w2.astype(np.int64)
+    signed = np.where(signed >= 2 ** 31, signed - 2 ** 32, signed)
+    a = signed.astype(np.float64) * 2.0 ** -32
+    return u1, a
+
+
+def words_to_normals(w0, w1, w2):
+    """Two independent standard normals (r cos 2πa, r sin 2πa), r = √(−2 ln u1)."""
+    u1, a = words_to_uniforms(w0, w1, w2)
+    r = np.sqrt(-2.0 * np.log(u1))
+    phi = 2.0 * np.pi * a
+    return r * np.cos(phi), r * np.sin(phi)
+
+
+def seed_key(seed: int):
+    """The 64-bit seed as Philox key words (seed & 0xffffffff, seed >> 32)."""
+    seed = int(seed)
+    return seed & MASK32, seed >> 32
+
+
+def normal_pairs(slot, k, t, layer, seed, stream=0):
+    """The normal pair (multiplicative, additive) owned by one counter.
+
+    Counter = (slot, k, t, layer | stream << 16), key = seed words.
+    Arguments broadcast against each other.
+    """
+    slot, k, t, layer = np.broadcast_arrays(*(np.asarray(v, dtype=np.uint64)
+                                              for v in (slot, k, t, layer)))
+    word3 = layer | (np.uint64(stream) << np.uint64(16))
+    ctr = np.stack([slot, k, t, word3], axis=-1)
+    out = philox4x32_10(ctr, np.array(seed_key(seed), dtype=np.uint64))
+    return words_to_normals(out[..., 0], out[..., 1], out[..., 2])
+
+
+# --------------------------------------------------------------------------
+# (c) normals in the kernel's slot layout
+# --------------------------------------------------------------------------
+def slot_offsets(widths):
+    """Offset of each layer's 2(I_n+1) slots in the last axis, and the total."""
+    sizes = [2 * (int(w) + 1) for w in widths]
+    offs = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int)
+    return offs, int(sum(sizes))
+
+
+def reference_normals(seed, widths, n_inputs, repeats, stream=0, t0=0):
+    """Normals exactly as the kernel would draw them, in ``noise_values`` layout.
+
+    Returns an array (T, K, Σ_n 2(I_n+1)).  Layer n's block starts at
+    ``slot_offsets(widths)[0][n]``: first the I_n+1 multiplicative normals
+    (slot 0 = the layer's correlated ξ_c, slot i+1 = neuron i's ξ_i), then the
+    I_n+1 additive ones (ξ'_c, ξ'_i).  Slot s of (layer n, input t, repetition
+    k) is the pair of counter (s, k, t, n | stream << 16).
+    """
+    offs, total = slot_offsets(widths)
+    out = np.empty((n_inputs, repeats, total))
+    t = np.arange(t0, t0 + n_inputs)[:, None, None]
+    k = np.arange(repeats)[None, :, None]
+    for n, w in enumerate(widths):
+        s = np.arange(w + 1)[None, None, :]
+        zm, za = normal_pairs(s, k, t, n, seed, stream)
+        out[:, :, offs[n]: offs[n] + w + 1] = zm
+        out[:, :, offs[n] + w + 1: offs[n] + 2 * (w + 1)] = za
+    return out
+
+
+# --------------------------------------------------------------------------
+# activations (from the table in kernels/activations.py's docstring)
+# --------------------------------------------------------------------------
+def activation(act, x):
+    """f(x) for an :class:`fastnoise.activations.Activation` (by name/param)."""
+    x = np.asarray(x, dtype=np.float64)
+    p = float(act.param)
+    if act.function is not None:  # user-defined scalar function
+        f = act.function.py_func if hasattr(act.function, "py_func") else act.function
+        return np.array([f(float(v)) for v in x.ravel()]).reshape(x.shape)
+    name = act.name
+    if name == "linear":
+        return p * x
+    if name == "shifted_sigmoid":
+        z = x - 0.5
+        return 0.5 + p * z / (2.0 * np.sqrt(1.0 + p * p * z * z))
+    if name == "logistic":
+        return 1.0 / (1.0 + np.exp(-p * x))
+    if name == "tanh":
+        return np.tanh(p * x)
+    if name == "relu":
+        return np.maximum(0.0, p * x)
+    if name == "cubic":
+        return 3.0 * x ** 2 - 2.0 * x ** 3
+    raise ValueError(f"no reference for activation {name!r}")
+
+
+def amplitudes(noise):
+    """(a_MU, a_AU, a_MC, a_AC) = √(2D) of a Noise (or zeros for None)."""
+    if noise is None:
+        return 0.0, 0.0, 0.0, 0.0
+    return (math.sqrt(2 * noise.multiplicative), math.sqrt(2 * noise.additive),
+            math.sqrt(2 * noise.multiplicative_correlated),
+            math.sqrt(2 * noise.additive_correlated))
+
+
+def expand_noise(noise, n_layers):
+    """A Noise, None or per-layer list -> list of per-layer (Noise or None)."""
+    if noise is None or not isinstance(noise, (list, tuple)):
+        return [noise] * n_layers
+    assert len(noise) == n_layers
+    return list(noise)
+
+
+# --------------------------------------------------------------------------
+# (d) noisy forward pass with given noise, (e) noiseless forward pass
+# --------------------------------------------------------------------------
+def noisy_forward(net, inputs, noise, noise_values, return_samples=False):
+    """Noisy forward pass of K repetitions of every input (Eqs. 1–3).
+
+    Parameters
+    ----------
+    net : fastnoise.Network (only weights, biases and activations are read)
+    inputs : (T, I_0)
+    noise : Noise, None or list of them (one per layer)
+    noise_values : (T, K, Σ 2(I_n+1)) standard normals in the kernel layout
+        (see :func:`reference_normals`).
+    return_samples : bool
+        Also return the noisy outputs y of every layer, (T, K, I_n) each.
+
+    Returns
+    -------
+    mean, var : lists of (T, I_n)
+        Mean and unbiased (ddof=1) variance over the K repetitions of y.
+    """
+    u = np.atleast_2d(np.asarray(inputs, dtype=np.float64))
+    T, K, _ = noise_values.shape
+    widths = [u.shape[1]] + [w.shape[0] for w in net.weights[1:]]
+    offs, total = slot_offsets(widths)
+    assert noise_values.shape[2] == total
+    noises = expand_noise(noise, len(widths))
+    means, variances, samples = [], [], []
+    y_prev = None
+    for n, width in enumerate(widths):
+        if n == 0:
+            xt = np.broadcast_to(u[:, None, :], (T, K, width)).copy()
+        else:
+            W, b = net.weights[n], net.biases[n]
+            xt = np.einsum("tkj,ij->tki", y_prev, W) + b          # Eq. 1
+        x = activation(net.activations[n], xt)                   # Eq. 2
+        a_mu, a_au, a_mc, a_ac = amplitudes(noises[n])
+        blk = noise_values[:, :, offs[n]: offs[n] + 2 * (width + 1)]
+        xi_c, xi = blk[:, :, :1], blk[:, :, 1: width + 1]
+        xip_c, xip = blk[:, :, width + 1: width + 2], blk[:, :, width + 2:]
+        # Eq. 3: y = x(1 + a_MU ξ_i)(1 + a_MC ξ_c) + a_AU ξ'_i + a_AC ξ'_c
+        y = x * (1.0 + a_mu * xi) * (1.0 + a_mc * xi_c) + a_au * xip + a_ac * xip_c
+        means.append(y.mean(axis=1))
+        variances.append(y.var(axis=1, ddof=1))
+        samples.append(y)
+        y_prev = y
+    if return_samples:
+        return means, variances, samples
+    return means, variances
+
+
+def noiseless_forward(net, inputs):
+    """Internal states x̃ (Eq. 1) and outputs x = f(x̃) (Eq. 2), (T, I_n) each."""
+    u = np.atleast_2d(np.asarray(inputs, dtype=np.float64))
+    xts, xs = [], []
+    for n, act in enumerate(net.activations):
+        if n == 0:
+            xt = u.copy()
+        else:
+            xt = np.zeros((u.shape[0], net.weights[n].shape[0]))
+            for i in range(net.weights[n].shape[0]):       # naive loops on purpose
+                xt[:, i] = net.biases[n][i]
+                for j in range(net.weights[n].shape[1]):
+                    xt[:, i] += net.weights[n][i, j] * xs[-1][:, j]
+        xts.append(xt)
+        xs.append(activation(act, xt))
+    return xts, xs
+
+
+# --------------------------------------------------------------------------
+# exact moments of a linear network
+# --------------------------------------------------------------------------
+def noisy_layer_moments(mu_x, cov_x, noise):
+    """Mean and covariance of y (Eq. 3) given x with mean mu_x and covariance cov_x.
+
+    With A_i = 1 + a_MU ξ_i, C = 1 + a_MC ξ_c (independent of x and of each
+    other) and E[A_i A_j] = 1 + a_MU² δ_ij, E[C²] = 1 + a_MC²:
+
+        E y = mu_x
+        Cov y = (1 + a_MC²) (S + a_MU² diag(S)) − mu mu^T + a_AU² I + a_AC² 1 1^T,
+        S = E[x x^T] = cov_x + mu mu^T.
+
+    The correlated kinds enter as the rank-one terms a_MC² mu mu^T (inside the
+    first term) and a_AC² 1 1^T.
+    """
+    a_mu, a_au, a_mc, a_ac = amplitudes(noise)
+    S = cov_x + np.outer(mu_x, mu_x)
+    n = len(mu_x)
+    cov = (1.0 + a_mc ** 2) * (S + a_mu ** 2 * np.diag(np.diag(S))) - np.outer(mu_x, mu_x)
+    cov = cov + a_au ** 2 * np.eye(n) + a_ac ** 2 * np.ones((n, n))
+    return mu_x.copy(), cov
+
+
+def linear_moments(net, u, noise):
+    """Exact per-layer mean and covariance of y for one input u (linear layers only).
+
+    Each layer n must have a ``linear`` activation of gain g_n, so that
+    x = g_n (W y_{n−1} + b) has mean g_n (W μ + b) and covariance g_n² W Σ Wᵀ.
+    Returns lists ``means[n]`` (I_n,) and ``covs[n]`` (I_n, I_n).
+    """
+    noises = expand_noise(noise, net.n_layers)
+    means, covs = [], []
+    for n, act in enumerate(net.activations):
+        assert act.name == "linear" and act.function is None, "linear layers only"
+        g = float(act.param)
+        if n == 0:
+            mu_x = g * np.asarray(u, dtype=np.float64)
+            cov_x = np.zeros((mu_x.size, mu_x.size))
+        else:
+            W, b = net.weights[n], net.biases[n]
+            mu_x = g * (W @ means[-1] + b)
+            cov_x = g * g * (W @ covs[-1] @ W.T)
+        mu, cov = noisy_layer_moments(mu_x, cov_x, noises[n])
+        means.append(mu)
+        covs.append(cov)
+    return means, covs
+
+
+def y_fourth_central_moment(x, noise):
+    """μ4 of y = x(1+aξ)(1+cζ) + bη + dθ for a constant x (one noisy neuron).
+
+    y − x = x(AC − 1) + bη + dθ with independent, zero-mean parts, so
+    μ4 = x⁴ E(AC−1)⁴ + 6 x² σ_×² (b² + d²) + 3 (b² + d²)², where
+    E(AC)^m = E A^m E C^m and, for A = 1 + aξ: E A = 1, E A² = 1 + a²,
+    E A³ = 1 + 3a², E A⁴ = 1 + 6a² + 3a⁴.
+    """
+    a, b, c, d = amplitudes(noise)
+
+    def moments(s):
+        return (1.0, 1.0, 1.0 + s * s, 1.0 + 3 * s * s, 1.0 + 6 * s * s + 3 * s ** 4)
+
+    ma, mc = moments(a), moments(c)
+    m = [ma[j] * mc[j] for j in range(5)]          # E (AC)^j
+    e4 = m[4] - 4 * m[3] + 6 * m[2] - 4 * m[1] + 1.0
+    sx2 = m[2] - 1.0                                # σ_×² = (1+a²)(1+c²) − 1
+    s_add = b * b + d * d
+    x = np.asarray(x, dtype=np.float64)
+    return x ** 4 * e4 + 6 * x ** 2 * sx2 * s_add + 3 * s_add ** 2
+
+
+# --------------------------------------------------------------------------
+# histogram reducer
+# --------------------------------------------------------------------------
+def histogram_counts(values, lo, hi, bins):
+    """Counts of ``values`` in ``bins`` equal bins of [lo, hi) plus under/overflow.
+
+    Bin 0 holds values < lo, bin bins+1 values ≥ hi; value v goes to bin
+    1 + floor((v − lo) · bins / (hi − lo)).
+    """
+    v = np.asarray(values, dtype=np.float64).ravel()
+    pos = (v - lo) * (bins / (hi - lo))
+    idx = np.where(pos < 0, 0, np.where(pos >= bins, bins + 1, np.floor(pos) + 1)).astype(int)
+    return np.bincount(idx, minlength=bins + 2)
