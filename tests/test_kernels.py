@@ -128,21 +128,19 @@ def test_per_layer_intensities_match_twin(variant, which, sym_net, dense_net, np
     noise = _per_layer_variants(net.n_layers)[variant]
     res, ys = _check_given(net, noise, np_rng, what=f"{which}/{variant}")
     if variant == "noiseless_input":
-        # identical repetitions: zero variance up to the rounding of the mean
-        # (exactly zero is the xfail test_identical_repetitions_have_zero_variance)
-        assert np.all(res.var[0] <= (4 * np.finfo(float).eps * np.abs(ys[0]).max()) ** 2)
-        np.testing.assert_allclose(res.mean[0], ys[0][:, 0, :], rtol=1e-15)
+        # identical repetitions: exactly zero variance, mean exactly the input
+        assert np.all(res.var[0] == 0.0)
+        np.testing.assert_array_equal(res.mean[0], ys[0][:, 0, :])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "propagate.simulate_block_kernel computes the mean as (sum of K identical values)/K, "
-    "which is not exactly the value, so a noiseless neuron gets a variance of ~(eps*y)^2 "
-    "(e.g. 1.3e-32) instead of 0 and Result.snr ~1e16 instead of inf. Fix: accumulate "
-    "the deviations from the first repetition, mean = y[0] + sum_k (y[k]-y[0])/K."))
 def test_identical_repetitions_have_zero_variance(dense_net):
+    """A noiseless neuron has variance exactly 0 (SNR inf), not ~(eps·y)²: the
+    kernel's sums are shifted by the first repetition (fixed in 367df77)."""
     u = np.random.default_rng(1).normal(0.0, 1.0, (20, dense_net.widths[0]))
     res = fn.simulate(dense_net, u, [None, None, ALL, None], repeats=16, seed=1)
     assert np.all(res.var[0] == 0.0) and np.all(res.var[1] == 0.0)
+    np.testing.assert_array_equal(res.mean[0], u)
+    assert np.all(res.var[2] > 0) and np.all(res.var[3] > 0)
 
 
 def test_noiseless_everywhere_matches_forward(dense_net, np_rng):
@@ -152,7 +150,7 @@ def test_noiseless_everywhere_matches_forward(dense_net, np_rng):
     _, xs = ref.noiseless_forward(dense_net, u)
     for n in range(dense_net.n_layers):
         np.testing.assert_allclose(res.mean[n], xs[n], rtol=1e-12, atol=1e-14)
-        assert np.all(res.var[n] <= (1e-15 * np.abs(xs[n]).max()) ** 2)
+        assert np.all(res.var[n] == 0.0)  # identical repetitions
 
 
 @pytest.mark.parametrize("name", list(ACTIVATIONS))
