@@ -92,7 +92,8 @@ def simulate_block_kernel(inputs, t_index, widths, w_off, w_flat, b_off, b_flat,
         samples_out (B, K, S) receives y of the S chosen neurons.
     hist_lo, hist_hi, hist_out : histogram reducer, hist_out (B, L, nb+2)
         counts y in nb equal bins of [lo, hi) per layer, plus under- and
-        overflow in the first and last bin; nb = 0 disables it.
+        overflow in the first and last bin (NaN counts as overflow); nb = 0
+        disables it.
     """
     n_inputs = inputs.shape[0]
     n_layers = widths.shape[0]
@@ -183,7 +184,7 @@ def simulate_block_kernel(inputs, t_index, widths, w_off, w_flat, b_off, b_flat,
                         pos = (y[k, i] - lo) * scale
                         if pos < 0.0:
                             idx = 0
-                        elif pos >= n_hist:
+                        elif not pos < n_hist:  # also NaN: counted as overflow
                             idx = n_hist + 1
                         else:
                             idx = np.int64(pos) + 1

@@ -96,7 +96,11 @@ def philox4x32(c0, c1, c2, c3, k0, k1):
 
 @njit(inline="always", **JIT)
 def log_unit(u):
-    """Natural logarithm of ``u`` in (0, 1], branch-free (|rel. err| < 1e-15)."""
+    """Natural logarithm of a normal float ``u`` in [2**-1022, 1], branch-free.
+
+    Relative error below 1e-15.  Subnormal inputs are outside the domain (the
+    generator only passes u ≥ 2**-52).
+    """
     bits = _f64_as_u64(u)
     # exponent as a float without an int64 -> float64 conversion (none in AVX2)
     e = _u64_as_f64(((bits >> _SHIFT52) & _EXP_MASK) | _MAGIC_BITS) - _MAGIC_OFFSET
