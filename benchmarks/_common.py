@@ -1,0 +1,58 @@
+"""Workloads shared by the asv benchmarks and ``compare.py``.
+
+W3 is the paper's Fig. 3 setting: the symmetric 1-200-200-1 network with the
+shifted sigmoid (alpha = 4) in the hidden layers, K = 300 repetitions of
+T = 1000 inputs spread evenly on [0, 1], all four noise kinds on.  WA is a
+trained-like classifier shape: 784-200-200-10 with logistic hidden and output
+layers (``fn.random_dense``), the same noise, inputs uniform on [0, 1].
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import fastnoise as fn
+
+#: All four noise kinds on: D_A^U, D_A^C, D_M^U, D_M^C.
+NOISE = fn.Noise(additive=1e-4, additive_correlated=1e-4,
+                 multiplicative=1e-3, multiplicative_correlated=1e-3)
+
+W3_WIDTHS = (1, 200, 200, 1)
+W3_K = 300
+W3_T = 1000
+
+WA_WIDTHS = (784, 200, 200, 10)
+WA_K = 300
+WA_T = 1000
+
+
+def w3_network(width: int = 200, hidden: int = 2):
+    """The symmetric network 1-width-...-width-1 with ``hidden`` hidden layers."""
+    return fn.symmetric([1] + [width] * hidden + [1], alpha=4.0)
+
+
+def w3_inputs(T: int = W3_T) -> np.ndarray:
+    return np.linspace(0.0, 1.0, T)[:, None]
+
+
+def wa_network():
+    return fn.random_dense(list(WA_WIDTHS), activation="logistic", seed=0)
+
+
+def wa_inputs(T: int = WA_T) -> np.ndarray:
+    return np.random.default_rng(0).uniform(0.0, 1.0, (T, WA_WIDTHS[0]))
+
+
+def warm_up(net, noise=NOISE, repeats: int = 2, **kwargs) -> None:
+    """Compile (or load from the cache) every kernel ``simulate`` uses for ``net``."""
+    fn.simulate(net, np.zeros((2, net.widths[0])), noise, repeats=max(repeats, 2), **kwargs)
+
+
+def n_normals(widths, repeats: int, T: int) -> int:
+    """Standard normals one noisy simulation draws: 2 (I_n + 1) per layer, repetition, input."""
+    return int(sum(2 * (w + 1) for w in widths)) * repeats * T
+
+
+def gemm_shapes(widths, repeats: int):
+    """(m, k, n) of the per-input GEMMs Y_{n-1} (K x I_{n-1}) @ W^T (I_{n-1} x I_n)."""
+    return [(repeats, widths[n - 1], widths[n]) for n in range(1, len(widths))]

@@ -1,0 +1,358 @@
+"""Compare fastnoise with a plain NumPy implementation and with the hardware floor.
+
+Run from the repository root (a script, not a test; see benchmarks/README.md)::
+
+    python benchmarks/compare.py [--repeats 5] [--quick] [--json out.json]
+
+In one process, for each workload (W3: the paper's Fig. 3 setting,
+1-200-200-1, K = 300, T = 1000, all four noise kinds; WA: 784-200-200-10 with
+logistic hidden and output layers, same noise, K = 300, T = 1000), it times
+
+(a) ``fn.simulate`` (all Numba threads, kernels compiled beforehand);
+(b) ``simulate_numpy`` from ``benchmarks/numpy_impl.py``;
+    twice: with BLAS at its default thread count (what a user gets) and with
+    BLAS limited to one thread (often faster for these small products);
+(c) the unavoidable floor: the noiseless matrix products of the same shapes
+    through BLAS, one (K x I_{n-1}) @ (I_{n-1} x I_n) GEMM per input and
+    layer, in float64 and in float32, laid out as fastnoise runs them: one
+    BLAS thread per GEMM, the inputs split over as many Python threads as
+    fastnoise has Numba threads (``np.matmul`` releases the GIL).  For
+    reference also the plain serial loop with BLAS at its default thread
+    count (float64);
+(d) drawing the same number of standard normals with NumPy's
+    ``default_rng().standard_normal`` (one thread, 2**20 at a time).
+
+The measurements are interleaved (one run of each, then the next round) so
+that a change in machine load affects them alike; the table shows medians of
+``--repeats`` rounds and their ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+if __name__ == "__main__":  # run as a file: make the checkout importable
+    _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if _ROOT not in sys.path:
+        sys.path.insert(0, _ROOT)
+
+#: Normals drawn per call in the NumPy RNG measurement.
+_CHUNK = 2 ** 20
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _cpu_flags() -> set:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def machine_info() -> dict:
+    """CPU, core count, library versions and the BLAS that numpy loaded."""
+    import numba
+    import numpy as np
+    from threadpoolctl import threadpool_info
+
+    import fastnoise as fn
+
+    blas = [
+        {k: d.get(k) for k in ("internal_api", "version", "architecture", "num_threads",
+                                 "threading_layer", "filepath")}
+        for d in threadpool_info() if d.get("user_api") == "blas"
+    ]
+    flags = _cpu_flags()
+    simd = [f for f in ("avx2", "fma", "avx512f") if f in flags]
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True, cwd=os.path.dirname(os.path.abspath(__file__)),
+                                check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = None
+    return {
+        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "cpu": _cpu_model(),
+        "simd": simd,
+        "cores": os.cpu_count(),
+        "loadavg": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None,
+        "numba_threads": numba.get_num_threads(),
+        "threading_layer": numba.config.THREADING_LAYER,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "numba": numba.__version__,
+        "fastnoise": fn.__version__,
+        "commit": commit,
+        "blas": blas,
+        "env": {k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
+                                                "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                                                "NUMBA_NUM_THREADS")},
+    }
+
+
+class _Workload:
+    """Everything needed to time one workload, built outside the timings."""
+
+    def __init__(self, name, net, inputs, noise, repeats):
+        import numba
+        import numpy as np
+
+        from benchmarks._common import gemm_shapes, n_normals
+
+        self.name, self.net, self.u, self.noise, self.K = name, net, inputs, noise, repeats
+        self.T = inputs.shape[0]
+        self.n_normals = n_normals(net.widths, repeats, self.T)
+        self.shapes = gemm_shapes(net.widths, repeats)
+        self.gemm_flop = 2 * self.T * sum(m * k * n for m, k, n in self.shapes)
+        self.threads = numba.get_num_threads()
+        bounds = np.linspace(0, self.T, self.threads + 1).astype(int)
+        self.chunks = [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+        self.pool = ThreadPoolExecutor(max_workers=len(self.chunks))
+        rng = np.random.default_rng(0)
+        # operands of the floor: one (K x I_{n-1}) activation block per layer,
+        # the real weights W^T, one preallocated output per layer and thread;
+        # float64 and float32.
+        self.gemm = {}
+        for dt in (np.float64, np.float32):
+            ops = []
+            for n, (m, k, nn) in enumerate(self.shapes, start=1):
+                a = rng.uniform(0.0, 1.0, (m, k)).astype(dt)
+                w = np.ascontiguousarray(net.weights[n].T, dtype=dt)
+                ops.append((a, w, [np.ones((m, nn), dt) for _ in range(len(self.chunks) + 1)]))
+            self.gemm[np.dtype(dt).name] = ops
+        self.normals_buf = np.ones(_CHUNK)
+
+    def close(self):
+        self.pool.shutdown()
+
+    # -- the measurements ----------------------------------------------------
+    def fastnoise(self):
+        import fastnoise as fn
+
+        return fn.simulate(self.net, self.u, self.noise, repeats=self.K, seed=1)
+
+    def numpy(self, blas_threads=None):
+        from threadpoolctl import threadpool_limits
+
+        from benchmarks.numpy_impl import simulate_numpy
+
+        with threadpool_limits(limits=blas_threads, user_api="blas"):
+            return simulate_numpy(self.net, self.u, self.noise, self.K, seed=1)
+
+    def _gemms(self, dtype, start, stop, slot):
+        import numpy as np
+
+        ops = self.gemm[dtype]
+        for _ in range(start, stop):
+            for a, w, outs in ops:
+                np.matmul(a, w, out=outs[slot])
+
+    def blas(self, dtype):
+        """The floor: single-threaded GEMMs, inputs split over the threads."""
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"):
+            futures = [self.pool.submit(self._gemms, dtype, a, b, i)
+                       for i, (a, b) in enumerate(self.chunks)]
+            for f in futures:
+                f.result()
+
+    def blas_serial(self, dtype):
+        """Serial loop over the inputs, BLAS at its default thread count."""
+        self._gemms(dtype, 0, self.T, len(self.chunks))
+
+    def normals(self):
+        import numpy as np
+
+        gen = np.random.default_rng(1)
+        buf = self.normals_buf
+        left = self.n_normals
+        while left >= _CHUNK:
+            gen.standard_normal(out=buf)
+            left -= _CHUNK
+        if left:
+            gen.standard_normal(out=buf[:left])
+
+
+def _agreement(res, means, vars_) -> dict:
+    """Ratio of fastnoise's to NumPy's summed output variance, per layer (≈ 1)."""
+    import numpy as np
+
+    return {f"layer{n}": float(np.sum(res.var[n]) / np.sum(vars_[n])) for n in range(len(vars_))}
+
+
+#: Measurement keys, in the order of the table, with their labels.
+LABELS = {
+    "fastnoise": "(a) fastnoise fn.simulate",
+    "numpy": "(b) NumPy, BLAS default threads",
+    "numpy_blas1": "(b) NumPy, BLAS 1 thread",
+    "blas_float64": "(c) BLAS floor, float64",
+    "blas_float32": "(c) BLAS floor, float32",
+    "blas_float64_serial": "    float64, serial loop, BLAS default",
+    "numpy_normals": "(d) NumPy default_rng normals",
+}
+
+
+def run(workloads, repeats: int, log=print) -> dict:
+    import numpy as np
+
+    from benchmarks._common import warm_up
+
+    out = {}
+    for w in workloads:
+        log(f"{w.name}: widths {list(w.net.widths)}, K={w.K}, T={w.T}, "
+            f"{w.n_normals:.3g} normals, {w.gemm_flop / 1e9:.3g} GFLOP of GEMMs")
+        warm_up(w.net, w.noise, repeats=w.K)  # compile/load the kernels (not timed)
+        items = {
+            "fastnoise": w.fastnoise,
+            "numpy": w.numpy,
+            "numpy_blas1": lambda w=w: w.numpy(blas_threads=1),
+            "blas_float64": lambda w=w: w.blas("float64"),
+            "blas_float32": lambda w=w: w.blas("float32"),
+            "blas_float64_serial": lambda w=w: w.blas_serial("float64"),
+            "numpy_normals": w.normals,
+        }
+        # one untimed pass (page faults, BLAS buffers, lazy imports) and a
+        # check that the two simulations agree
+        res = w.fastnoise()
+        means, vars_ = w.numpy()
+        agree = _agreement(res, means, vars_)
+        del res, means, vars_
+        for key in ("blas_float64", "blas_float32", "blas_float64_serial", "numpy_normals"):
+            items[key]()
+        samples = {k: [] for k in items}
+        for r in range(repeats):
+            for key, func in items.items():
+                t0 = time.perf_counter()
+                func()
+                samples[key].append(time.perf_counter() - t0)
+            log(f"  round {r + 1}/{repeats}: "
+                + ", ".join(f"{k} {v[-1]:.3f} s" for k, v in samples.items()))
+        w.close()
+        med = {k: float(np.median(v)) for k, v in samples.items()}
+        best_numpy = min(med["numpy"], med["numpy_blas1"])
+        out[w.name] = {
+            "widths": list(w.net.widths), "K": w.K, "T": w.T, "n_normals": w.n_normals,
+            "gemm_flop": w.gemm_flop, "threads": w.threads, "samples_s": samples,
+            "median_s": med,
+            "ratios": {
+                "numpy/fastnoise": med["numpy"] / med["fastnoise"],
+                "numpy_best/fastnoise": best_numpy / med["fastnoise"],
+                "fastnoise/blas_float64": med["fastnoise"] / med["blas_float64"],
+                "fastnoise/blas_float32": med["fastnoise"] / med["blas_float32"],
+                "fastnoise/numpy_normals": med["fastnoise"] / med["numpy_normals"],
+            },
+            "rates": {
+                "fastnoise_Mnormals_per_s": w.n_normals / med["fastnoise"] / 1e6,
+                "numpy_Mnormals_per_s": w.n_normals / med["numpy_normals"] / 1e6,
+                "blas_float64_GFLOP_per_s": w.gemm_flop / med["blas_float64"] / 1e9,
+                "blas_float32_GFLOP_per_s": w.gemm_flop / med["blas_float32"] / 1e9,
+            },
+            "var_ratio_fastnoise_over_numpy": agree,
+        }
+    return out
+
+
+def format_report(info: dict, results: dict, repeats: int) -> str:
+    lines = []
+    blas = "; ".join(f"{b['internal_api']} {b['version']} ({b['architecture']} kernels, "
+                     f"{b['num_threads']} threads)" for b in info["blas"]) or "none found"
+    env = ", ".join(f"{k}={v}" for k, v in info["env"].items() if v is not None) or "none set"
+    lines += [
+        f"date      {info['date']}   fastnoise {info['fastnoise']} (commit {info['commit']})",
+        f"machine   {info['cpu']}, {info['cores']} cores, SIMD: {' '.join(info['simd']) or '-'}",
+        f"versions  Python {info['python']}, numpy {info['numpy']}, numba {info['numba']} "
+        f"({info['numba_threads']} threads)",
+        f"BLAS      {blas}",
+        f"env       {env}",
+        f"load      {info['loadavg']} (1, 5, 15 min) at the start; "
+        f"medians of {repeats} interleaved rounds",
+        "",
+    ]
+    for name, r in results.items():
+        med = r["median_s"]
+        fnt = med["fastnoise"]
+        lines.append(f"{name}: widths {'-'.join(map(str, r['widths']))}, K={r['K']}, T={r['T']}, "
+                     f"{r['n_normals']:.3g} normals, {r['gemm_flop'] / 1e9:.3g} GFLOP")
+        lines.append(f"  {'measurement':38s} {'median s':>9s} {'min s':>8s} {'max s':>8s} "
+                     f"{'this / fastnoise':>17s}")
+        for key, label in LABELS.items():
+            s = r["samples_s"][key]
+            lines.append(f"  {label:38s} {med[key]:9.3f} {min(s):8.3f} {max(s):8.3f} "
+                         f"{med[key] / fnt:17.2f}")
+        ra, rt = r["ratios"], r["rates"]
+        lines.append(f"  fastnoise vs NumPy: {ra['numpy/fastnoise']:.2f}x faster (BLAS default), "
+                     f"{ra['numpy_best/fastnoise']:.2f}x (faster NumPy variant)")
+        lines.append(f"  fastnoise / BLAS floor: {ra['fastnoise/blas_float64']:.1f} (float64), "
+                     f"{ra['fastnoise/blas_float32']:.1f} (float32); "
+                     f"fastnoise / NumPy normals alone: {ra['fastnoise/numpy_normals']:.2f}")
+        lines.append(f"  rates: fastnoise {rt['fastnoise_Mnormals_per_s']:.0f} M normals/s all included, "
+                     f"NumPy RNG {rt['numpy_Mnormals_per_s']:.0f} M normals/s, "
+                     f"BLAS floor {rt['blas_float64_GFLOP_per_s']:.0f} / "
+                     f"{rt['blas_float32_GFLOP_per_s']:.0f} GFLOP/s (f64 / f32, {r['threads']} threads)")
+        agree = ", ".join(f"{v:.3f}" for v in r["var_ratio_fastnoise_over_numpy"].values())
+        lines.append(f"  check: summed variance fastnoise / NumPy per layer = {agree} (≈ 1)")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=5, help="timed rounds (median; default 5)")
+    parser.add_argument("--quick", action="store_true", help="T = 200 inputs instead of 1000")
+    parser.add_argument("--json", metavar="PATH", help="also write all samples and metadata here")
+    parser.add_argument("--workloads", default="W3,WA", help="comma-separated subset of W3,WA")
+    args = parser.parse_args(argv)
+    if args.repeats < 1:
+        parser.error("--repeats must be ≥ 1")
+    names = [s.strip().upper() for s in args.workloads.split(",") if s.strip()]
+    bad = sorted(set(names) - {"W3", "WA"})
+    if bad:
+        parser.error(f"unknown workload {bad[0]!r}; choose from W3, WA")
+
+    from benchmarks import _common as c
+
+    T = 200 if args.quick else None
+    workloads = []
+    if "W3" in names:
+        workloads.append(_Workload("W3", c.w3_network(), c.w3_inputs(T or c.W3_T), c.NOISE, c.W3_K))
+    if "WA" in names:
+        workloads.append(_Workload("WA", c.wa_network(), c.wa_inputs(T or c.WA_T), c.NOISE, c.WA_K))
+
+    info = machine_info()
+    for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+        if info["env"][k] is not None:
+            print(f"note: {k}={info['env'][k]} is set and may slow numpy's BLAS; "
+                  "see benchmarks/README.md", file=sys.stderr)
+    results = run(workloads, args.repeats, log=lambda s: print(s, file=sys.stderr, flush=True))
+    print(format_report(info, results, args.repeats))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"machine": info, "repeats": args.repeats, "quick": args.quick,
+                       "results": results}, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
