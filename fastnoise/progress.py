@@ -36,10 +36,15 @@ class Progress:
     def begin(self, already_done: int = 0) -> None:
         self.done = self.first = int(already_done)
         self.start = time.perf_counter()
+        self._rate_t0 = None  # the rate is measured from the first update on,
+        self._rate_n0 = self.done  # so that one-off start-up (JIT) is excluded
         self._draw(force=True)
 
     def update(self, n: int) -> None:
         self.done += int(n)
+        if self._rate_t0 is None:
+            self._rate_t0 = time.perf_counter()
+            self._rate_n0 = self.done
         self._draw(force=self.done >= self.total)
 
     def _draw(self, force: bool = False) -> None:
@@ -48,8 +53,14 @@ class Progress:
             return
         self._last = now
         elapsed = now - self.start
-        new = self.done - self.first
-        rate = new / elapsed if elapsed > 0 and new else 0.0
+        t0 = getattr(self, "_rate_t0", None)
+        new = self.done - getattr(self, "_rate_n0", self.first)
+        if t0 is not None and now > t0 and new > 0:
+            rate = new / (now - t0)
+        elif self.done >= self.total and elapsed > 0:
+            rate = (self.done - self.first) / elapsed
+        else:
+            rate = 0.0
         eta = (self.total - self.done) / rate if rate else float("nan")
         width = 24
         frac = self.done / self.total if self.total else 1.0
