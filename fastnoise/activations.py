@@ -104,7 +104,7 @@ class Activation:
             if d["name"] not in fns:
                 raise ValueError(
                     f"activation {d['name']!r} is user-defined; pass custom={{{d['name']!r}: "
-                    "<njit function>}} to load it")
+                    "<njit function>} to load it")
             return Activation(d["name"], float(d.get("param", 0.0)), fns[d["name"]])
         return get(d["name"], float(d.get("param", _BUILTIN.get(d["name"], (0, 0, 1.0))[2])))
 
@@ -141,7 +141,7 @@ def get(spec, param: float | None = None, **kwargs) -> Activation:
         raise TypeError(f"activation must be a name, an Activation or an njit function, got {spec!r}")
     name = _ALIASES.get(spec.lower(), spec.lower())
     if name not in _BUILTIN:
-        raise ValueError(f"unknown activation {spec!r}{_closest(name, NAMES)}")
+        raise ValueError(f"unknown activation {spec!r}{_closest(name, NAMES + tuple(_ALIASES))}")
     code, pname, default = _BUILTIN[name]
     value = default if param is None else float(param)
     if not math.isfinite(value):

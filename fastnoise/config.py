@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import os
 
-#: fastmath flags: allow FMA contraction, reciprocal and sign-of-zero
-#: relaxations and approximate functions; keep NaN/inf checks and ordering.
-FASTMATH = {"nsz", "arcp", "contract", "afn"}
+#: fastmath flags: allow reciprocal and sign-of-zero relaxations and
+#: approximate functions; keep NaN/inf checks and ordering.  FMA contraction
+#: ("contract") is left out on purpose: LLVM fuses multiply-adds differently
+#: in a freshly compiled kernel and in the same kernel loaded from numba's
+#: on-disk cache, which broke bitwise reproducibility across processes.
+FASTMATH = {"nsz", "arcp", "afn"}
 
 #: Cache compiled kernels on disk (``__pycache__``) unless disabled with
 #: ``FASTNOISE_NO_CACHE=1`` (useful when profiling or debugging).

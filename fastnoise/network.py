@@ -112,6 +112,8 @@ class Network:
                 raise ValueError(f"got {len(activations)} activations for {len(mats) + 1} layers; "
                                  f"give {len(mats)} (input layer linear) or {len(mats) + 1}")
             acts = [_act.get(a) for a in acts]
+        for a in (*mats, *bs):  # immutable: packed arrays and digest() stay in step
+            a.setflags(write=False)
         return cls((None, *mats), (None, *bs), tuple(acts))
 
     # -- shape ---------------------------------------------------------------

@@ -28,6 +28,10 @@ _MAX_SEED = 2 ** 64
 #: stored with every run so that a change of generator can never be mixed
 #: into a resumed run silently.
 RNG_VERSION = "philox4x32-10/box-muller-f64/v1"
+#: Version of the kernels' floating-point arithmetic; bumped whenever a change
+#: alters result bits (stored in every run's config, so that a resume never
+#: mixes blocks computed by different arithmetic).  v2: no FMA contraction.
+NUMERICS_VERSION = 2
 
 
 @dataclass
@@ -144,6 +148,10 @@ def _hist_spec(net: Network, histogram):
 def _threads(threads):
     """Run with ``threads`` Numba threads and single-threaded BLAS."""
     import numba
+    # np.dot inside the kernels calls scipy's BLAS: load it before limiting
+    # thread pools, or the first call in a process runs a threaded GEMM whose
+    # summation order (and last bits) differ from later calls.
+    import scipy.linalg.cython_blas  # noqa: F401
     from threadpoolctl import threadpool_limits
 
     old = numba.get_num_threads()
@@ -255,6 +263,8 @@ def simulate(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1
     seed = _check_int("seed", seed, 0, _MAX_SEED)
     stream = _check_int("stream", stream, 0, 2 ** 16)
     block = _cfg.DEFAULT_BLOCK if block is None else _check_int("block", block, 1)
+    if threads is not None:
+        threads = _check_int("threads", threads, 1)
     noises = per_layer(noise, net.n_layers)
     s_layer, s_neuron = _sample_spec(net, samples)
     hist = _hist_spec(net, histogram)
@@ -276,6 +286,7 @@ def simulate(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1
                                                 "hi": hist[1].tolist()},
         "noise_values": noise_values is not None,
         "rng": RNG_VERSION,
+        "numerics": NUMERICS_VERSION,
     }
 
     store_obj, run_obj, own_store = _open_run(store, run, config, net, u, s_layer, s_neuron, hist,
@@ -326,8 +337,8 @@ def simulate(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1
                         samp[start:stop] = arrays["samples"]
                     if hist_all is not None:
                         hist_all[start:stop] = arrays["hist"]
-                if reporter is not None:
-                    reporter.update(B)
+                if reporter is not None:  # a partly done block counts only its pending inputs
+                    reporter.update(int(todo[start:stop].sum()))
         if run_obj is not None:
             run_obj.set_status("complete")
             if keep and not todo.all():  # resumed: fill in what an earlier process wrote
@@ -345,6 +356,32 @@ def simulate(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1
     finally:
         if own_store and store_obj is not None:
             store_obj.close()
+
+
+def _config_diff(stored: dict, new: dict, limit: int = 3) -> str:
+    """'key: stored -> new' for the first ``limit`` differing config entries."""
+    import json
+
+    new = json.loads(json.dumps(new))  # same types as the stored JSON
+
+    def walk(a, b, prefix):
+        if isinstance(a, dict) and isinstance(b, dict):
+            for k in sorted(set(a) | set(b)):
+                yield from walk(a.get(k), b.get(k), f"{prefix}.{k}" if prefix else k)
+        elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+            for i, (x, y) in enumerate(zip(a, b)):
+                yield from walk(x, y, f"{prefix}[{i}]")
+        elif a != b:
+            def short(v):
+                t = json.dumps(v)
+                return t if len(t) <= 24 else t[:21] + "..."
+            yield f"{prefix}: stored {short(a)}, now {short(b)}"
+
+    diffs = list(walk(stored, new, ""))
+    if not diffs:
+        return "format differs"
+    more = f", and {len(diffs) - limit} more" if len(diffs) > limit else ""
+    return "; ".join(diffs[:limit]) + more
 
 
 def _digest(*arrays) -> str:
@@ -420,8 +457,9 @@ def _open_run(store, run, config, net, u, s_layer, s_neuron, hist, overwrite, re
             name = run or st.runs()[-1]
             r = st.run(name)
             if r.config_hash != config_hash(config):
-                raise StoreError(f"run {name!r} in {st.path} was made with a different configuration; "
-                                 "resume with the same config, or start a new store")
+                raise StoreError(f"run {name!r} in {st.path} was made with a different configuration "
+                                 f"({_config_diff(r.config, config)}); resume with the same config, "
+                                 "or start a new store")
             return st, r, own
         name = run or st.next_run_name()
         return st, st.create_run(name, config, net, u, samples_arg, hist_arg), own

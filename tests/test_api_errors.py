@@ -157,17 +157,12 @@ def test_bad_input_gives_one_line_error(call, exc, needles):
     one_line(info, *needles)
 
 
-@pytest.mark.xfail(strict=True, reason="activations.get suggests built-in names only, not the "
-                   "accepted aliases ('sigmoid', 'identity')")
 def test_activation_alias_typo_gets_suggestion():
     with pytest.raises(ValueError) as info:
         fn.activations.get("sigmoyd")
     one_line(info, "'sigmoyd'", "did you mean 'sigmoid'?")
 
 
-@pytest.mark.xfail(strict=True, reason="Network weights/biases are writable: a NaN written into them "
-                   "after construction bypasses the finiteness check (and a change after the first "
-                   "simulate is ignored by the cached packed arrays while digest() changes)")
 def test_network_arrays_cannot_be_changed_behind_its_back():
     net = fn.random_dense([2, 3, 1], seed=0)
     try:
@@ -295,8 +290,6 @@ def test_network_load_from_wrong_group(store_path):
     one_line(info, "'model'", "not a fastnoise network file")
 
 
-@pytest.mark.xfail(strict=True, reason="simulate validates threads= only in _threads(), after "
-                   "_open_run has already created the store")
 def test_bad_argument_creates_no_store(tmp_path):
     path = tmp_path / "never.h5"
     with pytest.raises(ValueError) as info:

@@ -162,9 +162,6 @@ def test_seed_and_stream_matter(reference):
 
 
 
-@pytest.mark.xfail(strict=True, reason="BLAS used by the kernel's np.dot (scipy's OpenBLAS) is loaded "
-                   "after threadpool_limits in simulate._threads, so the first call in a process runs a "
-                   "multi-threaded GEMM and differs in the last bits from later calls")
 def test_first_call_in_process_equals_later_calls(tmp_path):
     """A fresh process simulating a wide network twice gets the same bits both times."""
     out = tmp_path / "twice.npz"
@@ -181,9 +178,6 @@ def test_first_call_in_process_equals_later_calls(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="fastmath 'contract' (config.FASTMATH): the kernel compiled in "
-                   "this process and the same kernel loaded from numba's on-disk cache fuse "
-                   "multiply-adds differently, so the process that compiles gets other bits")
 def test_compiled_kernel_equals_cached_kernel(tmp_path):
     """The process that compiles the kernels and later processes that load them
     from the cache get the same bits (a private NUMBA_CACHE_DIR makes the first

@@ -166,8 +166,6 @@ def test_interrupt_twice_then_resume(tmp_path, reference):
     result_equal(res, ref_res)
 
 
-@pytest.mark.xfail(strict=True, reason="progress overshoots total when a resumed run recomputes "
-                   "partly done blocks (simulate.py reports B instead of the pending count)")
 def test_resume_progress_ends_at_total(tmp_path):
     path = tmp_path / "run.h5"
     T = len(sym_kw()["inputs"])
@@ -248,8 +246,6 @@ def test_resume_with_other_config_is_refused(tmp_path, change):
         assert s.run().done.all()
 
 
-@pytest.mark.xfail(strict=True, reason="config-mismatch error does not say what differs "
-                   "(convention 8: name the bad value)")
 def test_resume_refusal_names_what_differs(tmp_path):
     path = tmp_path / "run.h5"
     fn.simulate(**sym_kw(), store=path, block=8)

@@ -278,8 +278,6 @@ def test_custom_activation_needs_custom_argument(tmp_path):
         _check_same_network(net, s.run().network(custom={"softsign": softsign}))
 
 
-@pytest.mark.xfail(strict=True, reason="activations.py:106-107: the hint reads "
-                   "\"custom={'softsign': <njit function>}}\" (stray closing brace)")
 def test_custom_activation_hint_is_valid_python(tmp_path):
     net = fn.Network.from_layers([np.full((3, 1), 0.5)], None, [softsign])
     path = tmp_path / "custom.h5"
