@@ -8,6 +8,8 @@ Examples
     fastnoise simulate examples/fig3.toml --out fig3.h5 --resume    # after an interruption
     fastnoise info fig3.h5
     fastnoise info fig3.h5 --run run0 --json
+    fastnoise predict examples/fig3.toml --method density
+    fastnoise compare fig3.h5 --method gauss --format csv
 
 Every error is one line on stderr, ``fastnoise: error: <message>``, with exit
 status 2; an interrupted simulation exits with status 1.  Set
@@ -104,7 +106,120 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--run", metavar="NAME", help="only this run (default: all runs)")
     i.add_argument("--json", action="store_true", help="print machine-readable JSON instead")
     i.set_defaults(func=_cmd_info)
+
+    from .analytic.predict import METHODS
+
+    methods = "; ".join(f"{k}: {v}" for k, v in METHODS.items())
+    pr = sub.add_parser(
+        "predict", help="predict every layer's noise analytically from a TOML config",
+        description="Predict mean, variance and SNR of every layer for the network, inputs and "
+                    "noise of a TOML run config, without simulating (milliseconds to seconds). "
+                    f"Methods — {methods}.")
+    pr.add_argument("config", metavar="CONFIG.toml", help="TOML run config (as for simulate)")
+    cm = sub.add_parser(
+        "compare", help="compare an analytic prediction with a simulated store",
+        description="Predict the run held by a store with an analytic method and print, per "
+                    "layer, the median and 90th-percentile relative error of the predicted "
+                    "variance next to the errors a perfect prediction would show from Monte "
+                    f"Carlo sampling alone. Methods — {methods}.")
+    cm.add_argument("store", metavar="STORE.h5", help="a store written by 'fastnoise simulate'")
+    cm.add_argument("--run", metavar="NAME", help="run to compare (default: the last)")
+    for q in (pr, cm):
+        q.add_argument("--method", "-m", default="gauss", choices=list(METHODS), metavar="METHOD",
+                       help=f"one of {', '.join(METHODS)} (default gauss)")
+        q.add_argument("--order", type=_positive_int, metavar="M",
+                       help="Taylor order for --method taylor (default 15)")
+        q.add_argument("--nodes", type=_positive_int, metavar="N",
+                       help="Gauss–Hermite nodes for gauss/moments")
+        q.add_argument("--inherit", choices=["correlated", "uncorrelated"],
+                       help="first-order/taylor/gauss: inherited noise as in Eq. 6 (correlated, "
+                            "default) or Eq. 14 (uncorrelated)")
+        q.add_argument("--density", choices=["uniform", "normal", "quartic"],
+                       help="state density p*(z) for --method trained (default quartic)")
+        q.add_argument("--format", choices=["table", "csv", "json"], default="table",
+                       help="output format (default table)")
+    pr.set_defaults(func=_cmd_predict)
+    cm.set_defaults(func=_cmd_compare)
     return p
+
+
+def _method_options(args) -> dict:
+    opts = {}
+    if args.order is not None:
+        if args.method != "taylor":
+            raise _UsageError(f"--order applies to --method taylor, not {args.method}")
+        opts["order"] = args.order
+    if args.nodes is not None:
+        if args.method not in ("gauss", "moments"):
+            raise _UsageError(f"--nodes applies to --method gauss or moments, not {args.method}")
+        opts["nodes"] = args.nodes
+    if args.inherit is not None:
+        if args.method not in ("first-order", "taylor", "gauss"):
+            raise _UsageError(f"--inherit applies to first-order/taylor/gauss, not {args.method}")
+        opts["inherit"] = args.inherit
+    if args.density is not None:
+        if args.method != "trained":
+            raise _UsageError(f"--density applies to --method trained, not {args.method}")
+        opts["density"] = args.density
+    return opts
+
+
+def _cmd_predict(args) -> int:
+    from .analytic import predict
+    from .runconfig import load_config
+    from .stats import layer_summary, summary_table
+
+    cfg = load_config(args.config)
+    opts = _method_options(args)
+    start = time.perf_counter()
+    pred = predict(cfg.network, cfg.inputs, cfg.noise, method=args.method, **opts)
+    wall = time.perf_counter() - start
+    rows = layer_summary(pred)
+    if args.format == "json":
+        print(json.dumps(_jsonable({"method": args.method, "options": opts, "seconds": wall,
+                                    "layers": rows}), indent=2))
+    elif args.format == "csv":
+        keys = list(rows[0])
+        print(",".join(["method"] + keys))
+        for r in rows:
+            print(",".join([args.method] + [repr(r[k]) if isinstance(r[k], float) else str(r[k])
+                                            for k in keys]))
+    else:
+        print(f"prediction: method {args.method}, network "
+              f"{'-'.join(map(str, cfg.network.widths))}, {cfg.inputs.shape[0]} inputs")
+        print(summary_table(pred))
+        print(f"wall time: {wall:.3f} s")
+    return 0
+
+
+def _cmd_compare(args) -> int:
+    from .analytic import compare, predict
+    from .io.store import Store
+    from .noise import Noise
+
+    opts = _method_options(args)
+    with Store(args.store, "r") as store:
+        run = store.run(args.run)
+        if not run.done.all():
+            raise ValueError(f"run {run.name!r} in {args.store} is incomplete "
+                             f"({int(run.done.sum())}/{run.done.size} inputs); finish it with "
+                             "'fastnoise simulate CONFIG --out STORE --resume' first")
+        res = run.to_result()
+        net = run.network()
+        inputs = run.inputs
+        noise = [Noise.from_dict(d) for d in run.config["noise"]]
+    start = time.perf_counter()
+    pred = predict(net, inputs, noise, method=args.method, **opts)
+    wall = time.perf_counter() - start
+    table = compare(res, pred)
+    if args.format == "json":
+        print(table.to_json())
+    elif args.format == "csv":
+        print(table.to_csv(), end="")
+    else:
+        print(table.to_text())
+        print(f"prediction wall time: {wall:.3f} s")
+    return 0
 
 
 # -- simulate --------------------------------------------------------------------
@@ -263,7 +378,8 @@ def main(argv=None) -> int:
         except SystemExit as exc:  # --help, --version
             return exc.code if isinstance(exc.code, int) else 0
         if args.command is None:
-            raise _UsageError("choose a command: simulate or info (see 'fastnoise --help')")
+            raise _UsageError("choose a command: simulate, info, predict or compare "
+                              "(see 'fastnoise --help')")
         return args.func(args)
     except _Interrupted as exc:
         _error(str(exc), "interrupted")
