@@ -42,7 +42,7 @@ def main(argv=None) -> None:
     print(f"{'method':<12} {'seconds':>9} {'simulation / method':>20}")
     print(f"{'simulation':<12} {sim:>9.3f} {1.0:>20.1f}")
     for m in METHODS:
-        fn.predict(net, u[:2], NOISE, method=m)
+        fn.predict(net, u[:16], NOISE, method=m)
         t = _median_time(lambda: fn.predict(net, u, NOISE, method=m), args.repeats)
         print(f"{m:<12} {t:>9.4f} {sim / t:>20.1f}")
 

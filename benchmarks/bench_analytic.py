@@ -26,7 +26,7 @@ class PredictW3:
     def setup(self, method):
         self.net = w3_network()
         self.u = w3_inputs(W3_T)
-        fn.predict(self.net, self.u[:2], NOISE, method=method)
+        fn.predict(self.net, self.u[:16], NOISE, method=method)
 
     def time_predict(self, method):
         fn.predict(self.net, self.u, NOISE, method=method)

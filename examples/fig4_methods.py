@@ -48,7 +48,7 @@ def main(argv=None) -> None:
         tables, times, centre = {}, {}, {}
         ic = int(np.argmin(np.abs(u[:, 0] - 0.5)))
         for m in methods:
-            fn.predict(net, u[:2], noise, method=m)      # compile / warm up
+            fn.predict(net, u[:16], noise, method=m)     # compile / warm up
             t0 = time.perf_counter()
             pred = fn.predict(net, u, noise, method=m)
             times[m] = time.perf_counter() - t0

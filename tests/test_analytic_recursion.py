@@ -231,3 +231,14 @@ def test_cli_option_for_wrong_method(quick_store, capsys):
     assert main(["predict", config, "--method", "gauss", "--order", "3"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "--order applies to --method taylor" in err
+
+
+def test_divergent_taylor_series_warns_and_gives_inf_not_nan():
+    """α = 3, 12 hidden layers: the order-15 series blows up past float range
+    in deep layers (Fig. 4 setting); the prediction says so instead of NaN."""
+    net = fn.symmetric([1] + [200] * 12 + [1], alpha=3.0)
+    with pytest.warns(RuntimeWarning, match="Taylor closure of order 15 diverges"):
+        pred = fn.predict(net, [[0.5]], fn.Noise(additive=1e-4), method="taylor")
+    last = np.array([v[0, 0] for v in pred.var])
+    assert not np.isnan(last).any()
+    assert np.isinf(last[-1])

@@ -228,9 +228,20 @@ def taylor(act, mean, var, order: int = 15):
     order = _check_int("order", order, 1)
     _no_custom(act, "taylor")
     mean, var = _prep(mean, var)
-    f0, b, mean_w, rho = _scaled_terms(act, mean, var, order)
-    ef = f0 + b @ mean_w
-    vf = np.einsum("...m,mi,...i->...", b, rho, b)
+    with np.errstate(over="ignore", invalid="ignore"):
+        f0, b, mean_w, rho = _scaled_terms(act, mean, var, order)
+        ef = f0 + b @ mean_w
+        vf = np.einsum("...m,mi,...i->...", b, rho, b)
+    bad = ~np.isfinite(vf)
+    if np.any(bad):  # the asymptotic series has blown past float range: say so, never NaN
+        import warnings
+
+        warnings.warn(f"Taylor closure of order {order} diverges for {int(np.sum(bad))} of "
+                      f"{np.size(vf)} (mean, var) pairs (var up to {float(np.max(var)):.3g}); "
+                      "their variance is set to inf — use closure 'gauss' or method 'density'",
+                      RuntimeWarning, stacklevel=2)
+        vf = np.where(bad, np.inf, vf)
+        ef = np.where(np.isfinite(ef), ef, np.nan)
     return _out(ef), _out(np.maximum(vf, 0.0))
 
 

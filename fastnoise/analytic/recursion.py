@@ -85,13 +85,31 @@ def recursion(net: Network, inputs, noise, closure: str = "first-order", order: 
              + n_uncorrelated(fan_in, eta_w, nz, np.mean(ey * ey, axis=1))
              + prev * fhat.mean(axis=1))
         v = np.broadcast_to(v[:, None], m.shape)
-        ex, fhat = transfer(acts[n], m, v, closure=closure, order=order, nodes=nodes)
-        ex, fhat = np.asarray(ex, float), np.asarray(fhat, float)
+        ex, fhat = _transfer_unique(acts[n], m, v, closure, order, nodes)
         xt_mean.append(m)
         xt_var.append(np.array(v))
         means.append(ex)
-        variances.append(output_variance(noises[n], ex, fhat))
+        vy = output_variance(noises[n], ex, fhat)
+        variances.append(np.where(np.isinf(fhat), np.inf, vy))  # a diverged closure stays inf
     return Prediction(mean=means, var=variances, method=closure, xt_mean=xt_mean, xt_var=xt_var,
                       info={"closure": closure, "order": order if closure == "taylor" else None,
                             "nodes": nodes if closure == "gauss" else None, "inherit": inherit,
                             "n_inputs": T})
+
+
+def _transfer_unique(act, m, v, closure, order, nodes):
+    """``transfer`` on the distinct (mean, var) pairs only, scattered back.
+
+    In symmetric and other structured networks many neurons share one state
+    (a 200-neuron layer of the Fig. 3 network has one), so this cuts the
+    closure's work by the layer width; results are identical.
+    """
+    key = (m + 1j * v).ravel()
+    uniq, inverse = np.unique(key, return_inverse=True)
+    if uniq.size > key.size // 2:
+        ex, fhat = transfer(act, m, v, closure=closure, order=order, nodes=nodes)
+        return np.asarray(ex, float), np.asarray(fhat, float)
+    ex, fhat = transfer(act, uniq.real.copy(), uniq.imag.copy(), closure=closure, order=order,
+                        nodes=nodes)
+    ex, fhat = np.asarray(ex, float), np.asarray(fhat, float)
+    return ex[inverse].reshape(m.shape), fhat[inverse].reshape(m.shape)
