@@ -21,7 +21,7 @@ import numpy as np
 
 import fastnoise as fn
 
-METHODS = ("first-order", "taylor", "gauss", "density", "moments")
+METHODS = ("first-order", "taylor", "gauss", "density", "moments", "trained")
 
 
 def main(argv=None) -> None:
@@ -47,32 +47,42 @@ def main(argv=None) -> None:
         t_sim = time.perf_counter() - t0
         tables, times, centre = {}, {}, {}
         ic = int(np.argmin(np.abs(u[:, 0] - 0.5)))
-        for m in methods:
-            fn.predict(net, u[:16], noise, method=m)     # compile / warm up
-            t0 = time.perf_counter()
-            pred = fn.predict(net, u, noise, method=m)
+        failed = {}
+        for m in list(methods):
+            try:
+                fn.predict(net, u[:16], noise, method=m)     # compile / warm up
+                t0 = time.perf_counter()
+                pred = fn.predict(net, u, noise, method=m)
+            except (ValueError, RuntimeError) as exc:      # e.g. a p*(z) fit that cannot work here
+                failed[m] = str(exc)
+                continue
             times[m] = time.perf_counter() - t0
             tables[m] = fn.compare(res, pred)
             centre[m] = [float(pred.var[n][ic].mean() / res.var[n][ic].mean())
                          for n in range(net.n_layers)]
-        mc = tables[methods[0]].layers[0].mc_median
+        ok = [m for m in methods if m not in failed]
+        mc = tables[ok[0]].layers[0].mc_median
         print(f"\n### α = {alpha:g}: median |Var_pred / Var_sim − 1| per layer "
               f"(K = {args.repeats}, T = {args.inputs}; a perfect prediction: {mc:.1%})\n")
         print("| layer | sim var (mean) | " + " | ".join(methods) + " |")
         print("|---:|---:|" + "---:|" * len(methods))
         for n in range(1, net.n_layers):
-            row = [f"{tables[m].layers[n].median_err:.1%}" for m in methods]
-            print(f"| {n + 1} | {tables[methods[0]].layers[n].sim_var:.3g} | " + " | ".join(row) + " |")
+            row = [f"{tables[m].layers[n].median_err:.1%}" if m in tables else "failed" for m in methods]
+            print(f"| {n + 1} | {tables[ok[0]].layers[n].sim_var:.3g} | " + " | ".join(row) + " |")
         se = np.sqrt(2 / (args.repeats - 1))
         print(f"\nPredicted / simulated Var(y) at u = {u[ic, 0]:.3g} (MC standard error ≈ {se:.1%}):\n")
         print("| layer | sim var | " + " | ".join(methods) + " |")
         print("|---:|---:|" + "---:|" * len(methods))
         for n in range(1, net.n_layers):
             print(f"| {n + 1} | {res.var[n][ic].mean():.3g} | "
-                  + " | ".join(f"{centre[m][n]:.3g}" for m in methods) + " |")
+                  + " | ".join(f"{centre[m][n]:.3g}" if m in centre else "failed" for m in methods)
+                  + " |")
         print("\n| | simulation | " + " | ".join(methods) + " |")
         print("|---|---:|" + "---:|" * len(methods))
-        print(f"| time (s) | {t_sim:.2f} | " + " | ".join(f"{times[m]:.3f}" for m in methods) + " |")
+        print(f"| time (s) | {t_sim:.2f} | "
+              + " | ".join(f"{times[m]:.3f}" if m in times else "—" for m in methods) + " |")
+        for m, why in failed.items():
+            print(f"\n{m} failed: {why}")
 
 
 if __name__ == "__main__":

@@ -29,11 +29,13 @@ def exact_linear_symmetric(widths, gain, u, nz):
     m) the next state is x(1+s_c ξ_c)(1+s_u ξ̄) + a_u ξ̄' + a_c ξ'_c with
     ξ̄ ~ N(0, 1/I) (Eq. 3 averaged by W = 1/I).
     """
-    su2, sc2 = 2 * nz.multiplicative, 2 * nz.multiplicative_correlated
-    au2, ac2 = 2 * nz.additive, 2 * nz.additive_correlated
+    noises = nz if isinstance(nz, list) else [nz] * len(widths)
     m, V = gain * u, 0.0                       # input layer: x = g u, exact
     out = []
     for n, width in enumerate(widths):
+        nz = noises[n]
+        su2, sc2 = 2 * nz.multiplicative, 2 * nz.multiplicative_correlated
+        au2, ac2 = 2 * nz.additive, 2 * nz.additive_correlated
         out.append(au2 + ac2 + (su2 + sc2 + su2 * sc2) * m ** 2 + (1 + su2) * (1 + sc2) * V)
         if n + 1 == len(widths):
             break
@@ -56,6 +58,21 @@ def test_linear_symmetric_network_is_exact(closure):
         np.testing.assert_allclose(pred.var[n], np.broadcast_to(want[n][:, None], pred.var[n].shape),
                                    rtol=1e-12)
         np.testing.assert_allclose(pred.mean[n][:, 0], g ** (n + 1) * u[:, 0], rtol=1e-12)
+
+
+def test_per_layer_noise_with_a_noiseless_layer_is_exact():
+    widths, g = [1, 6, 4, 1], 1.1
+    lin = fn.activations.linear(g)
+    net = fn.symmetric(widths, activation=lin, input_activation=lin, output_activation=lin)
+    noises = [fn.Noise(multiplicative=2e-3), fn.Noise(),
+              fn.Noise(additive_correlated=1e-3, multiplicative_correlated=1e-3), ALL4]
+    u = np.array([[0.4], [0.9]])
+    pred = fn.predict(net, u, noises, method="gauss")
+    want = exact_linear_symmetric(widths, g, u[:, 0], noises)
+    for n in range(len(widths)):
+        np.testing.assert_allclose(pred.var[n][:, 0], want[n], rtol=1e-12)
+    # the noiseless layer passes on exactly g² times its input's variance
+    np.testing.assert_allclose(pred.var[1][:, 0], g ** 2 * pred.xt_var[1][:, 0], rtol=1e-12)
 
 
 def test_linear_symmetric_network_matches_simulation():

@@ -237,7 +237,7 @@ def taylor(act, mean, var, order: int = 15):
         import warnings
 
         warnings.warn(f"Taylor closure of order {order} diverges for {int(np.sum(bad))} of "
-                      f"{np.size(vf)} (mean, var) pairs (var up to {float(np.max(var)):.3g}); "
+                      f"{np.size(vf)} (mean, var) pairs (var up to {float(np.nanmax(var)):.3g}); "
                       "their variance is set to inf — use closure 'gauss' or method 'density'",
                       RuntimeWarning, stacklevel=2)
         vf = np.where(bad, np.inf, vf)

@@ -84,6 +84,7 @@ def recursion(net: Network, inputs, noise, closure: str = "first-order", order: 
         v = (n_correlated(fan_in, mu_w, nz, ey.mean(axis=1))
              + n_uncorrelated(fan_in, eta_w, nz, np.mean(ey * ey, axis=1))
              + prev * fhat.mean(axis=1))
+        v = np.where(np.isnan(v), np.inf, v)  # after a diverged closure (inf × 0 terms)
         v = np.broadcast_to(v[:, None], m.shape)
         ex, fhat = _transfer_unique(acts[n], m, v, closure, order, nodes)
         xt_mean.append(m)
@@ -104,7 +105,8 @@ def _transfer_unique(act, m, v, closure, order, nodes):
     (a 200-neuron layer of the Fig. 3 network has one), so this cuts the
     closure's work by the layer width; results are identical.
     """
-    key = (m + 1j * v).ravel()
+    with np.errstate(invalid="ignore"):  # NaN means only after a diverged closure
+        key = (m + 1j * v).ravel()
     uniq, inverse = np.unique(key, return_inverse=True)
     if uniq.size > key.size // 2:
         ex, fhat = transfer(act, m, v, closure=closure, order=order, nodes=nodes)
