@@ -255,6 +255,8 @@ def _cmd_simulate(args) -> int:
         print(f"run {run.name}: {run.status}, {int(done.sum())}/{done.size} inputs, "
               f"network {'-'.join(map(str, run.widths))}, {cfg.repeats} repeats, seed {cfg.seed}")
         print(summary_table(run))
+        if "predicted" in run.group and done.any():
+            print(_accuracy_text(run))
     print(f"store: {out}")
     print(f"wall time: {wall:.2f} s")
     return 0
@@ -286,7 +288,31 @@ def _run_info(run) -> dict:
         "fastnoise_version": _text(attrs.get("fastnoise_version", "unknown")),
         "created": _text(attrs.get("created", "unknown")),
         "config_hash": run.config_hash,
+        "accuracy": _accuracy_info(run),
     }
+
+
+def _accuracy_info(run) -> dict | None:
+    from .stats import accuracy
+
+    if "predicted" not in run.group or not run.done.any():
+        return None
+    acc = accuracy(run)
+    acc.pop("per_input_correct", None)
+    return acc
+
+
+def _accuracy_text(run) -> str:
+    acc = _accuracy_info(run)
+    if acc is None:
+        return "accuracy: no recorded classes"
+    if acc["accuracy_mean"] is None:
+        return (f"classes: noisy argmax equals the noiseless one in {acc['agreement']:.2%} of "
+                f"{acc['inputs']} inputs x {acc['repeats']} repetitions")
+    return (f"accuracy under noise: {acc['accuracy_mean']:.2%} ± {acc['accuracy_std']:.2%} over "
+            f"{acc['repeats']} repetitions (min {acc['accuracy_min']:.2%}, max "
+            f"{acc['accuracy_max']:.2%}); noiseless {acc['noiseless_accuracy']:.2%}; noisy class = "
+            f"noiseless class in {acc['agreement']:.2%} of {acc['inputs']} inputs x repetitions")
 
 
 def _jsonable(value):
@@ -335,6 +361,13 @@ def _print_run(info: dict, table: str) -> None:
         print(f"  histogram    {info['histogram']['bins']} bins per layer")
     print(f"  written by   fastnoise {info['fastnoise_version']}, created {info['created']}")
     print("  " + table.replace("\n", "\n  "))
+    acc = info.get("accuracy")
+    if acc and acc.get("accuracy_mean") is not None:
+        print(f"  accuracy     {acc['accuracy_mean']:.2%} ± {acc['accuracy_std']:.2%} under noise "
+              f"(over {acc['repeats']} repetitions), {acc['noiseless_accuracy']:.2%} noiseless; "
+              f"noisy = noiseless class in {acc['agreement']:.2%}")
+    elif acc:
+        print(f"  classes      noisy = noiseless class in {acc['agreement']:.2%}")
 
 
 def _cmd_info(args) -> int:

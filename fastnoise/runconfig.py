@@ -28,6 +28,10 @@ A run config describes one call of :func:`fastnoise.simulate`::
     kind = "linspace"              # start, stop, count: evenly spaced values
     # kind = "uniform"             # low, high, count, seed: uniform random values
     # kind = "npy"                 # path: a (T, I_0) array saved with numpy.save
+    # kind = "dataset"             # name ("mnist" | "fashion-mnist"), split ("test"),
+    #                              # label (only this class), count, start: images
+    #                              # scaled to [0, 1]; their labels turn on accuracy
+    # kind = "mackey-glass"        # count, start, width (100): windows of the series
     start = 0.0
     stop = 1.0
     count = 1000
@@ -75,7 +79,9 @@ _NETWORK_KEYS = {"symmetric": ("kind", "widths", "alpha", "activation", "gain"),
                  "file": ("kind", "path", "group")}
 _INPUT_KEYS = {"linspace": ("kind", "start", "stop", "count"),
                "uniform": ("kind", "low", "high", "count", "seed"),
-               "npy": ("kind", "path")}
+               "npy": ("kind", "path"),
+               "dataset": ("kind", "name", "split", "label", "count", "start", "path"),
+               "mackey-glass": ("kind", "count", "start", "width", "seed")}
 _OUTPUT_KEYS = ("samples", "histogram", "block")
 _HIST_KEYS = ("bins", "range")
 
@@ -271,6 +277,10 @@ def _parse_inputs(table: dict, net: Network, base_dir: str | None) -> tuple[np.n
     kind = _kind(table, _INPUT_KEYS, where)
     _check_kind_keys(table, kind, _INPUT_KEYS, where)
     width = net.widths[0]
+    if kind == "dataset":
+        return _parse_dataset_inputs(table, net, base_dir)
+    if kind == "mackey-glass":
+        return _parse_mackey_glass_inputs(table, net)
     if kind == "npy":
         rel = _str(_require(table, "path", where, '"inputs.npy"'), "path", where)
         path = _resolve(rel, base_dir)
@@ -314,6 +324,57 @@ def _parse_inputs(table: dict, net: Network, base_dir: str | None) -> tuple[np.n
         spec = {"kind": kind, "low": low, "high": high, "count": count, "seed": seed}
     spec["shape"] = list(inputs.shape)
     return inputs, spec
+
+
+def _parse_dataset_inputs(table: dict, net: Network, base_dir: str | None):
+    """Images of MNIST or Fashion-MNIST (scaled to [0, 1]) and their labels."""
+    from .io import datasets
+
+    where = "[inputs]"
+    name = _str(_require(table, "name", where, '"mnist"'), "name", where)
+    if name not in datasets.NAMES:
+        hit = difflib.get_close_matches(name, datasets.NAMES, n=1)
+        hint = f"did you mean {hit[0]!r}?" if hit else f"choose one of {', '.join(datasets.NAMES)}"
+        raise ValueError(f"name = {_show(name)} in {where} is not a known dataset; {hint}")
+    split = _str(table.get("split", "test"), "split", where)
+    if split not in ("train", "test"):
+        raise ValueError(f'split = {_show(split)} in {where} must be "train" or "test"')
+    label = table.get("label")
+    if label is not None:
+        label = _int(label, "label", where, 0, 9)
+    start = _int(table.get("start", 0), "start", where, 0)
+    count = _int(table["count"], "count", where, 1) if "count" in table else None
+    path = _resolve(_str(table["path"], "path", where), base_dir) if "path" in table else None
+    images, labels = datasets.load(name, split=split, path=path)
+    images, labels = datasets.select(images, labels, label=label, count=count, start=start)
+    if len(labels) == 0:
+        raise ValueError(f"[inputs] selects no image of {name} {split} (label {label}, start {start})")
+    inputs = datasets.digits(images)
+    if inputs.shape[1] != net.widths[0]:
+        raise ValueError(f"{name} images have {inputs.shape[1]} pixels but the network's input layer "
+                         f"has {net.widths[0]} neurons; use a 784-input network")
+    spec = {"kind": "dataset", "name": name, "split": split, "label": label, "start": start,
+            "count": int(len(labels)), "shape": list(inputs.shape)}
+    return inputs, spec, np.asarray(labels, np.int64)
+
+
+def _parse_mackey_glass_inputs(table: dict, net: Network):
+    """Windows of the Mackey–Glass series (network C's task)."""
+    from .io import mackey_glass
+
+    where = "[inputs]"
+    width = _int(table.get("width", net.widths[0]), "width", where, 1)
+    if width != net.widths[0]:
+        raise ValueError(f"width = {width} in {where} differs from the network's {net.widths[0]} "
+                         "input neurons")
+    count = _int(_require(table, "count", where, "1000"), "count", where, 1)
+    start = _int(table.get("start", 0), "start", where, 0)
+    series = mackey_glass.series(start + count + width)
+    inputs, targets = mackey_glass.windows(series, width)
+    inputs = np.ascontiguousarray(inputs[start:start + count])
+    spec = {"kind": "mackey-glass", "width": width, "start": start, "count": count,
+            "shape": list(inputs.shape)}
+    return inputs, spec, None
 
 
 def _parse_output(table: dict | None, net: Network) -> dict:
@@ -393,12 +454,13 @@ class RunConfig:
     histogram: dict | None = None
     path: str | None = None
     spec: dict = field(default_factory=dict)
+    labels: np.ndarray | None = None
 
     def simulate_kwargs(self) -> dict:
         """Keyword arguments of :func:`fastnoise.simulate` for this config."""
         return dict(net=self.network, inputs=self.inputs, noise=self.noise, repeats=self.repeats,
                     seed=self.seed, block=self.block, samples=self.samples,
-                    histogram=self.histogram)
+                    histogram=self.histogram, labels=self.labels)
 
     def to_dict(self) -> dict:
         """JSON-able description: the config's sections, normalised.
@@ -437,11 +499,14 @@ def parse_config(data: dict, base_dir: str | None = None) -> RunConfig:
     seed = _int(data.get("seed", 1), "seed", TOP, 0, _MAX_SEED)
     net, net_spec = _parse_network(_table(data, "network", TOP), base_dir)
     noise, noise_spec = _parse_noise(_table(data, "noise", TOP, required=False), net.n_layers)
-    inputs, input_spec = _parse_inputs(_table(data, "inputs", TOP), net, base_dir)
+    parsed = _parse_inputs(_table(data, "inputs", TOP), net, base_dir)
+    inputs, input_spec = parsed[0], parsed[1]
+    labels = parsed[2] if len(parsed) > 2 else None
     out = _parse_output(_table(data, "output", TOP, required=False), net)
     return RunConfig(network=net, inputs=inputs, noise=noise, repeats=repeats, seed=seed,
                      block=out["block"], samples=out["samples"], histogram=out["histogram"],
-                     spec={"network": net_spec, "noise": noise_spec, "inputs": input_spec})
+                     spec={"network": net_spec, "noise": noise_spec, "inputs": input_spec},
+                     labels=labels)
 
 
 def loads_config(text: str, base_dir: str | None = None) -> RunConfig:

@@ -53,6 +53,11 @@ class Result:
         ``(counts (L, nb+2), lo (L,), hi (L,))``: counts of y per layer over
         all neurons, repetitions and inputs; bin 0 and bin nb+1 hold under-
         and overflow.
+    predicted : ndarray or None
+        (T, K) int32: the class (index of the largest output y) the noisy
+        network chose in each repetition, when classifying.
+    labels : ndarray or None
+        (T,) int64 true classes, when given.
     """
 
     mean: list
@@ -63,6 +68,14 @@ class Result:
     samples: Any = None
     histogram: Any = None
     done: np.ndarray | None = None
+    predicted: np.ndarray | None = None
+    labels: np.ndarray | None = None
+
+    def accuracy(self) -> dict:
+        """Classification under noise (see :func:`fastnoise.stats.accuracy`)."""
+        from .stats import accuracy
+
+        return accuracy(self)
 
     @property
     def n_layers(self) -> int:
@@ -124,6 +137,38 @@ def _sample_spec(net: Network, samples):
             raise ValueError(f"sample neuron {neuron} out of range 0..{net.widths[layer] - 1} "
                              f"of layer {layer}")
     return (np.array([p[0] for p in pairs], np.int64), np.array([p[1] for p in pairs], np.int64))
+
+
+def _labels_spec(net: Network, labels, classify, T: int):
+    """Validate ``labels``/``classify``; return (classify, labels array or None)."""
+    n_out = net.widths[-1]
+    if labels is not None:
+        if classify is False:
+            raise ValueError("labels were given with classify=False; drop one of them")
+        try:
+            lab = np.asarray(labels)
+        except (TypeError, ValueError):
+            raise TypeError("labels must be an array of T integer classes") from None
+        if lab.ndim != 1 or lab.shape[0] != T:
+            raise ValueError(f"labels must have shape ({T},), one class per input, got {lab.shape}")
+        if not np.issubdtype(lab.dtype, np.integer):
+            if not (np.issubdtype(lab.dtype, np.floating) and np.all(np.isfinite(lab))
+                    and np.all(lab == np.round(lab))):
+                raise ValueError(f"labels must be integer classes, got dtype {lab.dtype}")
+        lab = lab.astype(np.int64)
+        bad = (lab < 0) | (lab >= n_out)
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise ValueError(f"labels[{i}] = {int(lab[i])} is not a class of the {n_out}-neuron "
+                             f"output layer; classes are 0..{n_out - 1}")
+        classify = True
+    else:
+        lab = None
+    classify = bool(classify)
+    if classify and n_out < 2:
+        raise ValueError(f"classification needs an output layer of ≥ 2 neurons (one per class), "
+                         f"the network has {n_out}")
+    return classify, lab
 
 
 def _hist_spec(net: Network, histogram):
@@ -209,7 +254,8 @@ def simulate(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1
              run: str | None = None, overwrite: bool = False, resume: bool = False,
              block: int | None = None, threads: int | None = None, samples=None,
              histogram=None, progress: bool | Callable | None = False, stream: int = 0,
-             noise_values: np.ndarray | None = None, keep: bool = True) -> Result:
+             noise_values: np.ndarray | None = None, keep: bool = True, labels=None,
+             classify: bool | None = None) -> Result:
     """Simulate K noisy repetitions of every input and reduce them per neuron.
 
     Parameters
@@ -249,6 +295,13 @@ def simulate(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1
         the kernel's slot layout (testing).
     keep : bool
         Keep results in memory (set False for store-only runs of huge T).
+    labels : array_like of int, optional
+        (T,) true class of every input: turns on the classification reducer
+        (the argmax of the noisy output layer in every repetition) so that
+        :meth:`Result.accuracy` reports accuracy under noise.
+    classify : bool, optional
+        Record the noisy argmax without labels (agreement with the noiseless
+        prediction only).
 
     Returns
     -------
@@ -268,6 +321,7 @@ def simulate(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1
     noises = per_layer(noise, net.n_layers)
     s_layer, s_neuron = _sample_spec(net, samples)
     hist = _hist_spec(net, histogram)
+    classify, lab = _labels_spec(net, labels, classify, T)
     p = net.packed
     amp = np.array([nz.amplitudes for nz in noises], dtype=np.float64)
     ns_off = np.concatenate([[0], np.cumsum(2 * (p["widths"] + 1))[:-1]]).astype(np.int64)
@@ -288,9 +342,12 @@ def simulate(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1
         "rng": RNG_VERSION,
         "numerics": NUMERICS_VERSION,
     }
+    if classify:  # only then, so that other runs keep their config (and hash)
+        config["classify"] = True
+        config["labels_sha256"] = None if lab is None else _digest(lab)
 
     store_obj, run_obj, own_store = _open_run(store, run, config, net, u, s_layer, s_neuron, hist,
-                                              overwrite, resume)
+                                              overwrite, resume, (classify, lab))
     try:
         todo = np.ones(T, dtype=bool) if run_obj is None else ~run_obj.done
         total = p["total"]
@@ -301,6 +358,7 @@ def simulate(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1
             x_all = np.full((T, total), np.nan)
             samp = np.full((T, repeats, len(s_layer)), np.nan) if len(s_layer) else None
             hist_all = np.zeros((T, net.n_layers, hist[2] + 2), np.int64) if hist else None
+            pred_all = np.full((T, repeats), -1, np.int32) if classify else None
         reporter = _reporter(progress, T)
         if reporter is not None:
             reporter.begin(int(T - todo.sum()))
@@ -316,6 +374,7 @@ def simulate(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1
                     "xt": np.empty((B, total)), "x": np.empty((B, total)),
                     "samples": np.empty((B, repeats, len(s_layer))),
                     "hist": np.zeros((B, net.n_layers, (hist[2] + 2) if hist else 2), np.int64),
+                    "argmax": np.zeros((B if classify else 0, repeats), np.int32),
                 }
                 nv = empty_noise if noise_values is None else noise_values[start:stop]
                 sim_kernel(ub, np.arange(start, stop, dtype=np.int64), p["widths"], p["w_off"],
@@ -323,7 +382,8 @@ def simulate(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1
                            amp, repeats, key0, key1, np.uint64(stream), nv, ns_off, p["out_off"],
                            arrays["mean"], arrays["var"], s_layer, s_neuron, arrays["samples"],
                            hist[0] if hist else np.zeros(net.n_layers),
-                           hist[1] if hist else np.ones(net.n_layers), arrays["hist"])
+                           hist[1] if hist else np.ones(net.n_layers), arrays["hist"],
+                           arrays["argmax"])
                 fwd_kernel(ub, p["widths"], p["w_off"], p["w_flat"], p["b_off"], p["b_flat"],
                            p["act_code"], p["act_param"], p["out_off"], arrays["xt"], arrays["x"])
                 if run_obj is not None:
@@ -337,6 +397,8 @@ def simulate(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1
                         samp[start:stop] = arrays["samples"]
                     if hist_all is not None:
                         hist_all[start:stop] = arrays["hist"]
+                    if pred_all is not None:
+                        pred_all[start:stop] = arrays["argmax"]
                 if reporter is not None:  # a partly done block counts only its pending inputs
                     reporter.update(int(todo[start:stop].sum()))
         if run_obj is not None:
@@ -352,7 +414,7 @@ def simulate(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1
             noiseless_x=_split(x_all, p), config=config,
             samples=None if samp is None else (samp, s_layer, s_neuron),
             histogram=None if hist_all is None else (hist_all.sum(axis=0), hist[0], hist[1]),
-            done=np.ones(T, bool))
+            done=np.ones(T, bool), predicted=pred_all, labels=lab)
     finally:
         if own_store and store_obj is not None:
             store_obj.close()
@@ -430,7 +492,8 @@ def _reporter(progress, total):
     return None
 
 
-def _open_run(store, run, config, net, u, s_layer, s_neuron, hist, overwrite, resume):
+def _open_run(store, run, config, net, u, s_layer, s_neuron, hist, overwrite, resume,
+              classes=(False, None)):
     """Return (store, run, whether we opened the store) for ``simulate``."""
     from .io.errors import StoreError
     from .io.store import Store, config_hash
@@ -462,7 +525,8 @@ def _open_run(store, run, config, net, u, s_layer, s_neuron, hist, overwrite, re
                                  "or start a new store")
             return st, r, own
         name = run or st.next_run_name()
-        return st, st.create_run(name, config, net, u, samples_arg, hist_arg), own
+        return st, st.create_run(name, config, net, u, samples_arg, hist_arg,
+                                 classes if classes[0] else None), own
     except BaseException:
         if own:
             st.close()

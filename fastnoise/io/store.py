@@ -15,6 +15,8 @@ Layout (format version 1)::
         sample_layer/_neuron  (sample,) which neurons
         hist                  (input, layer, bin) counts of y per layer (optional)
         hist_lo, hist_hi      (layer,) histogram ranges
+        predicted             (input, repeat) class chosen by the noisy network (optional)
+        labels                (input,) true classes (optional, with predicted)
         network/              the Network (weights W<n>, biases b<n>)
 
 Crash safety: every dataset is contiguous, uncompressed, fully allocated and
@@ -172,11 +174,13 @@ class Store:
             i += 1
         return f"run{i}"
 
-    def create_run(self, name, config, network, inputs, samples=None, hist=None) -> "Run":
+    def create_run(self, name, config, network, inputs, samples=None, hist=None,
+                   classes=None) -> "Run":
         """Lay out a new run, allocate and flush every dataset, return it.
 
         ``samples`` is (layers, neurons) index arrays or None; ``hist`` is
-        (lo, hi, n_bins) with per-layer lo/hi arrays, or None.
+        (lo, hi, n_bins) with per-layer lo/hi arrays, or None; ``classes`` is
+        (True, labels or None) to record the noisy argmax, or None.
         """
         import h5py
 
@@ -231,6 +235,12 @@ class Store:
             dataset("hist_lo", ("layer",), np.float64, np.nan)[...] = lo
             dataset("hist_hi", ("layer",), np.float64, np.nan)[...] = hi
             dataset("hist", ("input", "layer", "bin"), np.int64, 0)
+        if classes is not None:
+            if "repeat" not in g:
+                scale("repeat", K)
+            dataset("predicted", ("input", "repeat"), np.int32, -1)
+            if classes[1] is not None:
+                dataset("labels", ("input",), np.int64, -1)[...] = classes[1]
         network.write_group(g.create_group("network"))
         self._f.flush()
         self._commit()
@@ -336,6 +346,14 @@ class Run:
         return (self.group["hist"][()].sum(axis=0), self.group["hist_lo"][()],
                 self.group["hist_hi"][()])
 
+    def predicted(self):
+        """(T, K) class chosen by the noisy network in each repetition, or None."""
+        return self.group["predicted"][()] if "predicted" in self.group else None
+
+    def labels(self):
+        """(T,) true classes, or None."""
+        return self.group["labels"][()] if "labels" in self.group else None
+
     def to_result(self):
         """The run as a :class:`fastnoise.Result` (loads everything in memory)."""
         from ..simulate import Result
@@ -346,7 +364,8 @@ class Run:
             mean=[self.mean(n) for n in range(L)], var=[self.var(n) for n in range(L)],
             noiseless_xt=[self.noiseless_xt(n) for n in range(L)],
             noiseless_x=[self.noiseless_x(n) for n in range(L)],
-            config=self.config, samples=self.samples(), histogram=hist, done=self.done)
+            config=self.config, samples=self.samples(), histogram=hist, done=self.done,
+            predicted=self.predicted(), labels=self.labels())
 
     # -- writing -----------------------------------------------------------------
     def write_block(self, start: int, stop: int, arrays: dict) -> None:
@@ -366,6 +385,8 @@ class Run:
             g["samples"][start:stop] = arrays["samples"]
         if "hist" in arrays and "hist" in g:
             g["hist"][start:stop] = arrays["hist"]
+        if "argmax" in arrays and "predicted" in g:
+            g["predicted"][start:stop] = arrays["argmax"]
         self.store.file.flush()
         g["done"][start:stop] = 1
         self.store.file.flush()

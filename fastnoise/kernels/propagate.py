@@ -69,7 +69,7 @@ def simulate_block_kernel(inputs, t_index, widths, w_off, w_flat, b_off, b_flat,
                            act_code, act_param, amp, repeats, key0, key1, stream,
                            noise_in, ns_off, out_off, mean_out, var_out,
                            sample_layer, sample_neuron, samples_out,
-                           hist_lo, hist_hi, hist_out):
+                           hist_lo, hist_hi, hist_out, argmax_out):
     """Simulate ``repeats`` noisy repetitions of each input row of a block.
 
     Parameters (all arrays C-contiguous; shapes with B inputs, L layers)
@@ -94,6 +94,9 @@ def simulate_block_kernel(inputs, t_index, widths, w_off, w_flat, b_off, b_flat,
         counts y in nb equal bins of [lo, hi) per layer, plus under- and
         overflow in the first and last bin (NaN counts as overflow); nb = 0
         disables it.
+    argmax_out : (B, K) int32 classification reducer: index of the largest
+        output-layer y in each repetition (first one on ties; NaN never
+        wins); shape (0, K) disables it.
     """
     n_inputs = inputs.shape[0]
     n_layers = widths.shape[0]
@@ -189,6 +192,15 @@ def simulate_block_kernel(inputs, t_index, widths, w_off, w_flat, b_off, b_flat,
                         else:
                             idx = np.int64(pos) + 1
                         hist_out[b, n, idx] += 1
+            if n == n_layers - 1 and argmax_out.shape[0] > 0:
+                for k in range(repeats):
+                    best = 0
+                    top = y[k, 0]
+                    for i in range(1, width):
+                        if y[k, i] > top or (top != top and y[k, i] == y[k, i]):
+                            best = i
+                            top = y[k, i]
+                    argmax_out[b, k] = best
 
 
 @njit(**JIT_PARALLEL)

@@ -4,6 +4,7 @@ Every function accepts a :class:`fastnoise.Result` or a store
 :class:`fastnoise.Run` (read lazily, layer by layer).
 """
 
+from .accuracy import accuracy
 from .snr import layer_summary, snr, snr_curve, summary_table
 
-__all__ = ["snr", "layer_summary", "snr_curve", "summary_table"]
+__all__ = ["accuracy", "snr", "layer_summary", "snr_curve", "summary_table"]
