@@ -140,6 +140,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="output format (default table)")
     pr.set_defaults(func=_cmd_predict)
     cm.set_defaults(func=_cmd_compare)
+
+    from . import datacli
+
+    datacli.add_parser(sub)
     return p
 
 
@@ -411,7 +415,7 @@ def main(argv=None) -> int:
         except SystemExit as exc:  # --help, --version
             return exc.code if isinstance(exc.code, int) else 0
         if args.command is None:
-            raise _UsageError("choose a command: simulate, info, predict or compare "
+            raise _UsageError("choose a command: simulate, info, predict, compare or data "
                               "(see 'fastnoise --help')")
         return args.func(args)
     except _Interrupted as exc:
