@@ -6,14 +6,15 @@ neurons whose outputs carry additive and multiplicative, correlated and
 uncorrelated Gaussian noise (Eq. 3).
 """
 
-from . import activations, analytic, stats
+from . import activations, analytic, importers, stats
 from ._version import __version__
 from .analytic import Prediction, compare, predict
+from .importers import load_model
 from .io.store import Run, Store, open_store
 from .network import Network, random_dense, symmetric
 from .noise import Noise
 from .simulate import Result, forward, simulate
 
 __all__ = ["Network", "Noise", "Prediction", "Result", "Run", "Store", "activations", "analytic",
-           "compare", "forward", "open_store", "predict", "random_dense", "simulate", "stats",
+           "compare", "forward", "importers", "load_model", "open_store", "predict", "random_dense", "simulate", "stats",
            "symmetric", "__version__"]

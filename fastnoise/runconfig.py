@@ -13,7 +13,8 @@ A run config describes one call of :func:`fastnoise.simulate`::
     # gain = 1.0                   # its parameter (every activation but shifted_sigmoid and cubic)
     # -- or --
     # kind = "file"
-    # path = "net.h5"              # written by Network.save; relative to this file's folder
+    # path = "net.h5"              # Network.save, Keras .h5/.keras, PyTorch .pt, .npz;
+    #                              # relative to this file's folder; activations = [...] for .pt
     # group = "network"            # HDF5 group holding it (e.g. "runs/run0/network" of a store)
 
     [noise]                        # intensities D of Eq. 3, the same in every layer
@@ -31,7 +32,8 @@ A run config describes one call of :func:`fastnoise.simulate`::
     # kind = "dataset"             # name ("mnist" | "fashion-mnist"), split ("test"),
     #                              # label (only this class), count, start: images
     #                              # scaled to [0, 1]; their labels turn on accuracy
-    # kind = "mackey-glass"        # count, start, width (100): windows of the series
+    # kind = "mackey-glass"        # count, start (10000: network C's test windows),
+    #                              # width (100): windows of the series
     start = 0.0
     stop = 1.0
     count = 1000
@@ -76,7 +78,7 @@ __all__ = ["RunConfig", "load_config", "loads_config", "parse_config"]
 TOP = "[top level]"
 _TOP_KEYS = ("repeats", "seed", "network", "noise", "inputs", "output")
 _NETWORK_KEYS = {"symmetric": ("kind", "widths", "alpha", "activation", "gain"),
-                 "file": ("kind", "path", "group")}
+                 "file": ("kind", "path", "group", "activations")}
 _INPUT_KEYS = {"linspace": ("kind", "start", "stop", "count"),
                "uniform": ("kind", "low", "high", "count", "seed"),
                "npy": ("kind", "path"),
@@ -200,11 +202,21 @@ def _parse_network(table: dict, base_dir: str | None) -> tuple[Network, dict]:
             raise FileNotFoundError(f'path = "{rel}" in {where}: no such file {path}; '
                                     "give a network written by Network.save "
                                     "(relative paths start at the config file's folder)")
-        try:
-            net = Network.load(path, group=group)
-        except (ValueError, TypeError, OSError, KeyError) as exc:
+        acts = table.get("activations")
+        if acts is not None and (not isinstance(acts, list)
+                                 or not all(isinstance(a, str) for a in acts)):
+            raise ValueError(f"activations = {_show(acts)} in {where} must be a list of names, "
+                             'e.g. ["logistic", "logistic", "linear"]')
+        from .importers import load_model
+
+        try:  # fastnoise networks, Keras .h5/.keras, PyTorch state dicts, .npz
+            net = load_model(path, group=group, activations=acts)
+        except (ValueError, TypeError, OSError, KeyError, ImportError) as exc:
             raise ValueError(f'path = "{rel}" in {where}: {_one_line(exc)}') from None
-        return net, {"kind": kind, "path": path, "group": group}
+        spec = {"kind": kind, "path": path, "group": group}
+        if acts is not None:
+            spec["activations"] = acts
+        return net, spec
 
     widths = _require(table, "widths", where, "[1, 200, 200, 1]")
     if (not isinstance(widths, list) or len(widths) < 2
@@ -367,8 +379,10 @@ def _parse_mackey_glass_inputs(table: dict, net: Network):
     if width != net.widths[0]:
         raise ValueError(f"width = {width} in {where} differs from the network's {net.widths[0]} "
                          "input neurons")
+    from .train.data import MG_TRAIN  # network C's test windows start there
+
     count = _int(_require(table, "count", where, "1000"), "count", where, 1)
-    start = _int(table.get("start", 0), "start", where, 0)
+    start = _int(table.get("start", MG_TRAIN), "start", where, 0)
     series = mackey_glass.series(start + count + width)
     inputs, targets = mackey_glass.windows(series, width)
     inputs = np.ascontiguousarray(inputs[start:start + count])

@@ -332,11 +332,11 @@ def test_missing_files(tmp_path):
 def test_file_network_that_is_not_a_network(tmp_path):
     (tmp_path / "net.h5").write_text("text")
     text = '[network]\nkind = "file"\npath = "net.h5"\n[inputs]\nkind = "linspace"\ncount = 2\n'
-    assert "not a readable HDF5 file" in error(tmp_path, text)
+    assert "is a text file starting 'text', not a HDF5 model file" in error(tmp_path, text)
     import h5py
     with h5py.File(tmp_path / "net.h5", "w") as f:
         f["x"] = 1
-    assert "no group 'network'" in error(tmp_path, text)
+    assert "nor a fastnoise network group 'network'; it is not a model file" in error(tmp_path, text)
 
 
 def test_invalid_toml_names_the_file(tmp_path):

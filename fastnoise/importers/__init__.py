@@ -1,0 +1,159 @@
+"""Import trained models into :class:`fastnoise.Network`.
+
+Supported files, recognised by their content (the extension is checked
+against it):
+
+========================  ==============  =====================================
+file                      extension       reader
+========================  ==============  =====================================
+Keras legacy HDF5         .h5, .hdf5      :func:`from_keras` (no TensorFlow)
+Keras 3 archive           .keras          :func:`from_keras` (zipfile + h5py)
+PyTorch state dict        .pt, .pth       :func:`from_torch` (``weights_only``)
+NumPy archive             .npz            :func:`from_npz` / :func:`to_npz`
+fastnoise network         .h5, .hdf5      :meth:`fastnoise.Network.load`
+========================  ==============  =====================================
+
+Only fully connected chains map onto a fastnoise network: Keras ``Dense``
+layers (with their activation, or a following ``Activation``/``ReLU``
+layer), ``InputLayer``, ``Flatten`` and ``Dropout`` (identity at
+inference); PyTorch ``nn.Linear`` stacks.  Keras/PyTorch ``sigmoid`` is
+fastnoise's ``logistic``; fastnoise's own name ``"sigmoid"`` means the
+paper's shifted sigmoid, so the importers refuse that bare name as
+ambiguous.
+
+Examples
+--------
+>>> import fastnoise as fn
+>>> from fastnoise.importers import load_model
+>>> net = load_model("mnist.keras")                                # doctest: +SKIP
+>>> net = load_model("mlp.pt", activations=["relu", "linear"])     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+
+from ._common import ModelFileError, sniff
+from ._keras import SUPPORTED_LAYERS, from_keras
+from ._npz import from_npz, to_npz
+from ._torch import from_torch, load_state_dict
+
+__all__ = ["load_model", "from_keras", "from_torch", "from_npz", "to_npz", "load_state_dict",
+           "ModelFileError", "SUPPORTED_LAYERS", "FORMATS"]
+
+#: Accepted values of ``load_model(format=...)``.
+FORMATS = ("keras", "torch", "npz", "fastnoise")
+
+#: extension -> content kinds it may hold
+_EXTENSIONS = {".h5": ("hdf5",), ".hdf5": ("hdf5",), ".hdf": ("hdf5",), ".keras": ("keras",),
+               ".pt": ("torch",), ".pth": ("torch",), ".npz": ("npz",)}
+#: format -> content kinds it may hold
+_FORMAT_KINDS = {"keras": ("hdf5", "keras"), "torch": ("torch",), "npz": ("npz",), "fastnoise": ("hdf5",)}
+_KIND_WORDS = {"hdf5": "an HDF5 file", "keras": "a Keras 3 zip archive (.keras)",
+               "torch": "a PyTorch file (.pt)", "npz": "a NumPy .npz archive"}
+_KIND_EXT = {"keras": ".keras", "torch": ".pt", "npz": ".npz", "hdf5": ".h5"}
+_KIND_FORMAT = {"keras": "format='keras'", "torch": "format='torch'", "npz": "format='npz'",
+                "hdf5": "format='keras' or format='fastnoise'"}
+
+
+def _hdf5_kind(path: str, group: str) -> str:
+    from ._common import open_h5
+
+    with open_h5(path) as f:
+        if "model_config" in f.attrs:
+            return "keras"
+        g = f.get(group)
+        if g is not None and g.attrs.get("fastnoise_object") == "network":
+            return "fastnoise"
+        if "layer_names" in f.attrs or "layers" in f:
+            return "keras"  # weights-only Keras files: from_keras explains what is missing
+        if "runs" in f and group == "network":
+            raise ModelFileError(f"{path} is a fastnoise store; pass group='runs/<run>/network' to "
+                                 "load the network of one of its runs")
+        raise ModelFileError(f"{path} is an HDF5 file with neither a Keras 'model_config' attribute nor "
+                             f"a fastnoise network group {group!r}; it is not a model file")
+
+
+def load_model(path, format: str | None = None, *, activations=None, activation_map=None,
+               group: str = "network", custom: dict | None = None):
+    """Read a trained model file into a :class:`~fastnoise.Network`.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A Keras ``.h5`` or ``.keras`` model, a PyTorch state dict
+        (``.pt``/``.pth``), an ``.npz`` archive (layout in
+        :mod:`fastnoise.importers._npz`) or a fastnoise network file
+        (:meth:`Network.save`).  The kind is read from the content; a known
+        extension that disagrees with it is an error unless ``format`` is
+        given.
+    format : {"keras", "torch", "npz", "fastnoise"}, optional
+        Insist on one kind (and accept any extension).
+    activations : sequence, optional
+        For PyTorch state dicts (required) and ``.npz`` files (overrides the
+        file's): one per weight layer, or one per layer input layer first.
+    activation_map : dict, optional
+        For Keras models: extra activation names, e.g. ``{"softmax": "linear"}``.
+    group, custom : optional
+        For fastnoise files: the HDF5 group and user activations, as in
+        :meth:`Network.load`.
+
+    Returns
+    -------
+    Network
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``path`` does not exist.
+    ModelFileError
+        (a ``ValueError``) for files of another kind than their extension or
+        ``format`` says, damaged or truncated files, missing weights, and
+        models that cannot be mapped; the message is one line naming the
+        problem and the fix.
+    """
+    path = os.fspath(path)
+    if format is not None and format not in FORMATS:
+        raise ModelFileError(f"format={format!r} is not known; choose one of {', '.join(FORMATS)}")
+    kind = sniff(path)
+    ext = os.path.splitext(path)[1].lower()
+    if kind.startswith("unknown:"):
+        expected = format or {".h5": "HDF5", ".hdf5": "HDF5", ".hdf": "HDF5", ".keras": "Keras",
+                              ".pt": "PyTorch", ".pth": "PyTorch", ".npz": ".npz"}.get(ext)
+        what = kind.partition(":")[2]
+        raise ModelFileError(f"{path} is {what}, not " + (f"a {expected} model file" if expected else
+                             "a model file (Keras .h5/.keras, PyTorch .pt/.pth, .npz or fastnoise .h5)"))
+    if format is not None:
+        if kind not in _FORMAT_KINDS[format]:
+            raise ModelFileError(f"{path} is {_KIND_WORDS[kind]}, not a {format} file; pass "
+                                 f"{_KIND_FORMAT[kind]} or leave format out")
+    elif ext in _EXTENSIONS and kind not in _EXTENSIONS[ext]:
+        raise ModelFileError(f"{path} is {_KIND_WORDS[kind]}, not what its extension {ext} says; rename it "
+                             f"to {_KIND_EXT[kind]} or pass {_KIND_FORMAT[kind]}")
+    if kind == "hdf5":
+        kind = _hdf5_kind(path, group) if format != "fastnoise" else "fastnoise"
+        if format == "keras" and kind == "fastnoise":
+            raise ModelFileError(f"{path} is a fastnoise network file, not a Keras model; "
+                                 "pass format='fastnoise' or leave format out")
+    given = {"activations": activations, "activation_map": activation_map,
+             "custom": custom}
+    allowed = {"keras": ("activation_map",), "torch": ("activations",), "npz": ("activations",),
+               "fastnoise": ("custom",)}[kind]
+    for name, value in given.items():
+        if value is not None and name not in allowed:
+            raise ModelFileError(f"{name}= does not apply to {path}, a {kind} model file, whose "
+                                 f"{'activations are stored in it' if name == 'activations' else 'format ignores it'}; "
+                                 "leave it out")
+    if kind == "keras":
+        return from_keras(path, activation_map=activation_map)
+    if kind == "torch":
+        return from_torch(path, activations)
+    if kind == "npz":
+        return from_npz(path, activations)
+    from ..network import Network
+
+    try:
+        return Network.load(path, group=group, custom=custom)
+    except KeyError as exc:
+        raise ModelFileError(f"{path}: the fastnoise network group {group!r} is incomplete "
+                             f"({exc}); save the network again") from None

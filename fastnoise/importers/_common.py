@@ -1,0 +1,131 @@
+"""Errors, file sniffing and activation names shared by the importers."""
+
+from __future__ import annotations
+
+import os
+import zipfile
+
+__all__ = ["ModelFileError", "sniff", "open_h5", "resolve_activation", "one_line"]
+
+HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+ZIP_MAGIC = b"PK\x03\x04"
+EMPTY_ZIP_MAGIC = b"PK\x05\x06"
+
+
+class ModelFileError(ValueError):
+    """A model file is missing, damaged, of another kind, or cannot be mapped."""
+
+
+def one_line(exc: BaseException) -> str:
+    """First line of an exception's text (or its type name)."""
+    text = str(exc).strip().splitlines()
+    return text[0].strip() if text else type(exc).__name__
+
+
+def _describe_bytes(head: bytes) -> str:
+    """A short human description of what a file that is not a model looks like."""
+    if not head:
+        return "an empty file"
+    sample = head[:64]
+    try:
+        text = sample.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and all(c.isprintable() or c in "\r\n\t" for c in text):
+        shown = text.strip().splitlines()[0][:24] if text.strip() else ""
+        return f"a text file starting {shown!r}" if shown else "a text file"
+    return f"a binary file starting {sample[:8]!r}"
+
+
+def sniff(path) -> str:
+    """Identify a model file by its content.
+
+    Returns
+    -------
+    str
+        ``"hdf5"``, ``"keras"`` (Keras 3 zip), ``"npz"``, ``"torch"`` (zip or
+        legacy pickle written by ``torch.save``) or ``"unknown:<what it looks
+        like>"``.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``path`` does not exist.
+    ModelFileError
+        When a zip archive is damaged or truncated.
+    """
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise ModelFileError(f"{path} is a folder; give a model file (.h5, .keras, .pt, .pth, .npz)")
+    with open(path, "rb") as fh:
+        head = fh.read(1024)
+    if head.startswith(HDF5_MAGIC):
+        return "hdf5"
+    if head.startswith(ZIP_MAGIC) or head.startswith(EMPTY_ZIP_MAGIC):
+        try:
+            with zipfile.ZipFile(path) as z:
+                names = z.namelist()
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise ModelFileError(f"{path} is a damaged or truncated zip archive ({one_line(exc)}); "
+                                 "save the model again") from None
+        if "config.json" in names or "model.weights.h5" in names:
+            return "keras"
+        if any(n == "data.pkl" or n.endswith("/data.pkl") for n in names):
+            return "torch"
+        if names and all(n.endswith(".npy") for n in names):
+            return "npz"
+        if not names:
+            return "unknown:an empty zip archive"
+        return "unknown:a zip archive holding " + ", ".join(repr(n) for n in names[:3]) + \
+            (", ..." if len(names) > 3 else "")
+    if head[:1] == b"\x80" and len(head) > 1 and 2 <= head[1] <= 5:
+        return "torch"  # legacy (pre-1.6) torch.save: a pickle stream
+    import h5py  # an HDF5 file may start after a user block
+
+    try:
+        if h5py.is_hdf5(path):
+            return "hdf5"
+    except OSError:
+        pass
+    return "unknown:" + _describe_bytes(head)
+
+
+def open_h5(path):
+    """Open an HDF5 file read-only with a one-line error for damaged files."""
+    import h5py
+
+    path = os.fspath(path)
+    try:
+        return h5py.File(path, "r")
+    except OSError as exc:
+        msg = one_line(exc)
+        what = "a truncated" if "truncated" in msg.lower() else "a damaged or unreadable"
+        raise ModelFileError(f"{path} is {what} HDF5 file ({msg}); save the model again") from None
+
+
+# -- activations -----------------------------------------------------------------
+
+#: Keras / PyTorch activation names -> fastnoise names.
+KERAS_ACTIVATIONS = {"linear": "linear", "sigmoid": "logistic", "tanh": "tanh", "relu": "relu"}
+
+_AMBIGUOUS_SIGMOID = ("'sigmoid' is ambiguous here: fastnoise's 'sigmoid' is the paper's shifted "
+                      "sigmoid, while Keras/PyTorch's sigmoid is fastnoise's 'logistic'; write "
+                      "'logistic' or 'shifted_sigmoid'")
+
+
+def resolve_activation(spec, where: str):
+    """Turn a user-given activation (name or Activation) into an Activation.
+
+    The bare name ``"sigmoid"`` is refused: fastnoise reads it as the paper's
+    shifted sigmoid, the frameworks as the logistic function.
+    """
+    from .. import activations as _act
+
+    if isinstance(spec, str) and spec.strip().lower() == "sigmoid":
+        raise ModelFileError(f"activation {spec!r} for {where}: {_AMBIGUOUS_SIGMOID}")
+    try:
+        return _act.get(spec)
+    except (ValueError, TypeError) as exc:
+        raise ModelFileError(f"activation {spec!r} for {where}: {one_line(exc)}") from None

@@ -1,0 +1,438 @@
+"""Keras models: legacy HDF5 (``model.save("m.h5")``) and Keras 3 ``.keras`` zips.
+
+Neither TensorFlow nor Keras is needed: the architecture is read from the
+saved JSON configuration and the weights with h5py.
+
+Legacy HDF5 (Keras 2 / tf.keras, and Keras 3's ``legacy_h5_format``)
+    Root attribute ``model_config`` (JSON ``{"class_name", "config"}``);
+    group ``model_weights`` with attribute ``layer_names`` and one group per
+    layer whose attribute ``weight_names`` lists the dataset paths inside
+    that group (``dense/kernel:0`` or ``sequential/dense/kernel``).
+Keras 3 ``.keras``
+    A zip archive with ``config.json`` (same JSON as above, plus ``module``
+    keys) and ``model.weights.h5``, where layer ``k``'s variables are the
+    datasets ``layers/<key>/vars/0, 1, ...`` (kernel, then bias); the group
+    ``vars`` carries the layer's name as attribute ``name``, and ``<key>`` is
+    the snake-cased class name made unique in layer order.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import zipfile
+
+import numpy as np
+
+from ._common import KERAS_ACTIVATIONS, ModelFileError, open_h5, one_line, resolve_activation, sniff
+
+__all__ = ["from_keras", "SUPPORTED_LAYERS"]
+
+SUPPORTED_LAYERS = ("Dense", "Activation", "ReLU", "Flatten", "Dropout", "InputLayer")
+_NO_OPS = ("Dropout",)
+
+
+def from_keras(path, activation_map: dict | None = None):
+    """Read a Keras model file into a :class:`~fastnoise.Network`.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A legacy Keras HDF5 file (``model.save("m.h5")``) or a Keras 3
+        ``.keras`` archive.  The format is recognised from the content.
+    activation_map : dict, optional
+        Extra or overriding Keras activation names → fastnoise activations
+        (names or :class:`~fastnoise.activations.Activation`), e.g.
+        ``{"softmax": "linear"}`` to drop an output softmax (the argmax, and
+        so the classification, is unchanged).
+
+    Returns
+    -------
+    Network
+        Linear input layer, then one layer per ``Dense`` layer; kernels
+        (in, out) are transposed to fastnoise's (out, in).  Keras
+        ``sigmoid`` becomes ``logistic``.
+
+    Raises
+    ------
+    ModelFileError
+        For a damaged or foreign file, missing weights, a layer other than
+        Dense, Activation, ReLU, Flatten, Dropout or InputLayer, a model that
+        is not a plain chain of layers, or an activation without a fastnoise
+        equivalent.
+    """
+    path = os.fspath(path)
+    kind = sniff(path)
+    if kind == "hdf5":
+        return _from_legacy_h5(path, activation_map)
+    if kind == "keras":
+        return _from_keras_zip(path, activation_map)
+    what = {"torch": "a PyTorch file", "npz": "a NumPy .npz archive"}.get(kind, kind.partition(":")[2])
+    raise ModelFileError(f"{path} is {what}, not a Keras model (.h5 HDF5 file or .keras zip archive)")
+
+
+# -- file formats --------------------------------------------------------------------
+
+def _decode(v) -> str:
+    return v.decode("utf-8") if isinstance(v, (bytes, np.bytes_)) else str(v)
+
+
+def _parse_config(text, path: str, where: str) -> dict:
+    try:
+        cfg = json.loads(_decode(text))
+    except (ValueError, TypeError) as exc:
+        raise ModelFileError(f"{where} of {path} is not valid JSON ({one_line(exc)}); save the model again") \
+            from None
+    if not isinstance(cfg, dict) or "class_name" not in cfg:
+        raise ModelFileError(f"{where} of {path} has no 'class_name'; it is not a Keras model configuration")
+    return cfg
+
+
+def _from_legacy_h5(path: str, activation_map):
+    with open_h5(path) as f:
+        if "model_config" not in f.attrs:
+            if "layer_names" in f.attrs:
+                raise ModelFileError(
+                    f"{path} holds Keras weights only (model.save_weights) and no architecture; "
+                    "save the whole model with model.save('model.keras') or model.save('model.h5')")
+            if "layers" in f or "_layer_checkpoint_dependencies" in f:
+                raise ModelFileError(
+                    f"{path} is the weights file of a Keras 3 archive and holds no architecture; "
+                    "load the .keras file it came from")
+            raise ModelFileError(f"{path} is an HDF5 file without a Keras 'model_config' attribute; "
+                                 "it is not a Keras model saved with model.save()")
+        cfg = _parse_config(f.attrs["model_config"], path, "attribute model_config")
+        if "model_weights" not in f:
+            raise ModelFileError(f"{path} has a Keras model_config but no 'model_weights' group: the "
+                                 "weights are missing; save the model with model.save() after training")
+        g = f["model_weights"]
+
+        def get_weights(layer: dict, index: int):
+            name = layer["name"]
+            if name not in g:
+                raise ModelFileError(f"{path} has no weights for layer {name!r} (no group "
+                                     f"model_weights/{name}); the file is incomplete, save the model again")
+            lg = g[name]
+            names = [_decode(n) for n in lg.attrs.get("weight_names", [])]
+            arrays = {}
+            for wn in names:
+                if wn not in lg:
+                    raise ModelFileError(f"{path}: weight {wn!r} of layer {name!r} is listed but missing; "
+                                         "the file is incomplete, save the model again")
+                key = wn.rsplit("/", 1)[-1].split(":", 1)[0]
+                arrays[key] = _read(lg[wn], path)
+            ordered = list(arrays.values())
+            return arrays.get("kernel", ordered[0] if ordered else None), \
+                arrays.get("bias", ordered[1] if len(ordered) > 1 else None), len(ordered)
+
+        return _build(cfg, path, get_weights, activation_map)
+
+
+def _read(ds, path: str) -> np.ndarray:
+    try:
+        return np.asarray(ds[()], dtype=np.float64)
+    except (OSError, ValueError, TypeError) as exc:
+        raise ModelFileError(f"{path}: cannot read dataset {ds.name!r} ({one_line(exc)}); "
+                             "the file is damaged, save the model again") from None
+
+
+def _snake(name: str) -> str:
+    name = re.sub(r"\W+", "", name)
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def _from_keras_zip(path: str, activation_map):
+    import h5py
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+            if "config.json" not in names:
+                raise ModelFileError(f"{path} is a zip archive without config.json; it is not a Keras "
+                                     "model saved with model.save('model.keras')")
+            cfg = _parse_config(z.read("config.json"), path, "config.json")
+            if "model.weights.h5" not in names:
+                sharded = any(n.endswith(".weights.json") for n in names)
+                raise ModelFileError(
+                    f"{path} has no model.weights.h5: " + (
+                        "its weights are sharded, which fastnoise does not read; save it again "
+                        "without max_shard_size" if sharded else
+                        "the weights are missing; save the model again with model.save()"))
+            blob = z.read("model.weights.h5")
+    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        raise ModelFileError(f"{path} is a damaged or truncated zip archive ({one_line(exc)}); "
+                             "save the model again") from None
+    try:
+        f = h5py.File(io.BytesIO(blob), "r")
+    except OSError as exc:
+        raise ModelFileError(f"model.weights.h5 in {path} is a damaged HDF5 file ({one_line(exc)}); "
+                             "save the model again") from None
+    with f:
+        container = next((f[k] for k in ("layers", "_layer_checkpoint_dependencies") if k in f), None)
+        if container is None:
+            raise ModelFileError(f"model.weights.h5 in {path} has no 'layers' group: the weights are "
+                                 "missing; save the model again with model.save()")
+        by_name = {}
+        for key in container:
+            v = container[key].get("vars")
+            if v is not None and "name" in v.attrs:
+                by_name[_decode(v.attrs["name"])] = key
+        # Keras names each layer's group by its snake-cased class, made unique in layer order
+        # (Sequential models leave out their InputLayer).
+        layers = _config_layers(cfg, path)
+        if cfg["class_name"] == "Sequential":
+            layers = [lay for lay in layers if lay["class_name"] != "InputLayer"]
+        used: dict[str, int] = {}
+        by_position = {}
+        for lay in layers:
+            key = _snake(lay["class_name"])
+            if key in used:
+                used[key] += 1
+                key = f"{key}_{used[key]}"
+            else:
+                used[key] = 0
+            by_position[lay["name"]] = key
+
+        def get_weights(layer: dict, index: int):
+            name = layer["name"]
+            key = by_name.get(name) if by_name else by_position.get(name)
+            if key is None or key not in container or "vars" not in container[key]:
+                raise ModelFileError(f"model.weights.h5 in {path} has no weights for layer {name!r}; "
+                                     "the archive is incomplete, save the model again")
+            v = container[key]["vars"]
+            arrays = [_read(v[k], path) for k in sorted(v, key=lambda s: int(s) if s.isdigit() else 1 << 30)]
+            return (arrays[0] if arrays else None), (arrays[1] if len(arrays) > 1 else None), len(arrays)
+
+        return _build(cfg, path, get_weights, activation_map)
+
+
+# -- architecture --------------------------------------------------------------------
+
+def _config_layers(cfg: dict, path: str) -> list[dict]:
+    """Layer dicts (``class_name``, ``name``, ``config``, ...) in model order."""
+    inner = cfg.get("config")
+    layers = inner if isinstance(inner, list) else (inner or {}).get("layers")
+    if not isinstance(layers, list):
+        raise ModelFileError(f"the Keras configuration in {path} lists no layers; it is not a "
+                             "Sequential or functional model")
+    out = []
+    for i, lay in enumerate(layers):
+        if not isinstance(lay, dict) or "class_name" not in lay:
+            raise ModelFileError(f"layer {i} of the Keras configuration in {path} has no class_name")
+        lc = lay.get("config") or {}
+        name = lay.get("name") or (lc.get("name") if isinstance(lc, dict) else None) or f"layer_{i}"
+        out.append({**lay, "name": name, "config": lc if isinstance(lc, dict) else {}})
+    return out
+
+
+def _history_names(node) -> list[str]:
+    """Names of the layers feeding one inbound node (Keras 3 or legacy layout)."""
+    names: list[str] = []
+
+    def walk(x):
+        if isinstance(x, dict):
+            hist = x.get("keras_history")
+            if isinstance(hist, list) and hist and isinstance(hist[0], str):
+                names.append(hist[0])
+                return
+            for v in x.values():
+                walk(v)
+        elif isinstance(x, (list, tuple)):
+            if len(x) >= 3 and isinstance(x[0], str) and isinstance(x[1], int) and isinstance(x[2], int):
+                names.append(x[0])  # legacy [name, node_index, tensor_index, kwargs]
+                return
+            for v in x:
+                walk(v)
+
+    walk(node)
+    return names
+
+
+def _endpoints(spec) -> list[str]:
+    if isinstance(spec, list) and spec and isinstance(spec[0], str):
+        return [spec[0]]
+    if isinstance(spec, list):
+        return [s[0] for s in spec if isinstance(s, list) and s and isinstance(s[0], str)]
+    if isinstance(spec, dict):
+        return _history_names(spec)
+    return []
+
+
+def _ordered_layers(cfg: dict, path: str) -> list[dict]:
+    cls = cfg["class_name"]
+    layers = _config_layers(cfg, path)
+    if cls == "Sequential":
+        return layers
+    if cls not in ("Functional", "Model"):
+        raise ModelFileError(f"{path} holds a Keras model of class {cls!r}; only Sequential models and "
+                             "functional models that are a plain chain of layers can be imported")
+    inner = cfg["config"]
+    ins, outs = _endpoints(inner.get("input_layers")), _endpoints(inner.get("output_layers"))
+    if len(ins) != 1 or len(outs) != 1:
+        raise ModelFileError(f"functional model in {path} has {len(ins)} inputs and {len(outs)} outputs; "
+                             "only a plain chain with one input and one output can be imported")
+    by_name = {lay["name"]: lay for lay in layers}
+    nxt: dict[str, list[str]] = {}
+    for lay in layers:
+        nodes = lay.get("inbound_nodes") or []
+        if len(nodes) > 1:
+            raise ModelFileError(f"layer {lay['name']!r} in {path} is applied {len(nodes)} times (a shared "
+                                 "layer); only a plain chain of layers can be imported")
+        src = _history_names(nodes)
+        if len(src) > 1:
+            raise ModelFileError(f"layer {lay['name']!r} of type {lay['class_name']} in {path} takes "
+                                 f"{len(src)} inputs ({', '.join(src)}); only a plain chain of layers "
+                                 "can be imported")
+        for s in src:
+            nxt.setdefault(s, []).append(lay["name"])
+    chain, cur = [], ins[0]
+    while True:
+        if cur not in by_name:
+            raise ModelFileError(f"functional model in {path} refers to unknown layer {cur!r}; "
+                                 "the configuration is damaged")
+        chain.append(by_name[cur])
+        if cur == outs[0]:
+            break
+        succ = nxt.get(cur, [])
+        if len(succ) != 1:
+            raise ModelFileError(f"layer {cur!r} in {path} feeds {len(succ)} layers; only a plain chain "
+                                 "of layers can be imported")
+        cur = succ[0]
+    if len(chain) != len(layers):
+        extra = [lay["name"] for lay in layers if lay not in chain]
+        raise ModelFileError(f"functional model in {path} has layers off the input-output chain "
+                             f"({', '.join(extra)}); only a plain chain of layers can be imported")
+    return chain
+
+
+def _activation_name(spec) -> str:
+    if spec is None:
+        return "linear"
+    if isinstance(spec, str):
+        return spec
+    if isinstance(spec, dict):
+        c = spec.get("config")
+        if isinstance(c, str):
+            return c
+        if isinstance(c, dict) and isinstance(c.get("name"), str):
+            return c["name"]
+        return str(spec.get("class_name", spec))
+    return str(spec)
+
+
+def _map_activation(spec, layer: str, activation_map):
+    name = _activation_name(spec)
+    key = name.lower()
+    amap = {k.lower(): v for k, v in (activation_map or {}).items()}
+    if key in amap:
+        return resolve_activation(amap[key], f"Keras activation {name!r} (layer {layer!r})")
+    if key in KERAS_ACTIVATIONS:
+        from .. import activations as _act
+
+        return _act.get(KERAS_ACTIVATIONS[key])
+    hint = " (dropping an output softmax leaves the argmax unchanged)" if key == "softmax" else ""
+    raise ModelFileError(
+        f"layer {layer!r} uses Keras activation {name!r}, which has no fastnoise equivalent; supported: "
+        f"{', '.join(KERAS_ACTIVATIONS)}; pass activation_map={{{name!r}: 'linear'}} or another "
+        f"fastnoise activation to substitute one{hint}")
+
+
+def _build(cfg: dict, path: str, get_weights, activation_map):
+    from ..network import Network
+
+    chain = _ordered_layers(cfg, path)
+    ws, bs, acts, owners = [], [], [], []
+    input_act = None
+    in_shape = None        # non-batch input shape, when known
+    flat = True            # whether the tensor reaching the next layer is a vector
+    width = None           # its length, when known
+
+    def set_shape(shape):
+        nonlocal in_shape, flat, width
+        if isinstance(shape, list) and len(shape) >= 2:
+            in_shape = tuple(shape[1:])
+            flat = len(in_shape) == 1
+            width = int(np.prod(in_shape)) if all(isinstance(d, int) for d in in_shape) else None
+
+    def apply_activation(act, layer: str):
+        nonlocal input_act
+        if act.is_linear and act.param == 1.0:
+            return
+        if not acts:
+            if input_act is not None:
+                raise ModelFileError(f"layer {layer!r} applies {act.name} to the input, which already "
+                                     f"applies {input_act.name}; a neuron has one activation")
+            input_act = act
+        elif acts[-1].is_linear and acts[-1].param == 1.0:
+            acts[-1] = act
+        else:
+            raise ModelFileError(f"layer {layer!r} applies {act.name} after layer {owners[-1]!r}, which "
+                                 f"already applies {acts[-1].name}; a fastnoise neuron has one activation")
+
+    for i, lay in enumerate(chain):
+        cls, name, lc = lay["class_name"], lay["name"], lay["config"]
+        if cls == "InputLayer":
+            set_shape(lc.get("batch_shape", lc.get("batch_input_shape")))
+            continue
+        if in_shape is None and not ws:
+            set_shape(lc.get("batch_input_shape", lc.get("batch_shape")))
+        if cls == "Dense":
+            if not flat:
+                raise ModelFileError(f"Dense layer {name!r} acts on the last axis of a {in_shape} input; "
+                                     "add a Flatten layer before it so that the network is fully connected")
+            kernel, bias, count = get_weights(lay, i)
+            use_bias = lc.get("use_bias", True)
+            if kernel is None:
+                raise ModelFileError(f"{path} has no kernel for Dense layer {name!r}; the weights are "
+                                     "missing, save the model again")
+            if kernel.ndim != 2:
+                raise ModelFileError(f"kernel of Dense layer {name!r} has shape {kernel.shape}; expected a "
+                                     "2-D (inputs, units) matrix")
+            if count > 1 + bool(use_bias):
+                raise ModelFileError(f"Dense layer {name!r} has {count} weight arrays (quantised or LoRA?); "
+                                     "expected a kernel and a bias; save a plain float model")
+            units = lc.get("units")
+            if isinstance(units, int) and kernel.shape[1] != units:
+                raise ModelFileError(f"kernel of Dense layer {name!r} has shape {kernel.shape} but the layer "
+                                     f"has {units} units; the file is inconsistent")
+            if width is not None and kernel.shape[0] != width:
+                prev = f"layer {owners[-1]!r}" if owners else "the input"
+                raise ModelFileError(f"kernel of Dense layer {name!r} has shape {kernel.shape} but {prev} "
+                                     f"gives {width} values; the file is inconsistent")
+            if not use_bias or bias is None:
+                if use_bias and bias is None:
+                    raise ModelFileError(f"{path} has no bias for Dense layer {name!r}; the weights are "
+                                         "missing, save the model again")
+                bias = np.zeros(kernel.shape[1])
+            if bias.shape != (kernel.shape[1],):
+                raise ModelFileError(f"bias of Dense layer {name!r} has shape {bias.shape}; expected "
+                                     f"({kernel.shape[1]},)")
+            ws.append(kernel.T)
+            bs.append(bias)
+            owners.append(name)
+            acts.append(_map_activation(lc.get("activation", "linear"), name, activation_map))
+            width, flat = kernel.shape[1], True
+        elif cls == "Activation":
+            apply_activation(_map_activation(lc.get("activation", "linear"), name, activation_map), name)
+        elif cls == "ReLU":
+            if any(lc.get(k) not in (None, 0, 0.0) for k in ("max_value", "negative_slope", "threshold")):
+                raise ModelFileError(f"ReLU layer {name!r} has max_value/negative_slope/threshold set; only "
+                                     "the plain ReLU max(x, 0) has a fastnoise equivalent")
+            from .. import activations as _act
+
+            apply_activation(_act.relu(), name)
+        elif cls == "Flatten":
+            flat = True
+        elif cls in _NO_OPS:
+            continue
+        else:
+            raise ModelFileError(f"layer {name!r} of type {cls} cannot be mapped to a fully connected "
+                                 f"fastnoise network; supported: {', '.join(SUPPORTED_LAYERS)}")
+    if not ws:
+        raise ModelFileError(f"{path} has no Dense layer; a fastnoise network needs at least one")
+    from .. import activations as _act
+
+    return Network.from_layers(ws, bs, [input_act or _act.linear()] + acts)
