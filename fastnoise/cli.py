@@ -141,9 +141,10 @@ def _parser() -> argparse.ArgumentParser:
     pr.set_defaults(func=_cmd_predict)
     cm.set_defaults(func=_cmd_compare)
 
-    from . import datacli
+    from . import datacli, traincli
 
     datacli.add_parser(sub)
+    traincli.add_parser(sub)
     return p
 
 
@@ -415,7 +416,7 @@ def main(argv=None) -> int:
         except SystemExit as exc:  # --help, --version
             return exc.code if isinstance(exc.code, int) else 0
         if args.command is None:
-            raise _UsageError("choose a command: simulate, info, predict, compare or data "
+            raise _UsageError("choose a command: simulate, info, predict, compare, data or train "
                               "(see 'fastnoise --help')")
         return args.func(args)
     except _Interrupted as exc:
@@ -429,7 +430,7 @@ def main(argv=None) -> int:
         os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes stdout
         return 1
     except (_UsageError, FileExistsError, FileNotFoundError, ValueError, TypeError, StoreError,
-            OSError) as exc:
+            OSError, ImportError) as exc:
         if os.environ.get("FASTNOISE_TRACEBACK", "0") not in ("0", "", "false", "no"):
             raise
         _error(_one_line(exc))

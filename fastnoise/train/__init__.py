@@ -1,0 +1,17 @@
+"""Training the paper's networks A (MNIST), B (Fashion-MNIST) and C (Mackey–Glass).
+
+PyTorch is optional and imported lazily: :func:`train` needs it
+(``pip install torch==2.13.0``), :func:`evaluate` and :func:`task_data` do not.
+
+Examples
+--------
+>>> from fastnoise.train import train, save            # doctest: +SKIP
+>>> net, report = train("mnist", seed=0)                # doctest: +SKIP
+>>> save(net, report, "A.h5")                           # doctest: +SKIP
+"""
+
+from .data import TASKS, evaluate, nrmse, task_data
+from .torch_train import DEFAULTS, require_torch, save, to_network, train
+
+__all__ = ["TASKS", "DEFAULTS", "evaluate", "nrmse", "task_data", "train", "save", "to_network",
+           "require_torch"]

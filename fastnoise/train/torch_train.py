@@ -1,0 +1,386 @@
+"""Training the paper's networks A, B and C with PyTorch (paper Sec. IV).
+
+PyTorch is imported only when a function here is called; without it they
+raise a one-line ImportError.
+
+Networks
+--------
+A (``"mnist"``)
+    784-200-200-10, logistic f(x) = 1/(1+e^{−x}) in the hidden and output
+    layers, **biases held constant at 0** (never trained: the paper's
+    "constant, hence not optimized bias").
+B (``"fashion-mnist"``)
+    Same shape and activations, biases trained.
+C (``"mackey-glass"``)
+    100-200-200-1, logistic hidden layers, linear output, biases trained.
+
+Training
+--------
+Adam, learning rate decayed with a cosine schedule to 0 over the epochs,
+mini-batches reshuffled every epoch, Glorot-uniform initial weights (Keras's
+default; the paper trained with Keras) and zero initial biases.  A uses
+dropout 0.2 on the hidden neurons and random shifts of the images by up to
+one pixel, B dropout 0.1 (these regularise training only; the saved network
+is the plain feed-forward network of Eqs. 1–2).  Classifiers
+minimise the binary cross-entropy between the 10 sigmoid outputs and the
+one-hot labels (so the output of the right class goes to 1 and the others to
+0, as in the paper's Fig. 5a), Mackey–Glass the mean squared error.  Training
+runs in float32; the result is converted to a float64
+:class:`~fastnoise.Network` whose :func:`fastnoise.forward` is checked against
+the float64 PyTorch forward pass.
+
+Reproducibility: all random numbers (initialisation, shuffling, training
+noise) come from one ``torch.Generator`` seeded with ``seed``;
+``torch.use_deterministic_algorithms(True)`` and a fixed thread count
+(``threads``) are set for the run and restored afterwards, so the same seed,
+thread count and PyTorch build give bitwise the same weights.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+
+import numpy as np
+
+from .data import check_task, evaluate, nrmse, task_data
+
+__all__ = ["train", "to_network", "save", "require_torch", "DEFAULTS"]
+
+TORCH_PIN = "torch==2.13.0"
+
+#: per-task architecture and training defaults
+DEFAULTS = {
+    "mnist": dict(widths=(784, 200, 200, 10), output="logistic", train_biases=False,
+                  epochs=30, batch_size=64, lr=1e-3, dropout=0.2, shift=1),
+    "fashion-mnist": dict(widths=(784, 200, 200, 10), output="logistic", train_biases=True,
+                          epochs=40, batch_size=64, lr=2e-3, dropout=0.1, shift=0),
+    "mackey-glass": dict(widths=(100, 200, 200, 1), output="linear", train_biases=True,
+                         epochs=200, batch_size=32, lr=1e-3, dropout=0.0, shift=0),
+}
+
+
+def require_torch():
+    """Import and return torch, or raise a one-line ImportError with the fix."""
+    try:
+        import torch
+    except ImportError:
+        raise ImportError(f"training needs PyTorch; install the CPU build with "
+                          f"pip install {TORCH_PIN} --index-url https://download.pytorch.org/whl/cpu") from None
+    return torch
+
+
+def _fmt(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "--:--"
+    m, s = divmod(int(round(seconds)), 60)
+    h, m = divmod(m, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+
+
+def _noise_list(noise, n_layers: int):
+    """Per-layer amplitudes (a_MU, a_AU, a_MC, a_AC) or None for a noiseless layer."""
+    from ..noise import Noise
+
+    if noise is None:
+        return [None] * n_layers
+    if isinstance(noise, Noise):
+        noise = [noise] * n_layers
+    noise = list(noise)
+    if len(noise) != n_layers:
+        raise ValueError(f"got {len(noise)} Noise entries for {n_layers} layers; give one Noise or one per layer "
+                         "(input layer first, None for a noiseless layer)")
+    out = []
+    for i, nz in enumerate(noise):
+        if nz is not None and not isinstance(nz, Noise):
+            raise TypeError(f"noise[{i}] must be a fastnoise.Noise or None, got {nz!r}")
+        out.append(None if nz is None or nz.is_zero else nz.amplitudes)
+    return out
+
+
+def _apply_noise(torch, x, amps, gen):
+    """Eq. 3: y = x(1+a_MU ξ)(1+a_MC ξ_c) + a_AU ξ' + a_AC ξ'_c, fresh per sample."""
+    if amps is None:
+        return x
+    a_mu, a_au, a_mc, a_ac = amps
+    b, w = x.shape
+    y = x
+    if a_mu:
+        y = y * (1 + a_mu * torch.randn(b, w, generator=gen, dtype=x.dtype))
+    if a_mc:
+        y = y * (1 + a_mc * torch.randn(b, 1, generator=gen, dtype=x.dtype))
+    if a_au:
+        y = y + a_au * torch.randn(b, w, generator=gen, dtype=x.dtype)
+    if a_ac:
+        y = y + a_ac * torch.randn(b, 1, generator=gen, dtype=x.dtype)
+    return y
+
+
+def _forward(torch, params, u, output, noise=None, gen=None, dropout=0.0):
+    """Pre-activation of the output layer and the output, optionally noisy.
+
+    ``dropout`` > 0 (training only) zeroes each hidden neuron's output with that
+    probability and scales the others by 1/(1 − p) (inverted dropout, so the
+    network needs no change at inference); the masks come from ``gen``.
+    """
+    amps = noise if noise is not None else [None] * (len(params) + 1)
+    y = _apply_noise(torch, u, amps[0], gen)
+    n_layers = len(params)
+    for n, (w, b) in enumerate(params, start=1):
+        xt = y @ w.T + b
+        last = n == n_layers
+        x = xt if (last and output == "linear") else torch.sigmoid(xt)
+        y = _apply_noise(torch, x, amps[n], gen)
+        if dropout and not last:
+            keep = torch.rand(y.shape, generator=gen, dtype=y.dtype) >= dropout
+            y = y * keep / (1.0 - dropout)
+    return xt, y
+
+
+def _shift_images(torch, x, shift: int, gen):
+    """Shift each flattened 28×28 image by random (dy, dx) ∈ [−shift, shift]², zero-filled."""
+    b = x.shape[0]
+    side = 28
+    padded = torch.nn.functional.pad(x.reshape(b, side, side), (shift, shift, shift, shift))
+    off = torch.randint(0, 2 * shift + 1, (2, b), generator=gen)
+    ar = torch.arange(side)
+    rows = (off[0][:, None] + ar)[:, :, None]
+    cols = (off[1][:, None] + ar)[:, None, :]
+    return padded[torch.arange(b)[:, None, None], rows, cols].reshape(b, side * side)
+
+
+def to_network(weights, biases, output: str):
+    """A float64 :class:`~fastnoise.Network` from per-layer weight/bias arrays."""
+    from ..network import Network
+
+    acts = ["logistic"] * (len(weights) - 1) + [output]
+    return Network.from_layers([np.asarray(w, np.float64) for w in weights],
+                               [np.asarray(b, np.float64) for b in biases], acts)
+
+
+def conversion_error(net, weights, biases, output: str, inputs) -> float:
+    """Max |fastnoise.forward − float64 torch forward| on ``inputs``."""
+    torch = require_torch()
+    from ..simulate import forward
+
+    params = [(torch.from_numpy(np.array(w, np.float64)), torch.from_numpy(np.array(b, np.float64)))
+              for w, b in zip(weights, biases)]
+    with torch.no_grad():
+        ref = _forward(torch, params, torch.from_numpy(np.array(inputs, np.float64)), output)[1].numpy()
+    out = forward(net, inputs)[1][-1]
+    return float(np.max(np.abs(out - ref)))
+
+
+def train(task: str, seed: int = 0, epochs: int | None = None, progress=True, validation: float = 0.1, *,
+          batch_size: int | None = None, lr: float | None = None, dropout: float | None = None,
+          shift: int | None = None, threads: int = 2, noise=None,
+          max_samples: int | None = None, stream=None):
+    """Train network A, B or C of the paper and convert it to a Network.
+
+    Parameters
+    ----------
+    task : {"mnist", "fashion-mnist", "mackey-glass"}
+        Network A, B or C (see the module docstring).
+    seed : int
+        Seeds initialisation, shuffling, the train/validation split of the
+        images and the training noise.
+    epochs : int, optional
+        Passes over the training set (defaults in :data:`DEFAULTS`).
+    progress : bool
+        Print one line per epoch on stderr: epoch, loss, validation
+        accuracy or NRMSE, elapsed time and ETA.
+    validation : float
+        Fraction of the training data held out for validation, 0 ≤ v < 1.
+    batch_size, lr : optional
+        Mini-batch size and initial Adam learning rate.
+    dropout : float, optional
+        Dropout probability of the hidden neurons during training, 0 ≤ p < 1
+        (inverted dropout: the saved network is unchanged by it).
+    shift : int, optional
+        Image augmentation: every training image is shifted by a random whole
+        number of pixels in [−shift, shift] along each axis (zeros shifted in),
+        drawn afresh every epoch.  0 disables it; ignored for Mackey–Glass.
+    threads : int
+        PyTorch intra-op threads during training (part of what makes the
+        result bitwise reproducible).
+    noise : Noise or list of Noise, optional
+        Noise-aware training: Eq. 3 applied to every layer's output (input
+        layer included; a list gives one Noise per layer, None for a noiseless
+        layer) in the training forward pass only.  Validation, test and the
+        saved network are noise-free.
+    max_samples : int, optional
+        Train on the first ``max_samples`` training samples only (quick runs).
+    stream : file, optional
+        Where the progress goes (default ``sys.stderr``).
+
+    Returns
+    -------
+    net : Network
+        The trained network, float64.
+    report : dict
+        task, seed, epochs, hyper-parameters, ``test_accuracy`` or
+        ``test_nrmse`` (measured with :func:`fastnoise.forward` on the
+        converted network), ``val_curve`` (one value per epoch),
+        ``loss_curve``, ``conversion_max_abs_diff``, ``wall_time_s``,
+        ``torch_version``.
+    """
+    check_task(task)
+    torch = require_torch()
+    cfg = dict(DEFAULTS[task])
+    epochs = cfg["epochs"] if epochs is None else epochs
+    batch_size = cfg["batch_size"] if batch_size is None else batch_size
+    lr = cfg["lr"] if lr is None else lr
+    dropout = cfg["dropout"] if dropout is None else dropout
+    if not (isinstance(dropout, (int, float)) and 0 <= dropout < 1):
+        raise ValueError(f"dropout must be a probability in [0, 1), got {dropout!r}")
+    shift = cfg["shift"] if shift is None else shift
+    if isinstance(shift, bool) or not isinstance(shift, int) or not 0 <= shift <= 8:
+        raise ValueError(f"shift must be an integer number of pixels in [0, 8], got {shift!r}")
+    if task == "mackey-glass":
+        shift = 0
+    for name, v in (("seed", seed), ("epochs", epochs), ("batch_size", batch_size), ("threads", threads)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < (0 if name == "seed" else 1):
+            raise ValueError(f"{name} must be an integer ≥ {0 if name == 'seed' else 1}, got {v!r}")
+    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
+    if max_samples is not None and (isinstance(max_samples, bool) or not isinstance(max_samples, int)
+                                    or max_samples < 1):
+        raise ValueError(f"max_samples must be an integer ≥ 1, got {max_samples!r}")
+    amps = _noise_list(noise, len(cfg["widths"]))
+    noisy = any(a is not None for a in amps)
+    stream = sys.stderr if stream is None else stream
+    t_start = time.perf_counter()
+
+    u_tr, y_tr = task_data(task, "train", validation=validation, seed=seed)
+    if max_samples is not None:
+        u_tr, y_tr = u_tr[:max_samples], y_tr[:max_samples]
+    u_va, y_va = task_data(task, "val", validation=validation, seed=seed) if validation > 0 else (None, None)
+    classify = task != "mackey-glass"
+    output = cfg["output"]
+
+    old_threads = torch.get_num_threads()
+    old_det = torch.are_deterministic_algorithms_enabled()
+    torch.set_num_threads(int(threads))
+    torch.use_deterministic_algorithms(True)
+    try:
+        gen = torch.Generator().manual_seed(int(seed))
+        widths = cfg["widths"]
+        params = []
+        for n in range(1, len(widths)):
+            fan_in, fan_out = widths[n - 1], widths[n]
+            limit = math.sqrt(6.0 / (fan_in + fan_out))
+            w = (torch.rand(fan_out, fan_in, generator=gen) * 2 - 1) * limit
+            b = torch.zeros(fan_out)
+            w.requires_grad_(True)
+            b.requires_grad_(cfg["train_biases"])
+            params.append((w, b))
+        trainable = [p for wb in params for p in wb if p.requires_grad]
+        opt = torch.optim.Adam(trainable, lr=lr)
+        steps_per_epoch = math.ceil(len(y_tr) / batch_size)
+        total_steps = epochs * steps_per_epoch
+        sched = torch.optim.lr_scheduler.LambdaLR(
+            opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, total_steps) / total_steps)))
+
+        x_all = torch.from_numpy(np.array(u_tr, dtype=np.float32))
+        if classify:
+            t_all = torch.nn.functional.one_hot(torch.from_numpy(np.array(y_tr)), widths[-1]).to(torch.float32)
+        else:
+            t_all = torch.from_numpy(np.array(y_tr, dtype=np.float32))[:, None]
+        x_va = None if u_va is None else torch.from_numpy(np.array(u_va, dtype=np.float32))
+
+        def loss_fn(xt, y, t):
+            if not classify:
+                return torch.mean((y - t) ** 2)
+            if amps[-1] is None:  # stable form on the pre-activation
+                return torch.nn.functional.binary_cross_entropy_with_logits(xt, t)
+            return torch.nn.functional.binary_cross_entropy(y.clamp(1e-7, 1 - 1e-7), t)
+
+        def validate():
+            if x_va is None:
+                return float("nan")
+            with torch.no_grad():
+                out = _forward(torch, params, x_va, output)[1].numpy()
+            if classify:
+                return float(np.mean(np.argmax(out, axis=1) == y_va))
+            return nrmse(out[:, 0], y_va)
+
+        loss_curve, val_curve = [], []
+        t_train = time.perf_counter()
+        for epoch in range(1, epochs + 1):
+            perm = torch.randperm(len(y_tr), generator=gen)
+            total, count = 0.0, 0
+            for i in range(0, len(y_tr), batch_size):
+                idx = perm[i:i + batch_size]
+                xb = x_all[idx] if not shift else _shift_images(torch, x_all[idx], shift, gen)
+                xt, y = _forward(torch, params, xb, output, amps if noisy else None, gen,
+                                 dropout)
+                loss = loss_fn(xt, y, t_all[idx])
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                sched.step()
+                total += float(loss.detach()) * len(idx)
+                count += len(idx)
+            loss_curve.append(total / count)
+            val_curve.append(validate())
+            if progress:
+                elapsed = time.perf_counter() - t_train
+                eta = elapsed / epoch * (epochs - epoch)
+                what = ("no validation" if x_va is None else f"val acc {100 * val_curve[-1]:.2f}%" if classify
+                        else f"val NRMSE {val_curve[-1]:.4f}")
+                stream.write(f"train {task}: epoch {epoch}/{epochs} | loss {loss_curve[-1]:.5f} | {what} | "
+                             f"elapsed {_fmt(elapsed)} | ETA {_fmt(eta)}\n")
+                stream.flush()
+        weights = [w.detach().to(torch.float64).numpy().copy() for w, _ in params]
+        biases = [b.detach().to(torch.float64).numpy().copy() for _, b in params]
+    finally:
+        torch.set_num_threads(old_threads)
+        torch.use_deterministic_algorithms(old_det)
+
+    net = to_network(weights, biases, output)
+    u_te, y_te = task_data(task, "test")
+    diff = conversion_error(net, weights, biases, output, u_te[:256])
+    if not diff <= 1e-10:
+        raise RuntimeError(f"the converted network differs from the PyTorch model by {diff:.3g} (> 1e-10)")
+    quality = evaluate(net, task, "test")
+    report = {
+        "task": task, "network": {"mnist": "A", "fashion-mnist": "B", "mackey-glass": "C"}[task],
+        "seed": int(seed), "epochs": int(epochs), "batch_size": int(batch_size), "lr": float(lr),
+        "dropout": float(dropout), "shift": int(shift),
+        "schedule": "cosine", "optimizer": "Adam", "threads": int(threads), "validation": float(validation),
+        "widths": list(cfg["widths"]), "output_activation": output, "hidden_activation": "logistic",
+        "biases_trained": bool(cfg["train_biases"]),
+        "loss": "binary cross-entropy (one-hot)" if classify else "mean squared error",
+        "n_train": int(len(y_tr)), "n_val": 0 if y_va is None else int(len(y_va)),
+        "n_test": quality["count"],
+        "loss_curve": [float(v) for v in loss_curve],
+        "val_curve": [float(v) if v == v else None for v in val_curve],  # None: no validation set
+        "val_metric": "accuracy" if classify else "nrmse",
+        "conversion_max_abs_diff": diff,
+        "noise": None if noise is None else (
+            [None if nz is None else nz.to_dict() for nz in noise] if isinstance(noise, (list, tuple))
+            else noise.to_dict()),
+        "max_samples": max_samples,
+        "wall_time_s": round(time.perf_counter() - t_start, 3),
+        "torch_version": torch.__version__,
+    }
+    from .._version import __version__
+
+    report["fastnoise_version"] = __version__
+    if classify:
+        report["test_accuracy"] = quality["accuracy"]
+    else:
+        report["test_nrmse"] = quality["nrmse"]
+    return net, report
+
+
+def save(net, report: dict, path, overwrite: bool = False) -> None:
+    """Save a trained network (:meth:`Network.save`) with its report as JSON attribute ``training``."""
+    import json
+
+    import h5py
+
+    net.save(path, overwrite=overwrite)
+    with h5py.File(path, "a") as f:
+        f.attrs["training"] = json.dumps(report)

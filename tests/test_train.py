@@ -1,0 +1,250 @@
+"""Training of networks A, B, C (PyTorch) and the quality of the shipped networks.
+
+The torch tests skip without PyTorch; the checks of the shipped networks in
+``examples/networks/`` need only NumPy/Numba and always run (they skip only
+when the MNIST/Fashion-MNIST files cannot be found).
+"""
+
+import argparse
+import json
+import os
+import sys
+
+import h5py
+import numpy as np
+import pytest
+
+import fastnoise as fn
+from fastnoise import traincli
+from fastnoise.train import evaluate, task_data
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NETS = os.path.join(ROOT, "examples", "networks")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _data_dir():
+    """Point FASTNOISE_DATA at the shared data folder for this module only (when unset)."""
+    with pytest.MonkeyPatch.context() as mp:
+        if "FASTNOISE_DATA" not in os.environ and os.path.isdir("/work/shared/data"):
+            mp.setenv("FASTNOISE_DATA", "/work/shared/data")
+        yield
+
+
+def _data_or_skip(task):
+    try:
+        task_data(task, "test")
+    except FileNotFoundError as exc:
+        pytest.skip(f"{task} data not found: {exc}")
+
+
+# -- shipped networks (no torch needed) ---------------------------------------
+
+@pytest.mark.parametrize("name, task, metric, bound", [
+    ("A", "mnist", "accuracy", 0.98),
+    ("B", "fashion-mnist", "accuracy", 0.89),
+    ("C", "mackey-glass", "nrmse", 0.03),
+])
+def test_shipped_network_quality(name, task, metric, bound):
+    _data_or_skip(task)
+    net = fn.Network.load(os.path.join(NETS, f"{name}.h5"))
+    q = evaluate(net, task, "test")
+    if metric == "accuracy":
+        assert q["count"] == 10000
+        assert q["accuracy"] >= bound, q
+    else:
+        assert q["count"] == 2000
+        assert q["nrmse"] <= bound, q
+    with h5py.File(os.path.join(NETS, f"{name}.h5"), "r") as f:
+        report = json.loads(f.attrs["training"])
+    assert report["task"] == task
+    # the report's number is what forward() measures today
+    key = "test_accuracy" if metric == "accuracy" else "test_nrmse"
+    assert report[key] == pytest.approx(q[metric], abs=1e-12)
+
+
+def test_shipped_network_shapes_and_constant_biases():
+    a = fn.Network.load(os.path.join(NETS, "A.h5"))
+    b = fn.Network.load(os.path.join(NETS, "B.h5"))
+    c = fn.Network.load(os.path.join(NETS, "C.h5"))
+    assert a.widths == b.widths == (784, 200, 200, 10)
+    assert c.widths == (100, 200, 200, 1)
+    assert [x.name for x in a.activations] == ["linear", "logistic", "logistic", "logistic"]
+    assert [x.name for x in c.activations] == ["linear", "logistic", "logistic", "linear"]
+    assert all(np.all(a.biases[n] == 0) for n in range(1, 4))  # network A: constant (zero) biases
+    assert all(np.std(b.biases[n]) > 0 for n in range(1, 4))  # network B: trained biases
+    for name in "ABC":
+        assert os.path.getsize(os.path.join(NETS, f"{name}.h5")) < 2_000_000
+
+
+# -- training (torch) ----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def torch():
+    return pytest.importorskip("torch")
+
+
+@pytest.fixture(scope="module")
+def tiny_mnist(torch):
+    _data_or_skip("mnist")
+    from fastnoise.train import train
+
+    return [train("mnist", seed=3, epochs=1, max_samples=300, progress=False) for _ in range(2)]
+
+
+def test_tiny_training_is_bitwise_deterministic(tiny_mnist):
+    (n1, r1), (n2, r2) = tiny_mnist
+    for k in range(1, 4):
+        assert n1.weights[k].tobytes() == n2.weights[k].tobytes()
+        assert n1.biases[k].tobytes() == n2.biases[k].tobytes()
+    assert n1.digest() == n2.digest()
+    assert r1["loss_curve"] == r2["loss_curve"] and r1["val_curve"] == r2["val_curve"]
+
+
+def test_mnist_biases_stay_constant(tiny_mnist):
+    net, report = tiny_mnist[0]
+    assert report["biases_trained"] is False
+    for k in range(1, 4):
+        assert np.all(net.biases[k] == 0.0)
+
+
+def test_report_contents(tiny_mnist, torch):
+    net, r = tiny_mnist[0]
+    assert r["task"] == "mnist" and r["network"] == "A" and r["seed"] == 3 and r["epochs"] == 1
+    assert r["n_train"] == 300 and r["n_val"] == 6000 and r["n_test"] == 10000
+    assert len(r["val_curve"]) == len(r["loss_curve"]) == 1
+    assert 0.0 <= r["test_accuracy"] <= 1.0  # 300 samples, 1 epoch: barely trained
+    assert r["torch_version"] == torch.__version__
+    assert r["conversion_max_abs_diff"] <= 1e-10
+    assert r["wall_time_s"] > 0
+    json.dumps(r)  # JSON-able
+
+
+def test_other_seed_other_weights(torch, tiny_mnist):
+    from fastnoise.train import train
+
+    net, _ = train("mnist", seed=4, epochs=1, max_samples=300, progress=False, validation=0.0)
+    assert net.weights[1].tobytes() != tiny_mnist[0][0].weights[1].tobytes()
+
+
+def test_conversion_reproduces_torch_outputs(torch):
+    from fastnoise.train.torch_train import _forward, to_network
+
+    rng = np.random.default_rng(0)
+    widths = [100, 200, 200, 1]
+    ws = [rng.normal(0, 1 / np.sqrt(widths[n - 1]), (widths[n], widths[n - 1])) for n in (1, 2, 3)]
+    bs = [rng.normal(0, 0.3, widths[n]) for n in (1, 2, 3)]
+    u = rng.uniform(0.2, 1.4, (64, 100))
+    for output in ("linear", "logistic"):
+        net = to_network(ws, bs, output)
+        params = [(torch.as_tensor(w), torch.as_tensor(b)) for w, b in zip(ws, bs)]
+        ref = _forward(torch, params, torch.as_tensor(u), output)[1].numpy()
+        out = fn.forward(net, u)[1][-1]
+        np.testing.assert_allclose(out, ref, rtol=0, atol=1e-10)
+
+
+def test_mackey_glass_tiny_run(torch):
+    from fastnoise.train import train
+
+    net, r = train("mackey-glass", seed=0, epochs=1, max_samples=200, progress=False)
+    assert net.widths == (100, 200, 200, 1)
+    assert net.activations[-1].name == "linear"
+    assert r["n_train"] == 200 and r["n_val"] == 1000 and r["n_test"] == 2000
+    assert np.isfinite(r["test_nrmse"]) and r["conversion_max_abs_diff"] <= 1e-10
+
+
+def test_noise_aware_training(torch):
+    from fastnoise.train import train
+
+    kw = dict(seed=0, epochs=1, max_samples=200, progress=False)
+    noise = fn.Noise(additive=1e-3, multiplicative=1e-3, additive_correlated=1e-4,
+                     multiplicative_correlated=1e-4)
+    n1, r1 = train("mackey-glass", noise=noise, **kw)
+    n2, _ = train("mackey-glass", noise=noise, **kw)
+    n0, _ = train("mackey-glass", **kw)
+    assert n1.digest() == n2.digest()
+    assert n1.digest() != n0.digest()
+    assert r1["noise"]["additive"] == 1e-3
+    with pytest.raises(ValueError, match="got 2 Noise entries for 4 layers"):
+        train("mackey-glass", noise=[noise, noise], **kw)
+
+
+def test_progress_lines(torch, capsys):
+    from fastnoise.train import train
+
+    train("mackey-glass", seed=0, epochs=2, max_samples=100, progress=True)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2
+    assert err[1].startswith("train mackey-glass: epoch 2/2 | loss ")
+    assert "val NRMSE" in err[1] and "ETA" in err[1]
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(task="mnis"), "unknown task 'mnis'; did you mean 'mnist'"),
+    (dict(task="mnist", epochs=0), "epochs must be an integer ≥ 1"),
+    (dict(task="mnist", validation=1.0), "validation must be a fraction"),
+    (dict(task="mnist", dropout=1.0), "dropout must be a probability"),
+    (dict(task="mnist", lr=-1.0), "lr must be a finite number > 0"),
+])
+def test_bad_arguments_one_line(torch, kwargs, match):
+    from fastnoise.train import train
+
+    with pytest.raises(ValueError, match=match) as info:
+        train(progress=False, **kwargs)
+    assert "\n" not in str(info.value)
+
+
+def test_missing_torch_one_line_import_error(monkeypatch):
+    from fastnoise.train import train
+
+    monkeypatch.setitem(sys.modules, "torch", None)
+    with pytest.raises(ImportError, match=r"pip install torch==2\.13\.0") as info:
+        train("mnist")
+    assert "\n" not in str(info.value)
+
+
+# -- command line ------------------------------------------------------------------
+
+def _parse(argv):
+    p = argparse.ArgumentParser(prog="fastnoise")
+    traincli.add_parser(p.add_subparsers(dest="command"))
+    return p.parse_args(argv)
+
+
+def test_cli_parses_and_defaults():
+    a = _parse(["train", "mnist", "--out", "x.h5"])
+    assert (a.task, a.out, a.seed, a.epochs, a.overwrite, a.quiet, a.threads) == \
+        ("mnist", "x.h5", 0, None, False, False, 2)
+    assert a.func is traincli.run
+    with pytest.raises(SystemExit):
+        _parse(["train", "cifar", "--out", "x.h5"])
+
+
+def test_cli_never_overwrites(tmp_path):
+    out = tmp_path / "A.h5"
+    out.write_bytes(b"precious")
+    with pytest.raises(FileExistsError, match="exists; pass --overwrite") as info:
+        traincli.run(_parse(["train", "mnist", "--out", str(out)]))
+    assert "\n" not in str(info.value)
+    assert out.read_bytes() == b"precious"
+    with pytest.raises(FileNotFoundError, match="does not exist; create it first"):
+        traincli.run(_parse(["train", "mnist", "--out", str(tmp_path / "no" / "A.h5")]))
+
+
+def test_cli_run_saves_and_prints(tmp_path, monkeypatch, capsys):
+    import fastnoise.train as tr
+
+    net = fn.random_dense([100, 5, 1], seed=0, output_activation="linear")
+    report = {"task": "mackey-glass", "widths": [100, 5, 1], "test_nrmse": 0.0123, "n_test": 2000,
+              "epochs": 3, "seed": 7, "wall_time_s": 1.0}
+    monkeypatch.setattr(tr, "require_torch", lambda: None)
+    monkeypatch.setattr(tr, "train", lambda *a, **k: (net, report))
+    out = tmp_path / "C.h5"
+    assert traincli.run(_parse(["train", "mackey-glass", "--out", str(out), "--seed", "7"])) == 0
+    line = capsys.readouterr().out
+    assert "network C (mackey-glass, 100-5-1): test NRMSE 0.0123 on 2000 windows" in line
+    assert fn.Network.load(str(out)).digest() == net.digest()
+    with h5py.File(out, "r") as f:
+        assert json.loads(f.attrs["training"])["seed"] == 7
+    # --overwrite replaces
+    assert traincli.run(_parse(["train", "mackey-glass", "--out", str(out), "--overwrite"])) == 0
