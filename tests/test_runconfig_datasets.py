@@ -1,0 +1,81 @@
+"""Run configs with dataset and Mackey–Glass inputs, and the example configs of
+networks A, B and C (CI sets FASTNOISE_DATA; a missing dataset fails there)."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+import fastnoise as fn
+from fastnoise.runconfig import load_config, loads_config
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXAMPLES = os.path.join(ROOT, "examples")
+
+
+@pytest.fixture(autouse=True)
+def _data(monkeypatch):
+    if "FASTNOISE_DATA" not in os.environ:
+        sibling = os.path.join(os.path.dirname(ROOT), "shared", "data")
+        if not os.path.isdir(sibling):
+            pytest.skip("no datasets: set FASTNOISE_DATA")
+        monkeypatch.setenv("FASTNOISE_DATA", sibling)
+
+
+def test_network_a_config_selects_the_test_fives():
+    cfg = load_config(os.path.join(EXAMPLES, "netA_digit5.toml"))
+    assert cfg.inputs.shape == (892, 784) and cfg.network.widths == (784, 200, 200, 10)
+    assert np.all(cfg.labels == 5) and 0.0 <= cfg.inputs.min() and cfg.inputs.max() <= 1.0
+    assert cfg.simulate_kwargs()["labels"] is cfg.labels
+
+
+def test_network_b_config_selects_1000_pullovers():
+    cfg = load_config(os.path.join(EXAMPLES, "netB_pullover.toml"))
+    assert cfg.inputs.shape == (1000, 784) and np.all(cfg.labels == 2)
+
+
+def test_network_c_config_uses_the_test_windows():
+    from fastnoise.train.data import task_data
+
+    cfg = load_config(os.path.join(EXAMPLES, "netC_mackey_glass.toml"))
+    u_test, _ = task_data("mackey-glass", "test")
+    assert cfg.labels is None
+    np.testing.assert_array_equal(cfg.inputs, u_test[:1000])
+
+
+def test_dataset_inputs_run_with_accuracy(tmp_path):
+    text = f'''
+repeats = 4
+[network]
+kind = "file"
+path = "{os.path.join(EXAMPLES, 'networks', 'A.h5')}"
+[noise]
+additive = 1e-4
+[inputs]
+kind = "dataset"
+name = "mnist"
+split = "test"
+count = 12
+start = 3
+'''
+    cfg = loads_config(text)
+    assert cfg.inputs.shape == (12, 784) and cfg.labels.shape == (12,)
+    res = fn.simulate(**cfg.simulate_kwargs())
+    acc = res.accuracy()
+    assert acc["inputs"] == 12 and acc["repeats"] == 4 and acc["noiseless_accuracy"] > 0.8
+
+
+@pytest.mark.parametrize("inputs, match", [
+    ('kind = "dataset"\nname = "mnst"', "did you mean 'mnist'"),
+    ('kind = "dataset"\nname = "mnist"\nsplit = "val"', 'must be "train" or "test"'),
+    ('kind = "dataset"\nname = "mnist"\nlabel = 5\ncount = 1000', "only 892"),
+    ('kind = "mackey-glass"\ncount = 10\nwidth = 50', "differs from the network's 100"),
+])
+def test_bad_dataset_inputs(inputs, match):
+    net = "A.h5" if "dataset" in inputs else "C.h5"
+    text = (f'[network]\nkind = "file"\npath = "{os.path.join(EXAMPLES, "networks", net)}"\n'
+            f"[inputs]\n{inputs}\n")
+    with pytest.raises(ValueError, match=match):
+        loads_config(text)
