@@ -260,8 +260,9 @@ def _cmd_simulate(args) -> int:
         print(f"run {run.name}: {run.status}, {int(done.sum())}/{done.size} inputs, "
               f"network {'-'.join(map(str, run.widths))}, {cfg.repeats} repeats, seed {cfg.seed}")
         print(summary_table(run))
-        if "predicted" in run.group and done.any():
-            print(_accuracy_text(run))
+        acc = _accuracy_info(run)
+        if acc is not None:
+            print(_accuracy_text(acc))
     print(f"store: {out}")
     print(f"wall time: {wall:.2f} s")
     return 0
@@ -307,10 +308,8 @@ def _accuracy_info(run) -> dict | None:
     return acc
 
 
-def _accuracy_text(run) -> str:
-    acc = _accuracy_info(run)
-    if acc is None:
-        return "accuracy: no recorded classes"
+def _accuracy_text(acc: dict) -> str:
+    """One line on classification under noise, from :func:`_accuracy_info`."""
     if acc["accuracy_mean"] is None:
         return (f"classes: noisy argmax equals the noiseless one in {acc['agreement']:.2%} of "
                 f"{acc['inputs']} inputs x {acc['repeats']} repetitions")
@@ -366,13 +365,8 @@ def _print_run(info: dict, table: str) -> None:
         print(f"  histogram    {info['histogram']['bins']} bins per layer")
     print(f"  written by   fastnoise {info['fastnoise_version']}, created {info['created']}")
     print("  " + table.replace("\n", "\n  "))
-    acc = info.get("accuracy")
-    if acc and acc.get("accuracy_mean") is not None:
-        print(f"  accuracy     {acc['accuracy_mean']:.2%} ± {acc['accuracy_std']:.2%} under noise "
-              f"(over {acc['repeats']} repetitions), {acc['noiseless_accuracy']:.2%} noiseless; "
-              f"noisy = noiseless class in {acc['agreement']:.2%}")
-    elif acc:
-        print(f"  classes      noisy = noiseless class in {acc['agreement']:.2%}")
+    if info.get("accuracy"):
+        print("  " + _accuracy_text(info["accuracy"]))
 
 
 def _cmd_info(args) -> int:

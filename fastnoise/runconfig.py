@@ -284,7 +284,8 @@ def _parse_noise(table: dict | None, n_layers: int):
     return noises, {"layers": [nz.to_dict() for nz in noises]}
 
 
-def _parse_inputs(table: dict, net: Network, base_dir: str | None) -> tuple[np.ndarray, dict]:
+def _parse_inputs(table: dict, net: Network, base_dir: str | None):
+    """(inputs (T, I_0), normalised spec, labels (T,) or None)."""
     where = "[inputs]"
     kind = _kind(table, _INPUT_KEYS, where)
     _check_kind_keys(table, kind, _INPUT_KEYS, where)
@@ -317,7 +318,7 @@ def _parse_inputs(table: dict, net: Network, base_dir: str | None) -> tuple[np.n
             inputs = validate_inputs(net, arr)
         except (ValueError, TypeError) as exc:
             raise ValueError(f"{what}: {_one_line(exc)}") from None
-        return inputs, {"kind": kind, "path": path, "shape": list(inputs.shape)}
+        return inputs, {"kind": kind, "path": path, "shape": list(inputs.shape)}, None
 
     count = _int(_require(table, "count", where, "1000"), "count", where, 1)
     if kind == "linspace":
@@ -335,7 +336,7 @@ def _parse_inputs(table: dict, net: Network, base_dir: str | None) -> tuple[np.n
         inputs = np.random.default_rng(seed).uniform(low, high, (count, width))
         spec = {"kind": kind, "low": low, "high": high, "count": count, "seed": seed}
     spec["shape"] = list(inputs.shape)
-    return inputs, spec
+    return inputs, spec, None
 
 
 def _parse_dataset_inputs(table: dict, net: Network, base_dir: str | None):
@@ -513,9 +514,7 @@ def parse_config(data: dict, base_dir: str | None = None) -> RunConfig:
     seed = _int(data.get("seed", 1), "seed", TOP, 0, _MAX_SEED)
     net, net_spec = _parse_network(_table(data, "network", TOP), base_dir)
     noise, noise_spec = _parse_noise(_table(data, "noise", TOP, required=False), net.n_layers)
-    parsed = _parse_inputs(_table(data, "inputs", TOP), net, base_dir)
-    inputs, input_spec = parsed[0], parsed[1]
-    labels = parsed[2] if len(parsed) > 2 else None
+    inputs, input_spec, labels = _parse_inputs(_table(data, "inputs", TOP), net, base_dir)
     out = _parse_output(_table(data, "output", TOP, required=False), net)
     return RunConfig(network=net, inputs=inputs, noise=noise, repeats=repeats, seed=seed,
                      block=out["block"], samples=out["samples"], histogram=out["histogram"],

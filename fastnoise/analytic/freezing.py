@@ -135,7 +135,8 @@ def lamerey(activation, noise: Noise, width: int, s_start: float, depth: int = 1
         if not np.isfinite(traj[-1]):
             break
     traj = np.array(traj)
-    fp = fixed_point(activation, noise, width, mean_xt, closure, order, nodes, start=s_start)
+    resume_at = traj[-1] if np.isfinite(traj[-1]) else s_start  # no need to redo the trajectory
+    fp = fixed_point(activation, noise, width, mean_xt, closure, order, nodes, start=resume_at)
     top = s_max if s_max is not None else 1.2 * max(np.nanmax(traj[np.isfinite(traj)]),
                                                     fp if np.isfinite(fp) else 0.0, 1e-12)
     s = np.linspace(0.0, top, points)

@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from .snr import _get as _layer
+
 __all__ = ["accuracy"]
 
 
 def _get(source, name):
     value = getattr(source, name, None)
     return value() if callable(value) else value
-
-
-def _noiseless_x_last(source):
-    x = source.noiseless_x
-    if callable(x):  # store Run
-        return x(source.n_layers - 1)
-    return x[-1]
 
 
 def accuracy(source) -> dict:
@@ -48,7 +43,7 @@ def accuracy(source) -> dict:
     done = _get(source, "done")
     if done is not None:
         pred = pred[np.asarray(done, bool)]
-    x_last = _noiseless_x_last(source)
+    x_last = _layer(source, "noiseless_x", source.n_layers - 1)
     if done is not None:
         x_last = x_last[np.asarray(done, bool)]
     clean = np.argmax(x_last, axis=1)
