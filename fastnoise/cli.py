@@ -6,6 +6,7 @@ Examples
 
     fastnoise simulate examples/fig3.toml --out fig3.h5
     fastnoise simulate examples/fig3.toml --out fig3.h5 --resume    # after an interruption
+    fastnoise sweep examples/sweep_small.toml --out sweep.h5
     fastnoise info fig3.h5
     fastnoise info fig3.h5 --run run0 --json
     fastnoise predict examples/fig3.toml --method density
@@ -141,8 +142,9 @@ def _parser() -> argparse.ArgumentParser:
     pr.set_defaults(func=_cmd_predict)
     cm.set_defaults(func=_cmd_compare)
 
-    from . import datacli, traincli
+    from . import datacli, sweepcli, traincli
 
+    sweepcli.add_parser(sub)
     datacli.add_parser(sub)
     traincli.add_parser(sub)
     return p
@@ -380,12 +382,21 @@ def _cmd_info(args) -> int:
         header = {"path": os.path.abspath(args.store),
                   "format_version": int(attrs.get("format_version", -1)),
                   "fastnoise_version": _text(attrs.get("fastnoise_version", "unknown"))}
+        if store.is_sweep:
+            idx = store.sweep_index()
+            header["sweep"] = {"points": idx.n_points, "done": int(idx.done.sum()),
+                               "dims": idx.dims, "predict": idx.predict}
         if args.json:
             infos = [dict(_run_info(r), summary=layer_summary(r)) for r in runs]
             print(json.dumps(_jsonable(dict(header, runs=infos)), indent=2))
             return 0
         print(f"{args.store}: fastnoise store, format {header['format_version']}, written by "
               f"fastnoise {header['fastnoise_version']}, {len(store.runs())} run(s)")
+        if store.is_sweep and not args.run:  # a run per point: summarise, 'info --run' details one
+            from .sweepcli import sweep_text
+
+            print(sweep_text(store))
+            return 0
         for r in runs:
             _print_run(_run_info(r), summary_table(r))
     return 0
@@ -410,8 +421,8 @@ def main(argv=None) -> int:
         except SystemExit as exc:  # --help, --version
             return exc.code if isinstance(exc.code, int) else 0
         if args.command is None:
-            raise _UsageError("choose a command: simulate, info, predict, compare, data or train "
-                              "(see 'fastnoise --help')")
+            raise _UsageError("choose a command: simulate, sweep, info, predict, compare, data or "
+                              "train (see 'fastnoise --help')")
         return args.func(args)
     except _Interrupted as exc:
         _error(str(exc), "interrupted")

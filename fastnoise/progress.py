@@ -65,7 +65,8 @@ class Progress:
         width = 24
         frac = self.done / self.total if self.total else 1.0
         bar = "#" * int(frac * width) + "." * (width - int(frac * width))
-        line = (f"[{bar}] {self.done}/{self.total} {self.label} | {rate:,.0f} {self.label}/s | "
+        rate_text = f"{rate:,.0f}" if rate >= 10 else f"{rate:.2g}"
+        line = (f"[{bar}] {self.done}/{self.total} {self.label} | {rate_text} {self.label}/s | "
                 f"elapsed {_fmt_time(elapsed)} | ETA {_fmt_time(eta)}")
         if self.tty:
             self.stream.write("\r" + line)

@@ -531,6 +531,20 @@ def loads_config(text: str, base_dir: str | None = None) -> RunConfig:
     return parse_config(data, base_dir)
 
 
+def read_text(path: str, what: str) -> str:
+    """The UTF-8 text of the TOML file ``path`` (a ``what``), or a one-line error."""
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{path}: no such {what} file")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path} is a folder; give a TOML {what} file")
+    with open(path, "rb") as f:
+        raw = f.read()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is not a UTF-8 text file; give a TOML {what}") from None
+
+
 def load_config(path) -> RunConfig:
     """Read and validate a TOML run config.
 
@@ -552,16 +566,7 @@ def load_config(path) -> RunConfig:
         name and names the key, its table and the fix.
     """
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"{path}: no such config file")
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"{path} is a folder; give a TOML run config file")
-    with open(path, "rb") as f:
-        raw = f.read()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ValueError(f"{path} is not a UTF-8 text file; give a TOML run config") from None
+    text = read_text(path, "config")
     base_dir = os.path.dirname(os.path.abspath(path))
     try:
         cfg = loads_config(text, base_dir)

@@ -20,7 +20,7 @@ from . import config as _cfg
 from .network import Network
 from .noise import Noise, per_layer
 
-__all__ = ["simulate", "forward", "Result", "validate_inputs"]
+__all__ = ["simulate", "plan", "execute", "forward", "Plan", "Result", "validate_inputs"]
 
 _MAX_SEED = 2 ** 64
 
@@ -250,6 +250,84 @@ def _split(flat, p):
     return [flat[:, o:o + w].copy() for o, w in zip(p["out_off"], p["widths"])]
 
 
+@dataclass
+class Plan:
+    """A validated simulation: everything :func:`simulate` needs but the store.
+
+    Made by :func:`plan`; :attr:`config` is what a store records (and what a
+    resume must match).  Sweeps make the plan of a point where the store is
+    written and again where it is computed, and both give the same config.
+    """
+
+    net: Network
+    u: np.ndarray
+    repeats: int
+    seed: int
+    stream: int
+    block: int
+    noises: list
+    s_layer: np.ndarray
+    s_neuron: np.ndarray
+    hist: Any
+    classify: bool
+    labels: np.ndarray | None
+    noise_values: np.ndarray | None
+    config: dict
+
+    @property
+    def n_inputs(self) -> int:
+        return int(self.u.shape[0])
+
+    def create_run(self, store, name: str, commit: bool = True):
+        """Lay out this simulation's run ``name`` in an open :class:`~fastnoise.Store`."""
+        samples = (self.s_layer, self.s_neuron) if len(self.s_layer) else None
+        classes = (True, self.labels) if self.classify else None
+        return store.create_run(name, self.config, self.net, self.u, samples, self.hist, classes,
+                                commit=commit)
+
+
+def plan(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1, *,
+         block: int | None = None, samples=None, histogram=None, stream: int = 0,
+         noise_values: np.ndarray | None = None, labels=None, classify: bool | None = None) -> Plan:
+    """Validate the arguments of :func:`simulate` (same meaning) into a :class:`Plan`."""
+    if not isinstance(net, Network):
+        raise TypeError(f"net must be a fastnoise Network (see fn.symmetric, Network.from_layers), "
+                        f"got {type(net).__name__}")
+    u = validate_inputs(net, inputs)
+    T = u.shape[0]
+    repeats = _check_int("repeats", repeats, 2)
+    seed = _check_int("seed", seed, 0, _MAX_SEED)
+    stream = _check_int("stream", stream, 0, 2 ** 16)
+    block = _cfg.DEFAULT_BLOCK if block is None else _check_int("block", block, 1)
+    noises = per_layer(noise, net.n_layers)
+    s_layer, s_neuron = _sample_spec(net, samples)
+    hist = _hist_spec(net, histogram)
+    classify, lab = _labels_spec(net, labels, classify, T)
+    n_slots = int(np.sum(2 * (net.packed["widths"] + 1)))
+    if noise_values is not None:
+        noise_values = np.ascontiguousarray(noise_values, dtype=np.float64)
+        if noise_values.shape != (T, repeats, n_slots):
+            raise ValueError(f"noise_values must have shape {(T, repeats, n_slots)}, got {noise_values.shape}")
+    config = {
+        "network": dict(net.to_config(), sha256=net.digest()),
+        "inputs_sha256": _digest(u),
+        "noise": [nz.to_dict() for nz in noises],
+        "repeats": repeats, "seed": seed, "stream": stream, "n_inputs": T,
+        "samples": [[int(a), int(b)] for a, b in zip(s_layer, s_neuron)],
+        "histogram": None if hist is None else {"bins": hist[2], "lo": hist[0].tolist(),
+                                                "hi": hist[1].tolist()},
+        "noise_values": noise_values is not None,
+        "rng": RNG_VERSION,
+        "numerics": NUMERICS_VERSION,
+    }
+    if classify:  # only then, so that other runs keep their config (and hash)
+        config["classify"] = True
+        config["labels_sha256"] = None if lab is None else _digest(lab)
+    return Plan(net=net, u=u, repeats=repeats, seed=seed, stream=stream, block=block,
+                noises=noises, s_layer=s_layer, s_neuron=s_neuron, hist=hist, classify=classify,
+                labels=lab, noise_values=noise_values, config=config)
+
+
 def simulate(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1, store=None, *,
              run: str | None = None, overwrite: bool = False, resume: bool = False,
              block: int | None = None, threads: int | None = None, samples=None,
@@ -307,117 +385,109 @@ def simulate(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1
     -------
     Result
     """
-    if not isinstance(net, Network):
-        raise TypeError(f"net must be a fastnoise Network (see fn.symmetric, Network.from_layers), "
-                        f"got {type(net).__name__}")
-    u = validate_inputs(net, inputs)
-    T = u.shape[0]
-    repeats = _check_int("repeats", repeats, 2)
-    seed = _check_int("seed", seed, 0, _MAX_SEED)
-    stream = _check_int("stream", stream, 0, 2 ** 16)
-    block = _cfg.DEFAULT_BLOCK if block is None else _check_int("block", block, 1)
     if threads is not None:
         threads = _check_int("threads", threads, 1)
-    noises = per_layer(noise, net.n_layers)
-    s_layer, s_neuron = _sample_spec(net, samples)
-    hist = _hist_spec(net, histogram)
-    classify, lab = _labels_spec(net, labels, classify, T)
-    p = net.packed
-    amp = np.array([nz.amplitudes for nz in noises], dtype=np.float64)
-    ns_off = np.concatenate([[0], np.cumsum(2 * (p["widths"] + 1))[:-1]]).astype(np.int64)
-    n_slots = int(np.sum(2 * (p["widths"] + 1)))
-    if noise_values is not None:
-        noise_values = np.ascontiguousarray(noise_values, dtype=np.float64)
-        if noise_values.shape != (T, repeats, n_slots):
-            raise ValueError(f"noise_values must have shape {(T, repeats, n_slots)}, got {noise_values.shape}")
-    config = {
-        "network": dict(net.to_config(), sha256=net.digest()),
-        "inputs_sha256": _digest(u),
-        "noise": [nz.to_dict() for nz in noises],
-        "repeats": repeats, "seed": seed, "stream": stream, "n_inputs": T,
-        "samples": [[int(a), int(b)] for a, b in zip(s_layer, s_neuron)],
-        "histogram": None if hist is None else {"bins": hist[2], "lo": hist[0].tolist(),
-                                                "hi": hist[1].tolist()},
-        "noise_values": noise_values is not None,
-        "rng": RNG_VERSION,
-        "numerics": NUMERICS_VERSION,
-    }
-    if classify:  # only then, so that other runs keep their config (and hash)
-        config["classify"] = True
-        config["labels_sha256"] = None if lab is None else _digest(lab)
-
-    store_obj, run_obj, own_store = _open_run(store, run, config, net, u, s_layer, s_neuron, hist,
-                                              overwrite, resume, (classify, lab))
+    pl = plan(net, inputs, noise, repeats, seed, block=block, samples=samples,
+              histogram=histogram, stream=stream, noise_values=noise_values, labels=labels,
+              classify=classify)
+    store_obj, run_obj, own_store = _open_run(store, run, pl, overwrite, resume)
     try:
+        T = pl.n_inputs
         todo = np.ones(T, dtype=bool) if run_obj is None else ~run_obj.done
-        total = p["total"]
-        if keep:
-            mean = np.full((T, total), np.nan)
-            var = np.full((T, total), np.nan)
-            xt_all = np.full((T, total), np.nan)
-            x_all = np.full((T, total), np.nan)
-            samp = np.full((T, repeats, len(s_layer)), np.nan) if len(s_layer) else None
-            hist_all = np.zeros((T, net.n_layers, hist[2] + 2), np.int64) if hist else None
-            pred_all = np.full((T, repeats), -1, np.int32) if classify else None
+        sink = _Collector(pl) if keep else None
+        writers = [w for w in (None if run_obj is None else run_obj.write_block,
+                               None if sink is None else sink.write) if w is not None]
         reporter = _reporter(progress, T)
         if reporter is not None:
             reporter.begin(int(T - todo.sum()))
-        sim_kernel, fwd_kernel = _kernels(net)
-        key0, key1 = np.uint64(seed & 0xFFFFFFFF), np.uint64(seed >> 32)
-        empty_noise = np.zeros((0, repeats, n_slots))
-        with _threads(threads):
-            for start, stop in _blocks(todo, block):
-                B = stop - start
-                ub = u[start:stop]
-                arrays = {
-                    "mean": np.empty((B, total)), "var": np.empty((B, total)),
-                    "xt": np.empty((B, total)), "x": np.empty((B, total)),
-                    "samples": np.empty((B, repeats, len(s_layer))),
-                    "hist": np.zeros((B, net.n_layers, (hist[2] + 2) if hist else 2), np.int64),
-                    "argmax": np.zeros((B if classify else 0, repeats), np.int32),
-                }
-                nv = empty_noise if noise_values is None else noise_values[start:stop]
-                sim_kernel(ub, np.arange(start, stop, dtype=np.int64), p["widths"], p["w_off"],
-                           p["w_flat"], p["b_off"], p["b_flat"], p["act_code"], p["act_param"],
-                           amp, repeats, key0, key1, np.uint64(stream), nv, ns_off, p["out_off"],
-                           arrays["mean"], arrays["var"], s_layer, s_neuron, arrays["samples"],
-                           hist[0] if hist else np.zeros(net.n_layers),
-                           hist[1] if hist else np.ones(net.n_layers), arrays["hist"],
-                           arrays["argmax"])
-                fwd_kernel(ub, p["widths"], p["w_off"], p["w_flat"], p["b_off"], p["b_flat"],
-                           p["act_code"], p["act_param"], p["out_off"], arrays["xt"], arrays["x"])
-                if run_obj is not None:
-                    run_obj.write_block(start, stop, arrays)
-                if keep:
-                    mean[start:stop] = arrays["mean"]
-                    var[start:stop] = arrays["var"]
-                    xt_all[start:stop] = arrays["xt"]
-                    x_all[start:stop] = arrays["x"]
-                    if samp is not None:
-                        samp[start:stop] = arrays["samples"]
-                    if hist_all is not None:
-                        hist_all[start:stop] = arrays["hist"]
-                    if pred_all is not None:
-                        pred_all[start:stop] = arrays["argmax"]
-                if reporter is not None:  # a partly done block counts only its pending inputs
-                    reporter.update(int(todo[start:stop].sum()))
+        execute(pl, todo, writers, threads=threads, reporter=reporter)
         if run_obj is not None:
             run_obj.set_status("complete")
             if keep and not todo.all():  # resumed: fill in what an earlier process wrote
                 res = run_obj.to_result()
-                res.config = config
+                res.config = pl.config
                 return res
-        if not keep:
-            return None
-        return Result(
-            mean=_split(mean, p), var=_split(var, p), noiseless_xt=_split(xt_all, p),
-            noiseless_x=_split(x_all, p), config=config,
-            samples=None if samp is None else (samp, s_layer, s_neuron),
-            histogram=None if hist_all is None else (hist_all.sum(axis=0), hist[0], hist[1]),
-            done=np.ones(T, bool), predicted=pred_all, labels=lab)
+        return None if sink is None else sink.result()
     finally:
         if own_store and store_obj is not None:
             store_obj.close()
+
+
+def execute(pl: Plan, todo: np.ndarray, writers, threads: int | None = None, reporter=None) -> None:
+    """Compute the blocks of ``pl`` holding pending inputs; hand each to ``writers``.
+
+    Every writer is called as ``writer(start, stop, arrays)`` with the
+    per-block arrays of :meth:`fastnoise.Run.write_block`.  Blocks are
+    aligned to multiples of ``pl.block`` whatever ``todo`` is, so results are
+    bitwise the same for a fresh, a resumed or a remote computation.
+    """
+    net, p = pl.net, pl.net.packed
+    repeats, hist, n_layers = pl.repeats, pl.hist, net.n_layers
+    amp = np.array([nz.amplitudes for nz in pl.noises], dtype=np.float64)
+    ns_off = np.concatenate([[0], np.cumsum(2 * (p["widths"] + 1))[:-1]]).astype(np.int64)
+    n_slots = int(np.sum(2 * (p["widths"] + 1)))
+    total = p["total"]
+    sim_kernel, fwd_kernel = _kernels(net)
+    key0, key1 = np.uint64(pl.seed & 0xFFFFFFFF), np.uint64(pl.seed >> 32)
+    empty_noise = np.zeros((0, repeats, n_slots))
+    n_samp = len(pl.s_layer)
+    with _threads(threads):
+        for start, stop in _blocks(todo, pl.block):
+            B = stop - start
+            ub = pl.u[start:stop]
+            arrays = {
+                "mean": np.empty((B, total)), "var": np.empty((B, total)),
+                "xt": np.empty((B, total)), "x": np.empty((B, total)),
+                "samples": np.empty((B, repeats, n_samp)),
+                "hist": np.zeros((B, n_layers, (hist[2] + 2) if hist else 2), np.int64),
+                "argmax": np.zeros((B if pl.classify else 0, repeats), np.int32),
+            }
+            nv = empty_noise if pl.noise_values is None else pl.noise_values[start:stop]
+            sim_kernel(ub, np.arange(start, stop, dtype=np.int64), p["widths"], p["w_off"],
+                       p["w_flat"], p["b_off"], p["b_flat"], p["act_code"], p["act_param"],
+                       amp, repeats, key0, key1, np.uint64(pl.stream), nv, ns_off, p["out_off"],
+                       arrays["mean"], arrays["var"], pl.s_layer, pl.s_neuron, arrays["samples"],
+                       hist[0] if hist else np.zeros(n_layers),
+                       hist[1] if hist else np.ones(n_layers), arrays["hist"],
+                       arrays["argmax"])
+            fwd_kernel(ub, p["widths"], p["w_off"], p["w_flat"], p["b_off"], p["b_flat"],
+                       p["act_code"], p["act_param"], p["out_off"], arrays["xt"], arrays["x"])
+            for write in writers:
+                write(start, stop, arrays)
+            if reporter is not None:  # a partly done block counts only its pending inputs
+                reporter.update(int(todo[start:stop].sum()))
+
+
+class _Collector:
+    """Gathers the blocks of :func:`execute` into whole (T, ...) arrays."""
+
+    def __init__(self, pl: Plan):
+        T, total, K = pl.n_inputs, pl.net.packed["total"], pl.repeats
+        self.pl = pl
+        self.arrays = {
+            "mean": np.full((T, total), np.nan), "var": np.full((T, total), np.nan),
+            "xt": np.full((T, total), np.nan), "x": np.full((T, total), np.nan),
+            "samples": np.full((T, K, len(pl.s_layer)), np.nan),
+            "hist": np.zeros((T, pl.net.n_layers, (pl.hist[2] + 2) if pl.hist else 2), np.int64),
+            "argmax": np.full((T if pl.classify else 0, K), -1, np.int32),
+        }
+
+    def write(self, start, stop, arrays):
+        for k, v in arrays.items():
+            if len(self.arrays[k]):
+                self.arrays[k][start:stop] = v
+
+    def result(self) -> Result:
+        pl, a = self.pl, self.arrays
+        p = pl.net.packed
+        hist = pl.hist
+        return Result(
+            mean=_split(a["mean"], p), var=_split(a["var"], p), noiseless_xt=_split(a["xt"], p),
+            noiseless_x=_split(a["x"], p), config=pl.config,
+            samples=(a["samples"], pl.s_layer, pl.s_neuron) if len(pl.s_layer) else None,
+            histogram=None if hist is None else (a["hist"].sum(axis=0), hist[0], hist[1]),
+            done=np.ones(pl.n_inputs, bool), predicted=a["argmax"] if pl.classify else None,
+            labels=pl.labels)
 
 
 def _config_diff(stored: dict, new: dict, limit: int = 3) -> str:
@@ -492,16 +562,13 @@ def _reporter(progress, total):
     return None
 
 
-def _open_run(store, run, config, net, u, s_layer, s_neuron, hist, overwrite, resume,
-              classes=(False, None)):
+def _open_run(store, run, pl: Plan, overwrite, resume):
     """Return (store, run, whether we opened the store) for ``simulate``."""
     from .io.errors import StoreError
     from .io.store import Store, config_hash
 
     if store is None:
         return None, None, False
-    hist_arg = None if hist is None else hist
-    samples_arg = (s_layer, s_neuron) if len(s_layer) else None
     if isinstance(store, Store):
         st, own = store, False
     else:
@@ -519,14 +586,13 @@ def _open_run(store, run, config, net, u, s_layer, s_neuron, hist, overwrite, re
         if resume and st.runs():
             name = run or st.runs()[-1]
             r = st.run(name)
-            if r.config_hash != config_hash(config):
+            if r.config_hash != config_hash(pl.config):
                 raise StoreError(f"run {name!r} in {st.path} was made with a different configuration "
-                                 f"({_config_diff(r.config, config)}); resume with the same config, "
+                                 f"({_config_diff(r.config, pl.config)}); resume with the same config, "
                                  "or start a new store")
             return st, r, own
         name = run or st.next_run_name()
-        return st, st.create_run(name, config, net, u, samples_arg, hist_arg,
-                                 classes if classes[0] else None), own
+        return st, pl.create_run(st, name), own
     except BaseException:
         if own:
             st.close()

@@ -35,7 +35,6 @@ import hashlib
 import json
 import os
 import time
-from contextlib import contextmanager
 
 import numpy as np
 
@@ -175,12 +174,14 @@ class Store:
         return f"run{i}"
 
     def create_run(self, name, config, network, inputs, samples=None, hist=None,
-                   classes=None) -> "Run":
+                   classes=None, commit: bool = True) -> "Run":
         """Lay out a new run, allocate and flush every dataset, return it.
 
         ``samples`` is (layers, neurons) index arrays or None; ``hist`` is
         (lo, hi, n_bins) with per-layer lo/hi arrays, or None; ``classes`` is
-        (True, labels or None) to record the noisy argmax, or None.
+        (True, labels or None) to record the noisy argmax, or None.  A new
+        store is moved into place afterwards unless ``commit`` is False (to
+        lay out several runs first; then call :meth:`commit`).
         """
         import h5py
 
@@ -243,8 +244,37 @@ class Store:
                 dataset("labels", ("input",), np.int64, -1)[...] = classes[1]
         network.write_group(g.create_group("network"))
         self._f.flush()
-        self._commit()
+        if commit:
+            self._commit()
         return Run(self, self._f["runs"][name])
+
+    def commit(self) -> None:
+        """Move a store created by this object into place now (see :meth:`create_run`)."""
+        self._commit()
+
+    @property
+    def is_sweep(self) -> bool:
+        """Whether the store holds a sweep (written by ``fastnoise sweep``)."""
+        return "sweep" in self._f
+
+    def sweep_index(self):
+        """The sweep's index (:class:`fastnoise.io.sweep_index.SweepIndex`)."""
+        from .sweep_index import SweepIndex
+
+        return SweepIndex(self)
+
+    def sweep_table(self, prediction: bool = True):
+        """Tidy table of a sweep: a row per point and layer (see :func:`fastnoise.stats.sweep_table`)."""
+        from ..stats.sweep import sweep_table
+
+        return sweep_table(self, prediction=prediction)
+
+    def sweep_dataset(self):
+        """The sweep's layer statistics as an xarray Dataset over its axes
+        (see :func:`fastnoise.stats.sweep_dataset`)."""
+        from ..stats.sweep import sweep_dataset
+
+        return sweep_dataset(self)
 
     def __repr__(self) -> str:
         return f"Store({self.path!r}, mode={self.mode!r}, runs={self.runs()})"
@@ -367,7 +397,39 @@ class Run:
             config=self.config, samples=self.samples(), histogram=hist, done=self.done,
             predicted=self.predicted(), labels=self.labels())
 
+    def prediction(self):
+        """``(mean, var, method)`` of a stored analytic prediction, or None.
+
+        ``mean[n]``, ``var[n]`` are (T, I_n) arrays, NaN where not yet written.
+        """
+        if "prediction" not in self.group:
+            return None
+        g = self.group["prediction"]
+        L = self.n_layers
+        return ([g[f"mean_{n}"][()] for n in range(L)], [g[f"var_{n}"][()] for n in range(L)],
+                str(g.attrs["method"]))
+
     # -- writing -----------------------------------------------------------------
+    def create_prediction(self, method: str, options: dict | None = None) -> None:
+        """Allocate datasets for an analytic prediction beside the simulated ones."""
+        g = self.group.create_group("prediction", track_order=True)
+        g.attrs["method"] = method
+        g.attrs["options"] = json.dumps(options or {}, sort_keys=True)
+        for n in range(self.n_layers):
+            for kind in ("mean", "var"):
+                ds = _allocated_dataset(g, f"{kind}_{n}", self.group[f"mean_{n}"].shape,
+                                        np.float64, np.nan)
+                ds.dims[0].attach_scale(self.group["input"])
+                ds.dims[1].attach_scale(self.group[f"neuron_{n}"])
+
+    def write_prediction(self, mean, var) -> None:
+        """Write predicted ``mean[n]``, ``var[n]`` (T, I_n) of every layer, then flush."""
+        g = self.group["prediction"]
+        for n in range(self.n_layers):
+            g[f"mean_{n}"][...] = mean[n]
+            g[f"var_{n}"][...] = var[n]
+        self.store.file.flush()
+
     def write_block(self, start: int, stop: int, arrays: dict) -> None:
         """Write the results of inputs ``start:stop``, then mark them done.
 
@@ -401,11 +463,10 @@ class Run:
                 f"done={int(done.sum())}/{done.size})")
 
 
-@contextmanager
-def open_store(path, mode: str = "r"):
-    """``with open_store(path) as store:`` — same as ``with Store(path, mode)``."""
-    store = Store(path, mode)
-    try:
-        yield store
-    finally:
-        store.close()
+def open_store(path, mode: str = "r") -> Store:
+    """Open a store: ``fn.open_store(path).sweep_table()``, or ``with open_store(path) as s:``.
+
+    The same as ``Store(path, mode)`` (see :class:`Store` for the modes); use it
+    as a context manager, or call :meth:`Store.close` when done.
+    """
+    return Store(path, mode)

@@ -6,5 +6,7 @@ Every function accepts a :class:`fastnoise.Result` or a store
 
 from .accuracy import accuracy
 from .snr import layer_summary, snr, snr_curve, summary_table
+from .sweep import sweep_dataset, sweep_table
 
-__all__ = ["accuracy", "snr", "layer_summary", "snr_curve", "summary_table"]
+__all__ = ["accuracy", "snr", "layer_summary", "snr_curve", "summary_table", "sweep_table",
+           "sweep_dataset"]

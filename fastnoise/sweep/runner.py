@@ -1,0 +1,325 @@
+"""Run a sweep on Dask distributed and stream finished points into one store.
+
+One Dask task per point (:func:`fastnoise.sweep.task.run_point`); the client
+lays out the whole store first, keeps a bounded number of tasks in flight,
+and writes every finished point itself, so that workers never touch HDF5 and
+a killed client or worker loses at most the points in flight.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..io.errors import StoreError
+from .spec import Sweep
+
+__all__ = ["run_sweep", "SweepError", "SweepSummary", "default_layout", "point_name"]
+
+
+class SweepError(RuntimeError):
+    """A point failed on a worker (the store keeps every finished point)."""
+
+
+@dataclass
+class SweepSummary:
+    """What :func:`run_sweep` did."""
+
+    path: str
+    n_points: int
+    already_done: int
+    computed: int
+    wall: float
+    workers: int
+    threads: int | None
+    compute_seconds: float
+
+    @property
+    def points_per_minute(self) -> float:
+        return 60.0 * self.computed / self.wall if self.wall > 0 else float("nan")
+
+
+def usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def default_layout(workers: int | None = None, threads: int | None = None) -> tuple[int, int]:
+    """(workers, Numba threads per worker) for a local cluster on this machine.
+
+    Measured on the 2-core machine (Fig. 3 setting, see README): one worker
+    per core with one Numba thread each beats one worker with all threads,
+    because a point's kernels, its transfer and its HDF5 write then overlap
+    with another point's kernels.  Never more threads in all than cores.
+    """
+    cores = usable_cores()
+    if workers is None:
+        workers = max(1, cores if threads is None else cores // threads)
+    if threads is None:
+        threads = max(1, cores // workers)
+    return workers, threads
+
+
+def point_name(i: int, n_points: int) -> str:
+    return f"p{i:0{max(5, len(str(n_points - 1)))}d}"
+
+
+def _point_attrs(params: dict) -> dict:
+    import json
+
+    out = {}
+    for k, v in params.items():
+        if isinstance(v, (bool, int, float, str)):
+            out[k] = v
+        else:
+            try:
+                arr = np.asarray(v)
+                out[k] = arr if arr.dtype.kind in "biuf" else json.dumps(v)
+            except (ValueError, TypeError):
+                out[k] = json.dumps(v)
+    return out
+
+
+def _plans(sweep: Sweep, progress):
+    from ..io.store import config_hash
+    from ..simulate import plan
+
+    for i in range(sweep.n_points):
+        cfg = sweep.point_config(i)
+        pl = plan(**cfg.simulate_kwargs())
+        yield i, cfg, pl, config_hash(pl.config)
+
+
+def _create(sweep: Sweep, path: str, replace: bool, predict: dict | None, progress) -> list[str]:
+    from ..io.store import Store
+    from ..io.sweep_index import create_sweep_index
+
+    names, hashes = [], []
+    P = sweep.n_points
+    bar = _bar(progress, P, "points laid out") if P >= 200 else None
+    with Store(path, "w" if replace else "x") as st:  # built under <path>.partial
+        for i, _cfg, pl, h in _plans(sweep, progress):
+            name = point_name(i, P)
+            run = pl.create_run(st, name, commit=False)
+            run.group.attrs["sweep_point"] = i
+            for k, v in _point_attrs(sweep.params[i]).items():
+                run.group.attrs[k] = v
+            if predict is not None:
+                run.create_prediction(predict["method"], predict.get("options"))
+            names.append(name)
+            hashes.append(h)
+            if bar is not None:
+                bar.update(1)
+        create_sweep_index(st, _spec(sweep), sweep.keys, sweep.params, names, hashes, predict)
+        st.commit()  # the complete layout appears at ``path`` in one rename
+    return hashes
+
+
+def _spec(sweep: Sweep) -> dict:
+    d = sweep.to_dict()
+    d.pop("source", None)
+    return d
+
+
+def _check_resumable(sweep: Sweep, st, predict: dict | None) -> list[str]:
+    from ..simulate import _config_diff
+
+    if not st.is_sweep:
+        raise StoreError(f"{st.path} is not a sweep store; give a new --out, or --overwrite")
+    idx = st.sweep_index()
+    stored = idx.spec
+    stored.pop("source", None)
+    if stored != _spec(sweep):
+        raise StoreError(f"{st.path} holds a different sweep ({_config_diff(stored, _spec(sweep))}); "
+                         "resume with the same spec, or start a new store")
+    if idx.predict != predict:
+        def text(p):
+            return "without --predict" if p is None else f"--predict {p['method']} {p['options'] or ''}".rstrip()
+        raise StoreError(f"{st.path} was swept {text(idx.predict)}, now {text(predict)}; "
+                         "resume with the same --predict, or start a new store")
+    hashes = []
+    stored_hashes = idx.config_hashes
+    for i, _cfg, pl, h in _plans(sweep, None):
+        if h != stored_hashes[i]:
+            run = idx.run(i)
+            raise StoreError(f"point {i} ({sweep.describe(i)}) of {st.path} was made with a "
+                             f"different configuration ({_config_diff(run.config, pl.config)}); "
+                             "resume with the same spec and data, or start a new store")
+        hashes.append(h)
+    return hashes
+
+
+def _bar(progress, total, label):
+    from ..progress import Progress
+
+    if progress is True:
+        return Progress(total, label=label)
+    return None
+
+
+def _connect(scheduler, workers, threads, dashboard, client):
+    """(client, cluster or None, n_workers, numba threads per task)."""
+    from distributed import Client, LocalCluster
+
+    if client is not None:
+        n = len(client.scheduler_info(n_workers=-1).get("workers", {})) or 1
+        return client, None, n, threads
+    if scheduler is not None:
+        if os.path.isfile(scheduler):  # a scheduler file written by 'dask scheduler --scheduler-file'
+            c = Client(scheduler_file=scheduler, timeout="30s")
+        else:  # tcp://, tls:// (security from Dask's config), ...
+            c = Client(scheduler, timeout="30s")
+        c.wait_for_workers(1, timeout=120)
+        n = len(c.scheduler_info(n_workers=-1).get("workers", {})) or 1
+        return c, None, n, threads
+    workers, threads = default_layout(workers, threads)
+    # every listening socket on the loopback interface: the scheduler, the workers, and
+    # the HTTP endpoints (the dashboard itself only with ``dashboard``), on free ports
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                           host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                           scheduler_kwargs={"dashboard": bool(dashboard)},
+                           silence_logs=logging.ERROR, death_timeout=60)
+    if dashboard:
+        print(f"Dask dashboard: {cluster.dashboard_link}", file=sys.stderr)
+    return Client(cluster), cluster, workers, threads
+
+
+def run_sweep(sweep: Sweep, out, *, scheduler: str | None = None, workers: int | None = None,
+              threads: int | None = None, resume: bool = False, overwrite: bool = False,
+              predict: str | None = None, predict_options: dict | None = None,
+              progress: bool = False, dashboard: bool = False, client=None,
+              on_point=None) -> SweepSummary:
+    """Simulate every point of ``sweep`` on Dask and write them into the store ``out``.
+
+    Parameters
+    ----------
+    sweep : Sweep
+        From :func:`fastnoise.sweep.load_sweep`.
+    out : path
+        The sweep store.  An existing file is refused unless ``resume``
+        (complete it: finished points are skipped) or ``overwrite``.
+    scheduler : str, optional
+        Address of a running Dask scheduler (``tcp://host:8786``,
+        ``tls://...`` with Dask's security settings) or a scheduler file.
+        Default: a local cluster bound to 127.0.0.1.
+    workers, threads : int, optional
+        Local cluster size and Numba threads per point (defaults: see
+        :func:`default_layout`; with ``scheduler`` all of a worker's cores).
+    predict : str, optional
+        Also evaluate :func:`fastnoise.predict` with this method for every
+        point; stored in each point's ``prediction`` group.
+    predict_options : dict, optional
+        Options of the method (``order``, ``nodes``, ...).
+    progress : bool
+        Print a progress bar over points to stderr.
+    dashboard : bool
+        Serve the local cluster's dashboard on 127.0.0.1 (a free port).
+    client : distributed.Client, optional
+        Use this client instead of creating one.
+    on_point : callable, optional
+        Called as ``on_point(i, seconds)`` after point ``i`` is written.
+
+    Returns
+    -------
+    SweepSummary
+    """
+    from distributed import as_completed
+
+    from ..io.store import Store
+    from .task import point_payload, run_point
+
+    out = os.fspath(out)
+    if resume and overwrite:
+        raise ValueError("resume and overwrite exclude each other; choose one")
+    if os.path.isdir(out):
+        raise IsADirectoryError(f"--out {out} is a folder; give a file name such as "
+                                f"{os.path.join(out, 'sweep.h5')}")
+    if threads is not None and (isinstance(threads, bool) or int(threads) < 1):
+        raise ValueError(f"threads must be ≥ 1, got {threads}")
+    if workers is not None and (isinstance(workers, bool) or int(workers) < 1):
+        raise ValueError(f"workers must be ≥ 1, got {workers}")
+    pred = None if predict is None else {"method": str(predict), "options": dict(predict_options or {})}
+    if pred is not None:
+        from ..analytic.predict import METHODS
+
+        if pred["method"] not in METHODS:
+            raise ValueError(f"unknown prediction method {predict!r}; choose one of {', '.join(METHODS)}")
+    exists = os.path.exists(out)
+    if exists and not (resume or overwrite):
+        raise FileExistsError(f"{out} exists; pass --resume to complete the sweep it holds or "
+                              "--overwrite to replace it")
+    start = time.perf_counter()
+    if exists and resume:
+        with Store(out, "r") as st:
+            hashes = _check_resumable(sweep, st, pred)
+    else:
+        hashes = _create(sweep, out, exists, pred, progress)
+    P = sweep.n_points
+    st = Store(out, "a")
+    cl = cluster = None
+    try:
+        idx = st.sweep_index()
+        todo = collections.deque(int(i) for i in np.flatnonzero(~idx.done))
+        already = P - len(todo)
+        bar = _bar(progress, P, "points")
+        if bar is not None:
+            bar.begin(already)
+        computed, compute_s = 0, 0.0
+        if not todo:
+            return SweepSummary(out, P, already, 0, time.perf_counter() - start, 0, threads, 0.0)
+        cl, cluster, n_workers, task_threads = _connect(scheduler, workers, threads, dashboard, client)
+        in_flight = max(2, 2 * n_workers)
+        keys: dict = {}
+        queue = as_completed()
+
+        def submit(i):
+            cfg = sweep.point_config(i)
+            payload = point_payload(cfg, hashes[i], i, task_threads, pred)
+            fut = cl.submit(run_point, payload, key=f"fastnoise-{point_name(i, P)}-{hashes[i]}",
+                            pure=False)
+            keys[fut.key] = i
+            queue.add(fut)
+
+        for _ in range(min(in_flight, len(todo))):
+            submit(todo.popleft())
+        for fut in queue:
+            i = keys.pop(fut.key)
+            if fut.status != "finished":
+                exc = fut.exception()
+                raise SweepError(f"point {i} ({sweep.describe(i)}) failed on a worker: "
+                                 f"{type(exc).__name__}: {exc}; finished points are kept in {out}")
+            res = fut.result()
+            fut.release()
+            del fut
+            run = idx.run(i)
+            if res["prediction"] is not None:
+                run.write_prediction(*res["prediction"])
+            T = run.done.size
+            run.write_block(0, T, res["arrays"])
+            run.set_status("complete")
+            idx.mark_done(i)
+            computed += 1
+            compute_s += res["seconds"]
+            if bar is not None:
+                bar.update(1)
+            if on_point is not None:
+                on_point(i, res["seconds"])
+            del res
+            if todo:
+                submit(todo.popleft())
+        return SweepSummary(out, P, already, computed, time.perf_counter() - start, n_workers,
+                            task_threads, compute_s)
+    finally:
+        st.close()
+        if client is None and cl is not None:
+            cl.close()
+        if cluster is not None:
+            cluster.close()

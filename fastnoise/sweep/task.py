@@ -1,0 +1,71 @@
+"""What a Dask worker runs for one sweep point: a plain function of arrays.
+
+The client sends the point's network, inputs, noise and options (never a
+file path, so workers need no shared file system) and the hash of the run
+config it laid out in the store.  The worker rebuilds the same
+:class:`~fastnoise.simulate.Plan`, refuses to compute if its config hash
+differs (a different fastnoise version or random stream on the worker would
+otherwise mix results silently), runs the kernels and returns whole arrays;
+the client alone writes HDF5.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+__all__ = ["point_payload", "run_point"]
+
+#: One point at a time per worker process: every point already uses all the
+#: Numba threads it is given, and Numba's thread pools are process-wide.
+_LOCK = threading.Lock()
+
+
+def point_payload(cfg, config_hash: str, index: int, threads: int | None,
+                  predict: dict | None) -> dict:
+    """The picklable description of point ``index`` built from its RunConfig."""
+    kw = cfg.simulate_kwargs()
+    return {"index": int(index), "plan": kw, "config_hash": config_hash, "threads": threads,
+            "predict": predict}
+
+
+def run_point(payload: dict) -> dict:
+    """Simulate (and optionally predict) one point; return its arrays.
+
+    Returns
+    -------
+    dict
+        ``index``; ``arrays``: the whole-run arrays of
+        :meth:`fastnoise.Run.write_block`; ``prediction``: (mean, var) lists
+        or None; ``seconds``: compute time.
+    """
+    import time
+
+    from ..io.store import config_hash
+    from ..simulate import _Collector, _threads, execute, plan
+
+    with _LOCK:
+        t0 = time.perf_counter()
+        pl = plan(**payload["plan"])
+        got = config_hash(pl.config)
+        if got != payload["config_hash"]:
+            from .._version import __version__
+
+            raise RuntimeError(
+                f"point {payload['index']}: this worker's run config hash {got} differs from the "
+                f"client's {payload['config_hash']}; run the same fastnoise version "
+                f"(this worker has {__version__}) on the client and every worker")
+        sink = _Collector(pl)
+        execute(pl, np.ones(pl.n_inputs, dtype=bool), [sink.write], threads=payload["threads"])
+        prediction = None
+        if payload["predict"]:
+            from ..analytic.predict import predict
+
+            opts = dict(payload["predict"].get("options") or {})
+            with _threads(payload["threads"]):  # single-threaded BLAS: the same bits everywhere
+                pred = predict(pl.net, pl.u, pl.noises, method=payload["predict"]["method"], **opts)
+            prediction = ([np.asarray(m, dtype=np.float64) for m in pred.mean],
+                          [np.asarray(v, dtype=np.float64) for v in pred.var])
+        return {"index": payload["index"], "arrays": sink.arrays, "prediction": prediction,
+                "seconds": time.perf_counter() - t0}
