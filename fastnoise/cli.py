@@ -413,6 +413,7 @@ def main(argv=None) -> int:
         Arguments without the program name (default: ``sys.argv[1:]``).
     """
     from .io.errors import StoreError
+    from .sweep.runner import SweepError
 
     parser = _parser()
     try:
@@ -435,7 +436,7 @@ def main(argv=None) -> int:
         os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes stdout
         return 1
     except (_UsageError, FileExistsError, FileNotFoundError, ValueError, TypeError, StoreError,
-            OSError, ImportError) as exc:
+            OSError, ImportError, SweepError) as exc:
         if os.environ.get("FASTNOISE_TRACEBACK", "0") not in ("0", "", "false", "no"):
             raise
         _error(_one_line(exc))

@@ -76,9 +76,9 @@ def _env():
     return env
 
 
-def _cli(*args, **kw):
+def _cli(*args, env=None, **kw):
     return subprocess.run([sys.executable, "-m", "fastnoise.cli", *args], capture_output=True,
-                          text=True, env=_env(), **kw)
+                          text=True, env=env or _env(), **kw)
 
 
 def datasets(path) -> dict:
@@ -412,3 +412,67 @@ def test_local_cluster_listens_on_loopback_only(spec_dir, tmp_path):
         t.join()
     assert not before  # nothing was listening in this process beforehand
     assert seen == {"127.0.0.1"}
+
+
+def test_tls_scheduler_with_security_from_dask_config(spec_dir, reference, tmp_path):
+    """--scheduler tls://...: certificates come from Dask's configuration."""
+    pytest.importorskip("cryptography")
+    from distributed import Client, LocalCluster
+    from distributed.security import Security
+
+    sec = Security.temporary()
+    files = {}
+    for name, pem in (("ca", sec.tls_ca_file), ("cert", sec.tls_client_cert),
+                      ("key", sec.tls_client_key)):
+        files[name] = tmp_path / f"{name}.pem"
+        files[name].write_text(pem)
+    env = {"DASK_DISTRIBUTED__COMM__TLS__CA_FILE": str(files["ca"]),
+           "DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT": str(files["cert"]),
+           "DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY": str(files["key"]),
+           "DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION": "True"}
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, protocol="tls://",
+                      security=sec, host="127.0.0.1", dashboard_address="127.0.0.1:0") as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tls://127.0.0.1:")
+        out = tmp_path / "tls.h5"
+        r = _cli("sweep", str(spec_dir / "spec.toml"), "--out", str(out), "--scheduler", address,
+                 "--threads", "1", "--quiet", timeout=300, env=dict(_env(), **env))
+        assert r.returncode == 0, r.stderr
+        assert_same_store(reference, out)
+        # without the certificates the client cannot connect: one line, no store
+        bad = tmp_path / "no_tls.h5"
+        r = _cli("sweep", str(spec_dir / "spec.toml"), "--out", str(bad), "--scheduler", address,
+                 "--quiet", timeout=300)
+        assert r.returncode == 2 and r.stderr.startswith("fastnoise: error:")
+        assert r.stderr.count("\n") == 1
+        assert not bad.exists() and not os.path.exists(str(bad) + ".partial")
+
+
+def test_failing_point_names_point_and_keeps_finished(spec_dir, tmp_path, monkeypatch):
+    """An error on a worker stops the sweep with the point named; done points stay."""
+    from distributed import Client, LocalCluster
+
+    sim = sys.modules["fastnoise.simulate"]
+    from fastnoise.sweep import SweepError
+
+    real = sim.plan
+
+    def flaky(net, *args, **kw):  # fails for one point, on the worker only
+        import threading
+
+        on_worker = not threading.current_thread() is threading.main_thread()
+        if on_worker and tuple(net.widths) == (1, 12, 12, 1) and net.packed["act_param"][1] == 3.0:
+            raise FloatingPointError("injected failure")
+        return real(net, *args, **kw)
+
+    monkeypatch.setattr(sim, "plan", flaky)
+    out = tmp_path / "fail.h5"
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                      dashboard_address="127.0.0.1:0") as cluster, Client(cluster) as client:
+        with pytest.raises(SweepError, match=r"^point 5 \(network.alpha = 3.0, noise.additive = "
+                                             r"1e-05, network.widths = \[1, 12, 12, 1\]\) failed "
+                                             r"on a worker: FloatingPointError: injected failure"):
+            run_sweep(load_sweep(spec_dir / "spec.toml"), out, client=client, threads=1)
+    with fn.Store(out) as st:
+        done = st.sweep_index().done
+    assert not done[5] and not done[7] and done.sum() >= 1

@@ -177,7 +177,11 @@ def _connect(scheduler, workers, threads, dashboard, client):
             c = Client(scheduler_file=scheduler, timeout="30s")
         else:  # tcp://, tls:// (security from Dask's config), ...
             c = Client(scheduler, timeout="30s")
-        c.wait_for_workers(1, timeout=120)
+        try:
+            c.wait_for_workers(1, timeout=120)
+        except BaseException:
+            c.close()
+            raise
         n = len(c.scheduler_info(n_workers=-1).get("workers", {})) or 1
         return c, None, n, threads
     workers, threads = default_layout(workers, threads)
@@ -187,9 +191,14 @@ def _connect(scheduler, workers, threads, dashboard, client):
                            host="127.0.0.1", dashboard_address="127.0.0.1:0",
                            scheduler_kwargs={"dashboard": bool(dashboard)},
                            silence_logs=logging.ERROR, death_timeout=60)
+    try:
+        c = Client(cluster)
+    except BaseException:
+        cluster.close()
+        raise
     if dashboard:
         print(f"Dask dashboard: {cluster.dashboard_link}", file=sys.stderr)
-    return Client(cluster), cluster, workers, threads
+    return c, cluster, workers, threads
 
 
 def run_sweep(sweep: Sweep, out, *, scheduler: str | None = None, workers: int | None = None,
@@ -257,15 +266,24 @@ def run_sweep(sweep: Sweep, out, *, scheduler: str | None = None, workers: int |
         raise FileExistsError(f"{out} exists; pass --resume to complete the sweep it holds or "
                               "--overwrite to replace it")
     start = time.perf_counter()
+    P = sweep.n_points
     if exists and resume:
         with Store(out, "r") as st:
             hashes = _check_resumable(sweep, st, pred)
+            pending = int((~st.sweep_index().done).sum())
     else:
-        hashes = _create(sweep, out, exists, pred, progress)
-    P = sweep.n_points
-    st = Store(out, "a")
-    cl = cluster = None
+        hashes, pending = None, P
+    if not pending:
+        if progress:
+            _bar(progress, P, "points").begin(P)
+        return SweepSummary(out, P, P, 0, time.perf_counter() - start, 0, threads, 0.0)
+    # connect first: a wrong address or missing certificate fails before any file is written
+    cl, cluster, n_workers, task_threads = _connect(scheduler, workers, threads, dashboard, client)
+    st = None
     try:
+        if hashes is None:
+            hashes = _create(sweep, out, exists, pred, progress)
+        st = Store(out, "a")
         idx = st.sweep_index()
         todo = collections.deque(int(i) for i in np.flatnonzero(~idx.done))
         already = P - len(todo)
@@ -273,9 +291,6 @@ def run_sweep(sweep: Sweep, out, *, scheduler: str | None = None, workers: int |
         if bar is not None:
             bar.begin(already)
         computed, compute_s = 0, 0.0
-        if not todo:
-            return SweepSummary(out, P, already, 0, time.perf_counter() - start, 0, threads, 0.0)
-        cl, cluster, n_workers, task_threads = _connect(scheduler, workers, threads, dashboard, client)
         in_flight = max(2, 2 * n_workers)
         keys: dict = {}
         queue = as_completed()
@@ -318,8 +333,9 @@ def run_sweep(sweep: Sweep, out, *, scheduler: str | None = None, workers: int |
         return SweepSummary(out, P, already, computed, time.perf_counter() - start, n_workers,
                             task_threads, compute_s)
     finally:
-        st.close()
-        if client is None and cl is not None:
+        if st is not None:
+            st.close()
+        if client is None:
             cl.close()
         if cluster is not None:
             cluster.close()
