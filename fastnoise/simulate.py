@@ -27,11 +27,12 @@ _MAX_SEED = 2 ** 64
 #: Identifies the random stream (Philox4x32-10 counters, float64 Box–Muller);
 #: stored with every run so that a change of generator can never be mixed
 #: into a resumed run silently.
-RNG_VERSION = "philox4x32-10/box-muller-f64/v1"
+RNG_VERSION = "philox4x32-10/box-muller-f64/one-normal-per-neuron/v2"
 #: Version of the kernels' floating-point arithmetic; bumped whenever a change
 #: alters result bits (stored in every run's config, so that a resume never
-#: mixes blocks computed by different arithmetic).  v2: no FMA contraction.
-NUMERICS_VERSION = 2
+#: mixes blocks computed by different arithmetic).  v2: no FMA contraction;
+#: v3: uncorrelated noise drawn as one normal per neuron (see kernels/propagate).
+NUMERICS_VERSION = 3
 
 
 @dataclass
@@ -303,7 +304,7 @@ def plan(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1, *,
     s_layer, s_neuron = _sample_spec(net, samples)
     hist = _hist_spec(net, histogram)
     classify, lab = _labels_spec(net, labels, classify, T)
-    n_slots = int(np.sum(2 * (net.packed["widths"] + 1)))
+    n_slots = int(np.sum(net.packed["widths"] + 2))
     if noise_values is not None:
         noise_values = np.ascontiguousarray(noise_values, dtype=np.float64)
         if noise_values.shape != (T, repeats, n_slots):
@@ -369,8 +370,9 @@ def simulate(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1
     stream : int
         RNG stream number (0..65535), for independent runs with one seed.
     noise_values : ndarray, optional
-        (T, K, Σ 2(I_n+1)) standard normals to use instead of the RNG, in
-        the kernel's slot layout (testing).
+        (T, K, Σ (I_n+2)) standard normals to use instead of the RNG, per
+        layer ``(ξ_c, ξ'_c, z_0, ..., z_{I_n−1})`` (see
+        :mod:`fastnoise.kernels.propagate`; for testing).
     keep : bool
         Keep results in memory (set False for store-only runs of huge T).
     labels : array_like of int, optional
@@ -424,8 +426,8 @@ def execute(pl: Plan, todo: np.ndarray, writers, threads: int | None = None, rep
     net, p = pl.net, pl.net.packed
     repeats, hist, n_layers = pl.repeats, pl.hist, net.n_layers
     amp = np.array([nz.amplitudes for nz in pl.noises], dtype=np.float64)
-    ns_off = np.concatenate([[0], np.cumsum(2 * (p["widths"] + 1))[:-1]]).astype(np.int64)
-    n_slots = int(np.sum(2 * (p["widths"] + 1)))
+    ns_off = np.concatenate([[0], np.cumsum(p["widths"] + 2)[:-1]]).astype(np.int64)
+    n_slots = int(np.sum(p["widths"] + 2))
     total = p["total"]
     sim_kernel, fwd_kernel = _kernels(net)
     key0, key1 = np.uint64(pl.seed & 0xFFFFFFFF), np.uint64(pl.seed >> 32)

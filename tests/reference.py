@@ -137,8 +137,8 @@ def normal_pairs(slot, k, t, layer, seed, stream=0):
 # (c) normals in the kernel's slot layout
 # --------------------------------------------------------------------------
 def slot_offsets(widths):
-    """Offset of each layer's 2(I_n+1) slots in the last axis, and the total."""
-    sizes = [2 * (int(w) + 1) for w in widths]
+    """Offset of each layer's I_n+2 normals in the last axis, and the total."""
+    sizes = [int(w) + 2 for w in widths]
     offs = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int)
     return offs, int(sum(sizes))
 
@@ -146,21 +146,21 @@ def slot_offsets(widths):
 def reference_normals(seed, widths, n_inputs, repeats, stream=0, t0=0):
     """Normals exactly as the kernel would draw them, in ``noise_values`` layout.
 
-    Returns an array (T, K, Σ_n 2(I_n+1)).  Layer n's block starts at
-    ``slot_offsets(widths)[0][n]``: first the I_n+1 multiplicative normals
-    (slot 0 = the layer's correlated ξ_c, slot i+1 = neuron i's ξ_i), then the
-    I_n+1 additive ones (ξ'_c, ξ'_i).  Slot s of (layer n, input t, repetition
-    k) is the pair of counter (s, k, t, n | stream << 16).
+    Returns an array (T, K, Σ_n (I_n+2)).  Layer n's block starts at
+    ``slot_offsets(widths)[0][n]`` and holds ``(ξ_c, ξ'_c, z_0, ..., z_{I_n-1})``:
+    value v of the block of (layer n, input t, repetition k) is element v mod 2
+    of the normal pair of counter (v div 2, k, t, n | stream << 16).
     """
     offs, total = slot_offsets(widths)
     out = np.empty((n_inputs, repeats, total))
     t = np.arange(t0, t0 + n_inputs)[:, None, None]
     k = np.arange(repeats)[None, :, None]
     for n, w in enumerate(widths):
-        s = np.arange(w + 1)[None, None, :]
-        zm, za = normal_pairs(s, k, t, n, seed, stream)
-        out[:, :, offs[n]: offs[n] + w + 1] = zm
-        out[:, :, offs[n] + w + 1: offs[n] + 2 * (w + 1)] = za
+        n_ctr = (w + 3) // 2
+        c = np.arange(n_ctr)[None, None, :]
+        z0, z1 = normal_pairs(c, k, t, n, seed, stream)
+        pairs = np.stack([z0, z1], axis=-1).reshape(n_inputs, repeats, 2 * n_ctr)
+        out[:, :, offs[n]: offs[n] + w + 2] = pairs[:, :, : w + 2]
     return out
 
 
@@ -219,7 +219,7 @@ def noisy_forward(net, inputs, noise, noise_values, return_samples=False):
     net : fastnoise.Network (only weights, biases and activations are read)
     inputs : (T, I_0)
     noise : Noise, None or list of them (one per layer)
-    noise_values : (T, K, Σ 2(I_n+1)) standard normals in the kernel layout
+    noise_values : (T, K, Σ (I_n+2)) standard normals in the kernel layout
         (see :func:`reference_normals`).
     return_samples : bool
         Also return the noisy outputs y of every layer, (T, K, I_n) each.
@@ -245,11 +245,14 @@ def noisy_forward(net, inputs, noise, noise_values, return_samples=False):
             xt = np.einsum("tkj,ij->tki", y_prev, W) + b          # Eq. 1
         x = activation(net.activations[n], xt)                   # Eq. 2
         a_mu, a_au, a_mc, a_ac = amplitudes(noises[n])
-        blk = noise_values[:, :, offs[n]: offs[n] + 2 * (width + 1)]
-        xi_c, xi = blk[:, :, :1], blk[:, :, 1: width + 1]
-        xip_c, xip = blk[:, :, width + 1: width + 2], blk[:, :, width + 2:]
-        # Eq. 3: y = x(1 + a_MU ξ_i)(1 + a_MC ξ_c) + a_AU ξ'_i + a_AC ξ'_c
-        y = x * (1.0 + a_mu * xi) * (1.0 + a_mc * xi_c) + a_au * xip + a_ac * xip_c
+        blk = noise_values[:, :, offs[n]: offs[n] + width + 2]
+        xi_c, xip_c, z = blk[:, :, :1], blk[:, :, 1:2], blk[:, :, 2:]
+        # Eq. 3: y = x(1 + a_MU ξ_i)(1 + a_MC ξ_c) + a_AU ξ'_i + a_AC ξ'_c.  Given
+        # ξ_c, ξ'_c the two uncorrelated terms x(1 + a_MC ξ_c) a_MU ξ_i + a_AU ξ'_i
+        # are one normal of variance (a_MU x (1 + a_MC ξ_c))² + a_AU²: drawn as
+        # sqrt(that) z_i, one normal per neuron.
+        xc = x * (1.0 + a_mc * xi_c)
+        y = xc + a_ac * xip_c + np.sqrt((a_mu * xc) ** 2 + a_au ** 2) * z
         means.append(y.mean(axis=1))
         variances.append(y.var(axis=1, ddof=1))
         samples.append(y)

@@ -6,8 +6,12 @@ standard error of the unbiased sample variance s² of K repetitions is
 √((m4 − s⁴(K−3)/(K−1))/K), with m4 the sample fourth central moment (so heavy
 tails near an unstable fixed point widen it as they should), and that of the
 sample mean √(s²/K).  Each case passes if every z-score is below 4.5 and the
-mean squared z-score is below 2 (a systematic bias of one standard error in
-every comparison would double it).  Seeds are fixed.
+mean squared z-score of the variances is below 2 (a systematic bias of one
+standard error in every comparison would double it).  The sample means of one
+input in successive layers are nearly one random variable (every layer
+propagates the same repetitions), so their mean squared z-score has about T
+degrees of freedom, not L·T: it must stay below the 99.9 % quantile of χ²_T/T
+(5.4 for T = 3, 2.0 only from T ≈ 60 on).  Seeds are fixed.
 """
 
 from __future__ import annotations
@@ -55,12 +59,17 @@ def _zscores(pred, res):
 
 
 def _assert_agrees(pred, res, label=""):
+    from scipy.stats import chi2
+
     zv, zm = _zscores(pred, res)
+    T = res.mean[0].shape[0]
+    z2_mean_max = {"variance": Z2_MEAN_MAX,
+                   "mean": max(Z2_MEAN_MAX, chi2.ppf(0.999, T) / T)}  # see module docstring
     print(f"{label}: variance max|z| {np.max(np.abs(zv)):.2f} mean z² {np.mean(zv ** 2):.2f}; "
           f"mean max|z| {np.max(np.abs(zm)):.2f} mean z² {np.mean(zm ** 2):.2f}")
     for name, z in (("variance", zv), ("mean", zm)):
         assert np.max(np.abs(z)) < Z_MAX, f"{label}: {name} |z| up to {np.max(np.abs(z)):.2f}"
-        assert np.mean(z ** 2) < Z2_MEAN_MAX, f"{label}: {name} mean z² {np.mean(z ** 2):.2f}"
+        assert np.mean(z ** 2) < z2_mean_max[name], f"{label}: {name} mean z² {np.mean(z ** 2):.2f}"
 
 
 def _first_order_additive(u, alpha, width, depth, D):

@@ -194,21 +194,26 @@ def test_normal_pairs_kernel_slot_layout():
 
 
 def test_reference_normals_layout_matches_kernel_draws():
-    """reference_normals (used to drive the twin) places each counter's pair right."""
+    """reference_normals (used to drive the twin) holds the kernel's draws in order."""
+    from fastnoise.kernels.propagate import _fill_noise
+
     widths = [2, 3]
     seed, stream, T, K = 77, 5, 3, 4
     z = ref.reference_normals(seed, widths, T, K, stream=stream, t0=10)
     offs, total = ref.slot_offsets(widths)
-    assert z.shape == (T, K, total) and total == 2 * 3 + 2 * 4
+    assert z.shape == (T, K, total) and total == (2 + 2) + (3 + 2)
     k0, k1 = ref.seed_key(seed)
     for n, w in enumerate(widths):
         for t in range(T):
             for k in range(K):
-                zm, za = np.zeros(w + 1), np.zeros(w + 1)
-                rng._normal_pairs_kernel(w + 1, _u64(k), _u64(10 + t), np.uint64(n | (stream << 16)),
-                                         _u64(k0), _u64(k1), zm, za)
-                _assert_normals_close(z[t, k, offs[n]: offs[n] + w + 1], zm)
-                _assert_normals_close(z[t, k, offs[n] + w + 1: offs[n] + 2 * w + 2], za)
+                got = np.full(w + 4, np.nan)
+                _fill_noise(w + 2, _u64(k), _u64(10 + t), np.uint64(n | (stream << 16)),
+                            _u64(k0), _u64(k1), got)
+                _assert_normals_close(z[t, k, offs[n]: offs[n] + w + 2], got[: w + 2])
+                # value v is element v % 2 of counter v // 2's pair
+                pm, pa = ref.normal_pairs(np.arange((w + 3) // 2), k, 10 + t, n, seed, stream)
+                _assert_normals_close(got[0: w + 2: 2], pm[: (w + 3) // 2])
+                _assert_normals_close(got[1: w + 2: 2], pa[: (w + 2) // 2])
 
 
 # --------------------------------------------------------------------------

@@ -8,7 +8,12 @@ for all K repetitions at once,
   x̃ = u^t;
 * the activation x = f_n(x̃) (Eq. 2);
 * the noisy output (Eq. 3)
-  y = x·(1+√(2D_M^U)ξ_i)(1+√(2D_M^C)ξ_c) + √(2D_A^U)ξ'_i + √(2D_A^C)ξ'_c;
+  y = x·(1+√(2D_M^U)ξ_i)(1+√(2D_M^C)ξ_c) + √(2D_A^U)ξ'_i + √(2D_A^C)ξ'_c,
+  drawn as y = x·c_M + c_A + √((a_MU·x·c_M)² + a_AU²)·z_i with
+  c_M = 1 + a_MC ξ_c, c_A = a_AC ξ'_c and one standard normal z_i per neuron:
+  given the layer's shared ξ_c, ξ'_c, the two independent uncorrelated terms
+  a_MU·x·c_M·ξ_i + a_AU·ξ'_i are exactly N(0, (a_MU x c_M)² + a_AU²), so one
+  normal per neuron gives the same distribution as two, at half the cost;
 * the mean over k (sums shifted by the first repetition) and the unbiased
   variance Σ(y−ȳ)²/(K−1) by a second pass over the K×I_n block held in
   cache (float64, fixed order; exactly 0 for a noiseless neuron).
@@ -20,8 +25,9 @@ BLAS must run single-threaded inside the parallel region (the wrapper uses
 threadpoolctl).
 
 Noise amplitudes arrive as ``amp[n] = (√(2D_M^U), √(2D_A^U), √(2D_M^C),
-√(2D_A^C))``.  Noise slots of one (layer, t, k): slot 0 is the layer's
-correlated pair (ξ_c, ξ'_c), slot i+1 neuron i's pair (ξ_i, ξ'_i).
+√(2D_A^C))``.  The normals of one (layer, t, k) are a block of I_n + 2 values
+``(ξ_c, ξ'_c, z_0, ..., z_{I_n−1})``; value v is element v mod 2 of the
+normal pair of counter v div 2 (:func:`.rng.normal_pair`).
 """
 
 from __future__ import annotations
@@ -35,17 +41,27 @@ from .rng import normal_pair
 
 
 @njit(**JIT)
-def _fill_noise_slots(n_slots, k, t, layer_word, key0, key1, zm, za):
-    """Counter-based normals for slots 0..n_slots-1 of one (layer, t, k)."""
-    for s in range(n_slots):
-        zm[s], za[s] = normal_pair(s, k, t, layer_word, key0, key1)
+def _fill_noise(n_values, k, t, layer_word, key0, key1, z):
+    """Counter-based normals z[0..n_values) of one (layer, t, k): pair c fills 2c, 2c+1."""
+    for c in range((n_values + 1) // 2):
+        z[2 * c], z[2 * c + 1] = normal_pair(c, k, t, layer_word, key0, key1)
 
 
 @njit(**JIT)
-def _noise_row(row, width, zm, za, amp_mu, amp_au, cm, ca):
-    """y = x(1 + a_MU ξ)·cm + a_AU ξ' + ca in place for one repetition (Eq. 3)."""
+def _noise_row(row, width, z, amp_mu, amp_au, cm, ca):
+    """y = x·c_M + c_A + √((a_MU x c_M)² + a_AU²)·z_i in place (Eq. 3, one normal per neuron)."""
+    au2 = amp_au * amp_au
     for i in range(width):
-        row[i] = row[i] * (1.0 + amp_mu * zm[i + 1]) * cm + amp_au * za[i + 1] + ca
+        xc = row[i] * cm
+        m = amp_mu * xc
+        row[i] = xc + ca + np.sqrt(m * m + au2) * z[i + 2]
+
+
+@njit(**JIT)
+def _correlated_row(row, width, cm, ca):
+    """y = x·c_M + c_A in place: a layer with correlated noise only."""
+    for i in range(width):
+        row[i] = row[i] * cm + ca
 
 
 @njit(**JIT)
@@ -84,8 +100,8 @@ def simulate_block_kernel(inputs, t_index, widths, w_off, w_flat, b_off, b_flat,
     repeats : int, K ≥ 2.
     key0, key1, stream : uint64 RNG key words and stream number.
     noise_in : (B, K, NS) given normals, or shape (0, K, NS) to draw them.
-    ns_off : (L,) offset of layer n's 2(I_n+1) slots in the last axis of
-        ``noise_in`` (first I_n+1 multiplicative, then I_n+1 additive).
+    ns_off : (L,) offset of layer n's I_n+2 normals (ξ_c, ξ'_c, z_0, ...)
+        in the last axis of ``noise_in``.
     out_off : (L,) offset of layer n in the last axis of the outputs.
     mean_out, var_out : (B, ΣI_n) float64 outputs.
     sample_layer, sample_neuron, samples_out : raw-sample reducer,
@@ -109,8 +125,7 @@ def simulate_block_kernel(inputs, t_index, widths, w_off, w_flat, b_off, b_flat,
         t = np.uint64(t_index[b])
         buf_a = np.empty(repeats * max_w)
         buf_b = np.empty(repeats * max_w)
-        zm = np.zeros(max_w + 1)
-        za = np.zeros(max_w + 1)
+        z = np.zeros(max_w + 3)
         acc = np.empty(max_w)
         shift = np.empty(max_w)
         prev = buf_a
@@ -135,7 +150,7 @@ def simulate_block_kernel(inputs, t_index, widths, w_off, w_flat, b_off, b_flat,
             a_ac = amp[n, 3]
             has_unc = a_mu != 0.0 or a_au != 0.0
             has_cor = a_mc != 0.0 or a_ac != 0.0
-            n_slots = width + 1 if has_unc else (1 if has_cor else 0)
+            n_values = width + 2 if has_unc else (2 if has_cor else 0)
             layer_word = np.uint64(n) | (stream << np.uint64(16))
             bo = b_off[n]
             code = act_code[n]
@@ -147,18 +162,19 @@ def simulate_block_kernel(inputs, t_index, widths, w_off, w_flat, b_off, b_flat,
                     for i in range(width):
                         row[i] += b_flat[bo + i]
                 apply_activation(code, param, row, width)
-                if n_slots > 0:
+                if n_values > 0:
                     if given:
                         base = ns_off[n]
-                        for s in range(width + 1):
-                            zm[s] = noise_in[b, k, base + s]
-                            za[s] = noise_in[b, k, base + width + 1 + s]
+                        for v in range(width + 2):
+                            z[v] = noise_in[b, k, base + v]
                     else:
-                        _fill_noise_slots(n_slots, np.uint64(k), t, layer_word,
-                                          key0, key1, zm, za)
-                    cm = 1.0 + a_mc * zm[0]
-                    ca = a_ac * za[0]
-                    _noise_row(row, width, zm, za, a_mu, a_au, cm, ca)
+                        _fill_noise(n_values, np.uint64(k), t, layer_word, key0, key1, z)
+                    cm = 1.0 + a_mc * z[0]
+                    ca = a_ac * z[1]
+                    if has_unc:
+                        _noise_row(row, width, z, a_mu, a_au, cm, ca)
+                    else:
+                        _correlated_row(row, width, cm, ca)
                 _accumulate(row, width, k == 0, shift, acc)
             # second pass: unbiased variance about the mean.
             o = out_off[n]
