@@ -45,6 +45,27 @@ class W3:
         fn.simulate(self.net, self.u, NOISE, repeats=W3_K, seed=1, threads=self.threads)
 
 
+class Precision:
+    """W3 and WA (T = 200) with float64 and float32 matrix products, all threads."""
+
+    params = (["W3", "WA"], ["float64", "float32"])
+    param_names = ["workload", "precision"]
+    number = 1
+    repeat = (3, 7, 60.0)
+    warmup_time = 0.0
+    timeout = 600.0
+
+    def setup(self, workload, precision):
+        if workload == "W3":
+            self.net, self.u = w3_network(), w3_inputs(W3_T)
+        else:
+            self.net, self.u = wa_network(), wa_inputs(T_SCALING)
+        fn.simulate(self.net, self.u[:2], NOISE, repeats=W3_K, precision=precision)  # JIT
+
+    def time_simulate(self, workload, precision):
+        fn.simulate(self.net, self.u, NOISE, repeats=W3_K, seed=1, precision=precision)
+
+
 class WA:
     """784-200-200-10 with logistic hidden and output layers, K = 300, T = 200."""
 
