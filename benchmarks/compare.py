@@ -152,6 +152,18 @@ class _Workload:
 
         return fn.simulate(self.net, self.u, self.noise, repeats=self.K, seed=1)
 
+    def fastnoise32(self):
+        import fastnoise as fn
+
+        return fn.simulate(self.net, self.u, self.noise, repeats=self.K, seed=1,
+                           precision="float32")
+
+    def torch(self, dtype="float32"):
+        from benchmarks.torch_impl import simulate_torch
+
+        return simulate_torch(self.net, self.u, self.noise, self.K, seed=1, dtype=dtype,
+                              threads=self.threads)
+
     def numpy(self, blas_threads=None):
         from threadpoolctl import threadpool_limits
 
@@ -205,6 +217,8 @@ def _agreement(res, means, vars_) -> dict:
 #: Measurement keys, in the order of the table, with their labels.
 LABELS = {
     "fastnoise": "(a) fastnoise fn.simulate",
+    "fastnoise32": "    fastnoise, precision=float32",
+    "torch": "(b') PyTorch CPU, float32",
     "numpy": "(b) NumPy, BLAS default threads",
     "numpy_blas1": "(b) NumPy, BLAS 1 thread",
     "blas_float64": "(c) BLAS floor, float64",
@@ -212,6 +226,21 @@ LABELS = {
     "blas_float64_serial": "    float64, serial loop, BLAS default",
     "numpy_normals": "(d) NumPy default_rng normals",
 }
+
+
+def _has_torch() -> bool:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+#: The performance targets (issue "Performance"), checked on the medians.
+TARGETS = {"W3": [("numpy/fastnoise_best", ">=", 12.0, "W3 ≥ 12x faster than NumPy"),
+                  ("torch/fastnoise_best", ">=", 15.0, "W3 ≥ 15x faster than PyTorch CPU"),
+                  ("fastnoise_best/blas_float32", "<=", 3.0, "W3 within 3x of the float32 BLAS floor")],
+           "WA": [("numpy/fastnoise_best", ">=", 8.0, "WA ≥ 8x faster than NumPy")]}
 
 
 def run(workloads, repeats: int, log=print) -> dict:
@@ -226,6 +255,8 @@ def run(workloads, repeats: int, log=print) -> dict:
         warm_up(w.net, w.noise, repeats=w.K)  # compile/load the kernels (not timed)
         items = {
             "fastnoise": w.fastnoise,
+            "fastnoise32": w.fastnoise32,
+            "torch": w.torch,
             "numpy": w.numpy,
             "numpy_blas1": lambda w=w: w.numpy(blas_threads=1),
             "blas_float64": lambda w=w: w.blas("float64"),
@@ -238,6 +269,13 @@ def run(workloads, repeats: int, log=print) -> dict:
         res = w.fastnoise()
         means, vars_ = w.numpy()
         agree = _agreement(res, means, vars_)
+        if _has_torch():
+            agree_torch = _agreement(res, *w.torch())
+        else:
+            agree_torch = None
+            items.pop("torch")
+            log("  PyTorch is not installed: no PyTorch column")
+        w.fastnoise32()
         del res, means, vars_
         for key in ("blas_float64", "blas_float32", "blas_float64_serial", "numpy_normals"):
             items[key]()
@@ -270,7 +308,15 @@ def run(workloads, repeats: int, log=print) -> dict:
                 "blas_float32_GFLOP_per_s": w.gemm_flop / med["blas_float32"] / 1e9,
             },
             "var_ratio_fastnoise_over_numpy": agree,
+            "var_ratio_fastnoise_over_torch": agree_torch,
         }
+        best_fn = min(med["fastnoise"], med["fastnoise32"])
+        out[w.name]["ratios"].update({
+            "numpy/fastnoise_best": med["numpy"] / best_fn,
+            "fastnoise_best/blas_float32": best_fn / med["blas_float32"],
+        })
+        if "torch" in med:
+            out[w.name]["ratios"]["torch/fastnoise_best"] = med["torch"] / best_fn
     return out
 
 
@@ -298,6 +344,8 @@ def format_report(info: dict, results: dict, repeats: int) -> str:
         lines.append(f"  {'measurement':38s} {'median s':>9s} {'min s':>8s} {'max s':>8s} "
                      f"{'this / fastnoise':>17s}")
         for key, label in LABELS.items():
+            if key not in r["samples_s"]:
+                continue
             s = r["samples_s"][key]
             lines.append(f"  {label:38s} {med[key]:9.3f} {min(s):8.3f} {max(s):8.3f} "
                          f"{med[key] / fnt:17.2f}")
@@ -313,6 +361,16 @@ def format_report(info: dict, results: dict, repeats: int) -> str:
                      f"{rt['blas_float32_GFLOP_per_s']:.0f} GFLOP/s (f64 / f32, {r['threads']} threads)")
         agree = ", ".join(f"{v:.3f}" for v in r["var_ratio_fastnoise_over_numpy"].values())
         lines.append(f"  check: summed variance fastnoise / NumPy per layer = {agree} (≈ 1)")
+        if r.get("var_ratio_fastnoise_over_torch"):
+            agree = ", ".join(f"{v:.3f}" for v in r["var_ratio_fastnoise_over_torch"].values())
+            lines.append(f"  check: summed variance fastnoise / PyTorch per layer = {agree} (≈ 1)")
+        for key, op, bound, text in TARGETS.get(name, []):
+            if key not in ra:
+                lines.append(f"  target {text}: not measured")
+                continue
+            ok = ra[key] >= bound if op == ">=" else ra[key] <= bound
+            lines.append(f"  target {text}: {ra[key]:.2f} -> {'PASS' if ok else 'FAIL'} "
+                         "(best fastnoise precision)")
         lines.append("")
     return "\n".join(lines)
 
