@@ -47,7 +47,7 @@ def simulate_torch(net, inputs, noise, repeats, seed=1, block=16, dtype="float32
     noises = per_layer(noise, net.n_layers)
     u = torch.as_tensor(np.asarray(inputs, dtype=np.float64).reshape(len(inputs), -1), dtype=dt)
     T = u.shape[0]
-    weights = [None] + [torch.as_tensor(np.ascontiguousarray(w.T), dtype=dt) for w in net.weights[1:]]
+    weights = [None] + [torch.tensor(np.array(w.T), dtype=dt) for w in net.weights[1:]]
     biases = [None] + [torch.tensor(np.array(b), dtype=dt) for b in net.biases[1:]]
     means = [np.empty((T, w)) for w in net.widths]
     vars_ = [np.empty((T, w)) for w in net.widths]
