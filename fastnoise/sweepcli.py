@@ -43,8 +43,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                "scheduler (on machines of one CPU kind). A killed sweep keeps every finished "
                "point: rerun the command with --resume.")
     s.add_argument("spec", metavar="SWEEP.toml", help="sweep spec")
-    s.add_argument("--out", "-o", metavar="STORE.h5", required=True,
-                   help="the sweep store; an existing file is never replaced without --overwrite")
+    s.add_argument("--out", "-o", metavar="STORE.h5",
+                   help="the sweep store (required unless --dry-run); an existing file is never "
+                        "replaced without --overwrite")
     mode = s.add_mutually_exclusive_group()
     mode.add_argument("--resume", action="store_true",
                       help="complete the sweep held by STORE.h5 (same spec): finished points "
@@ -149,6 +150,9 @@ def run(args) -> int:
             print(f"  ... {sweep.n_points - _MAX_ROWS} more")
         return 0
     out = args.out
+    if out is None:
+        raise ValueError("give the store to write with --out STORE.h5 (or list the points with "
+                         "--dry-run)")
     folder = os.path.dirname(os.path.abspath(out))
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"--out {out}: folder {folder} does not exist; create it first")

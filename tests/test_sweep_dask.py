@@ -264,7 +264,7 @@ def test_cli_errors_and_info(spec_dir, reference, tmp_path):
     r = _cli("sweep", str(spec_dir / "spec.toml"), "--out", str(tmp_path / "x.h5"), "--order", "3")
     assert r.returncode == 2 and "--predict" in r.stderr
     assert not (tmp_path / "x.h5").exists()
-    r = _cli("sweep", str(spec_dir / "spec.toml"), "--out", "unused.h5", "--dry-run")
+    r = _cli("sweep", str(spec_dir / "spec.toml"), "--dry-run")
     assert r.returncode == 0 and "8 points" in r.stdout
     assert "network.widths = [1, 12, 12, 1]" in r.stdout
     r = _cli("info", str(reference))

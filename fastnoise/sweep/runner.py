@@ -88,7 +88,7 @@ def _point_attrs(params: dict) -> dict:
     return out
 
 
-def _plans(sweep: Sweep, progress):
+def _plans(sweep: Sweep):
     from ..io.store import config_hash
     from ..simulate import plan
 
@@ -106,7 +106,7 @@ def _create(sweep: Sweep, path: str, replace: bool, predict: dict | None, progre
     P = sweep.n_points
     bar = _bar(progress, P, "points laid out") if P >= 200 else None
     with Store(path, "w" if replace else "x") as st:  # built under <path>.partial
-        for i, _cfg, pl, h in _plans(sweep, progress):
+        for i, _cfg, pl, h in _plans(sweep):
             name = point_name(i, P)
             run = pl.create_run(st, name, commit=False)
             run.group.attrs["sweep_point"] = i
@@ -147,7 +147,7 @@ def _check_resumable(sweep: Sweep, st, predict: dict | None) -> list[str]:
                          "resume with the same --predict, or start a new store")
     hashes = []
     stored_hashes = idx.config_hashes
-    for i, _cfg, pl, h in _plans(sweep, None):
+    for i, _cfg, pl, h in _plans(sweep):
         if h != stored_hashes[i]:
             run = idx.run(i)
             raise StoreError(f"point {i} ({sweep.describe(i)}) of {st.path} was made with a "
