@@ -2,11 +2,12 @@
 same model as fastnoise.
 
 With all noise off they must reproduce the noiseless forward pass; with noise,
-their per-neuron variances must agree with fastnoise's within Monte Carlo
-error: two independent unbiased variances of K Gaussian samples each have
-relative errors √(2/(K−1)), so their ratio's log has standard deviation
-≈ 2/√(K−1); every ratio must lie within a Bonferroni-corrected 1e-3 normal
-quantile of that.
+their per-neuron means and variances must agree with fastnoise's within
+Monte Carlo error.  Two independent means of K samples differ by
+N(0, (σ₁² + σ₂²)/K); two independent unbiased variances of K (nearly)
+Gaussian samples each have relative errors √(2/(K−1)), so their ratio's log
+has standard deviation ≈ √(2 · 2/(K−1)) = 2/√(K−1).  Every neuron and input
+must lie within a Bonferroni-corrected 1e-3 normal quantile (z ≈ 4.5 here).
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ def _peers():
         import torch  # noqa: F401
     except ImportError:
         return out
-    out["torch32"] = lambda net, u, nz, K: simulate_torch(net, u, nz, K, seed=3)
-    out["torch64"] = lambda net, u, nz, K: simulate_torch(net, u, nz, K, seed=3, dtype="float64")
+    out["torch32"] = lambda net, u, nz, K: simulate_torch(net, u, nz, K, seed=3, block=4)
+    out["torch64"] = lambda net, u, nz, K: simulate_torch(net, u, nz, K, seed=3, block=4,
+                                                          dtype="float64")
     return out
 
 
@@ -44,7 +46,7 @@ PEERS = _peers()
 def test_noiseless_peer_equals_forward(peer, name):
     net = NETS[name]
     u = np.random.default_rng(1).uniform(0, 1, (7, net.widths[0]))
-    means, vars_ = PEERS[peer](net, u, fn.Noise(), 3)
+    means, vars_ = PEERS[peer](net, u, fn.Noise(), 3)  # 7 inputs: blocks of 4 and 3
     _, x = fn.forward(net, u)
     rtol = 1e-5 if peer == "torch32" else 1e-12
     for n in range(net.n_layers):
@@ -54,13 +56,73 @@ def test_noiseless_peer_equals_forward(peer, name):
 
 @pytest.mark.parametrize("peer", sorted(PEERS))
 @pytest.mark.parametrize("name", sorted(NETS))
-def test_peer_variances_agree_with_fastnoise(peer, name):
+def test_peer_moments_agree_with_fastnoise(peer, name):
     net = NETS[name]
     K = 2000
     u = np.random.default_rng(2).uniform(0, 1, (6, net.widths[0]))
     res = fn.simulate(net, u, NOISE, repeats=K, seed=11)
-    _, vars_ = PEERS[peer](net, u, NOISE, K)
+    means, vars_ = PEERS[peer](net, u, NOISE, K)
+    for n in range(net.n_layers):
+        assert means[n].shape == vars_[n].shape == res.mean[n].shape == (6, net.widths[n])
+    z_mean = np.concatenate([((means[n] - res.mean[n]) / np.sqrt((vars_[n] + res.var[n]) / K))
+                             .ravel() for n in range(net.n_layers)])
     r = np.concatenate([(vars_[n] / res.var[n]).ravel() for n in range(net.n_layers)])
-    z = np.log(r) / (2.0 / np.sqrt(K - 1))
+    z_var = np.log(r) / (2.0 / np.sqrt(K - 1))
     bound = stats.norm.ppf(1 - 1e-3 / (2 * r.size))
-    assert np.max(np.abs(z)) < bound, f"worst z {np.max(np.abs(z)):.2f} > {bound:.2f}"
+    assert np.max(np.abs(z_mean)) < bound, f"mean: worst z {np.max(np.abs(z_mean)):.2f} > {bound:.2f}"
+    assert np.max(np.abs(z_var)) < bound, f"variance: worst z {np.max(np.abs(z_var)):.2f} > {bound:.2f}"
+
+
+@pytest.mark.parametrize("name", sorted(NETS))
+def test_peers_are_reproducible_and_seeded(name):
+    net = NETS[name]
+    u = np.random.default_rng(5).uniform(0, 1, (3, net.widths[0]))
+    for peer in PEERS:
+        a, b = PEERS[peer](net, u, NOISE, 50), PEERS[peer](net, u, NOISE, 50)
+        for n in range(net.n_layers):
+            np.testing.assert_array_equal(a[0][n], b[0][n])
+            np.testing.assert_array_equal(a[1][n], b[1][n])
+
+
+def test_torch_options():
+    torch = pytest.importorskip("torch")
+    from benchmarks.torch_impl import simulate_torch
+
+    net = NETS["dense"]
+    u = np.random.default_rng(6).uniform(0, 1, (5, net.widths[0]))
+    before = torch.get_num_threads()
+    a = simulate_torch(net, u, NOISE, 40, seed=2, dtype=torch.float64, threads=1)
+    assert torch.get_num_threads() == before  # restored
+    b = simulate_torch(net, u, NOISE, 40, seed=2, dtype=np.float64)
+    for n in range(net.n_layers):
+        np.testing.assert_array_equal(a[0][n], b[0][n])
+        assert a[1][n].dtype == np.float64
+    # the block size changes only how the normals are consumed, not the model
+    c = simulate_torch(net, u, fn.Noise(), 3, block=2)
+    d = simulate_torch(net, u, fn.Noise(), 3, block=16)
+    for n in range(net.n_layers):
+        np.testing.assert_allclose(c[0][n], d[0][n], rtol=1e-6)
+    with pytest.raises(ValueError, match="dtype"):
+        simulate_torch(net, u, NOISE, 4, dtype="float16")
+
+
+def test_torch_per_layer_noise_and_all_activations():
+    pytest.importorskip("torch")
+    from benchmarks.torch_impl import ACTIVATIONS, simulate_torch
+
+    rng = np.random.default_rng(8)
+    for act in ACTIVATIONS:
+        net = fn.random_dense([2, 5, 3], activation=act, seed=1)
+        u = rng.uniform(0, 1, (4, 2))
+        means, _ = simulate_torch(net, u, fn.Noise(), 2, dtype="float64")
+        _, x = fn.forward(net, u)
+        for n in range(net.n_layers):
+            np.testing.assert_allclose(means[n], x[n], rtol=1e-12, atol=1e-12, err_msg=act)
+    # noise on the input layer only: the hidden/output variances follow from it
+    net = fn.random_dense([2, 5, 3], activation="linear", seed=1)
+    noises = [fn.Noise(additive=1e-2), fn.Noise(), fn.Noise()]
+    _, v = simulate_torch(net, rng.uniform(0, 1, (2, 2)), noises, 4000, dtype="float64")
+    np.testing.assert_allclose(v[0], 2e-2, rtol=0.15)
+    w1 = np.asarray(net.weights[1])
+    np.testing.assert_allclose(v[1], np.broadcast_to(2e-2 * (w1 ** 2).sum(axis=1), v[1].shape),
+                               rtol=0.15)

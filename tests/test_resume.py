@@ -367,15 +367,20 @@ def test_sigkill_at_random_moments_then_resume(tmp_path):
     for i in range(4):
         slow = i % 2 == 1
         p = _start(path, "--resume", *(["--slow-flush"] if slow else []))
+        # a block of this workload takes ~35 ms and writes with two flushes;
+        # draw the kill point among the flushes still to come, so a fast machine
+        # cannot finish the run before the kill (19 blocks in all)
+        blocks_left = -(-(T - done) // worker.workload("kill")["block"])
+        assert blocks_left >= 2, log
         if slow:
-            what = int(rng.integers(1, 9))
+            what = int(rng.integers(1, min(8, 2 * blocks_left - 1) + 1))
             _wait_for(p, f"flush {what}\n")
         else:
             what = int(rng.integers(1, 4))
             _wait_for(p, "begin")
             for _ in range(what):
                 _wait_for(p, "done")
-            time.sleep(rng.uniform(0.0, 0.3))
+            time.sleep(rng.uniform(0.0, 0.04))  # within about one block
         rc = _kill(p)
         done = _check_after_kill(path, ref, done)
         log.append(("flush" if slow else "blocks", what, rc, done))
