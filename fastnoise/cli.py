@@ -11,6 +11,7 @@ Examples
     fastnoise info fig3.h5 --run run0 --json
     fastnoise predict examples/fig3.toml --method density
     fastnoise compare fig3.h5 --method gauss --format csv
+    fastnoise plot fig3.h5 --kind snr-mean --out fig3_snr.pdf
 
 Every error is one line on stderr, ``fastnoise: error: <message>``, with exit
 status 2; an interrupted simulation exits with status 1.  Set
@@ -142,11 +143,12 @@ def _parser() -> argparse.ArgumentParser:
     pr.set_defaults(func=_cmd_predict)
     cm.set_defaults(func=_cmd_compare)
 
-    from . import datacli, sweepcli, traincli
+    from . import datacli, plotcli, sweepcli, traincli
 
     sweepcli.add_parser(sub)
     datacli.add_parser(sub)
     traincli.add_parser(sub)
+    plotcli.add_parser(sub)
     return p
 
 
@@ -422,8 +424,8 @@ def main(argv=None) -> int:
         except SystemExit as exc:  # --help, --version
             return exc.code if isinstance(exc.code, int) else 0
         if args.command is None:
-            raise _UsageError("choose a command: simulate, sweep, info, predict, compare, data or "
-                              "train (see 'fastnoise --help')")
+            raise _UsageError("choose a command: simulate, sweep, info, predict, compare, plot, data "
+                              "or train (see 'fastnoise --help')")
         return args.func(args)
     except _Interrupted as exc:
         _error(str(exc), "interrupted")

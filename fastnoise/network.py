@@ -165,10 +165,11 @@ class Network:
             params[n] = a.param
         out_off = np.concatenate([[0], np.cumsum(widths)[:-1]]).astype(np.int64)
         w_flat = np.concatenate(wt_parts) if wt_parts else np.zeros(0)
+        b_flat = np.concatenate(b_parts) if b_parts else np.zeros(0)
         return dict(
             widths=widths, w_off=w_off, b_off=b_off, w_flat=w_flat,
-            w_flat32=w_flat.astype(np.float32),
-            b_flat=np.concatenate(b_parts) if b_parts else np.zeros(0),
+            w_flat32=w_flat.astype(np.float32), b_flat=b_flat,
+            b_flat32=b_flat.astype(np.float32),
             act_code=codes, act_param=params, out_off=out_off,
             total=int(widths.sum()), customs=tuple(customs))
 

@@ -42,7 +42,7 @@ A run config describes one call of :func:`fastnoise.simulate`::
     samples = [[3, 0]]             # keep the raw K samples of these (layer, neuron)
     histogram = { bins = 100, range = [0.0, 1.0] }   # per-layer histogram of y
     block = 64                     # inputs per kernel call and store write
-    precision = "float64"          # or "float32": float32 matrix products (Eq. 1)
+    precision = "float64"          # or "float32": single-precision states, about 2x faster
 
 Inputs are a (T, I_0) array: ``linspace`` gives every input neuron of row t
 the same value, ``uniform`` draws every entry independently.
@@ -402,7 +402,7 @@ def _parse_output(table: dict | None, net: Network) -> dict:
     if "precision" in table:
         if table["precision"] not in ("float64", "float32"):
             raise ValueError(f"precision = {_show(table['precision'])} in {where} must be "
-                             '"float64" or "float32" (float32 matrix products, about 10 % faster)')
+                             '"float64" or "float32" (single-precision states, about 2x faster)')
         out["precision"] = table["precision"]
     if "block" in table:
         out["block"] = _int(table["block"], "block", where, 1)

@@ -28,6 +28,9 @@ _MAX_SEED = 2 ** 64
 #: stored with every run so that a change of generator can never be mixed
 #: into a resumed run silently.
 RNG_VERSION = "philox4x32-10/box-muller-f64/one-normal-per-neuron/v2"
+#: The stream of ``precision="float32"`` runs: four float32 normals per
+#: Philox counter (kernels/rng32).
+RNG_VERSION_F32 = "philox4x32-10/box-muller-f32-quad/one-normal-per-neuron/v1"
 #: Version of the kernels' floating-point arithmetic; bumped whenever a change
 #: alters result bits (stored in every run's config, so that a resume never
 #: mixes blocks computed by different arithmetic).  v2: no FMA contraction;
@@ -211,20 +214,27 @@ def _threads(threads):
         numba.set_num_threads(old)
 
 
-def _kernels(net: Network):
-    from .kernels import propagate
+def _kernels(net: Network, precision: str = "float64"):
+    """The (simulation, forward) kernels for ``net``'s activations and ``precision``."""
+    from .kernels import propagate, propagate32
 
+    sim = (propagate32.simulate_block_kernel32 if precision == "float32"
+           else propagate.simulate_block_kernel)
     customs = net.packed["customs"]
     if not customs:
-        return propagate.simulate_block_kernel, propagate.forward_kernel
-    from .kernels.activations import custom_applier
+        return sim, propagate.forward_kernel
+    from .kernels import activations as _acts
 
-    key = ("kernels", customs)
+    key = ("kernels", customs, precision)
     cache = _kernels.__dict__.setdefault("cache", {})
     if key not in cache:
-        applier = custom_applier(customs)
-        cache[key] = (propagate.with_applier(propagate.simulate_block_kernel, applier),
-                      propagate.with_applier(propagate.forward_kernel, applier))
+        applier = _acts.custom_applier(customs)
+        if precision == "float32":
+            sim = propagate.with_applier(
+                sim, _acts.custom_applier(customs, _acts.apply_activation32), "apply_activation32")
+        else:
+            sim = propagate.with_applier(sim, applier)
+        cache[key] = (sim, propagate.with_applier(propagate.forward_kernel, applier))
     return cache[key]
 
 
@@ -294,7 +304,7 @@ def plan(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1, *,
          precision: str = "float64") -> Plan:
     """Validate the arguments of :func:`simulate` (same meaning) into a :class:`Plan`."""
     if precision not in ("float64", "float32"):
-        raise ValueError(f"precision must be 'float64' or 'float32' (float32 matrix products), "
+        raise ValueError(f"precision must be 'float64' or 'float32' (single-precision states), "
                          f"got {precision!r}")
     if not isinstance(net, Network):
         raise TypeError(f"net must be a fastnoise Network (see fn.symmetric, Network.from_layers), "
@@ -323,7 +333,7 @@ def plan(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1, *,
         "histogram": None if hist is None else {"bins": hist[2], "lo": hist[0].tolist(),
                                                 "hi": hist[1].tolist()},
         "noise_values": noise_values is not None,
-        "rng": RNG_VERSION,
+        "rng": RNG_VERSION_F32 if precision == "float32" else RNG_VERSION,
         "numerics": NUMERICS_VERSION,
     }
     if classify:  # only then, so that other runs keep their config (and hash)
@@ -390,11 +400,14 @@ def simulate(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1
         Record the noisy argmax without labels (agreement with the noiseless
         prediction only).
     precision : {"float64", "float32"}
-        ``"float32"`` runs the matrix products (Eq. 1) as float32 GEMMs:
-        about twice the BLAS speed, with x̃ rounded to float32 (relative
-        error ~1e-7, far below the noise of any realistic intensity: with
-        D ≥ 1e-8 the rounding adds under 1e-3 of the noise variance).
-        Activation, noise, means and variances stay float64.
+        ``"float32"``, the fast mode: every layer's states are float32
+        (float32 GEMMs for Eq. 1, activation and Eq. 3 noise in float32,
+        normals from a float32 generator drawing four per Philox counter,
+        see :mod:`fastnoise.kernels.rng32`), means and variances accumulate
+        in float64.  Rounding adds relative errors of ~1e-7 to the states,
+        negligible against noise amplitudes √(2D) ≫ 1e-6 (D ≫ 1e-12): at
+        D ≥ 1e-8 under 1e-3 of the noise variance.  Another random stream
+        than float64, so the two agree statistically, not bit for bit.
 
     Returns
     -------
@@ -442,7 +455,12 @@ def execute(pl: Plan, todo: np.ndarray, writers, threads: int | None = None, rep
     ns_off = np.concatenate([[0], np.cumsum(p["widths"] + 2)[:-1]]).astype(np.int64)
     n_slots = int(np.sum(p["widths"] + 2))
     total = p["total"]
-    sim_kernel, fwd_kernel = _kernels(net)
+    sim_kernel, fwd_kernel = _kernels(net, pl.precision)
+    f32 = pl.precision == "float32"
+    if f32:  # float32 states, weights and amplitudes (means and variances stay float64)
+        w_flat, b_flat, amp = p["w_flat32"], p["b_flat32"], amp.astype(np.float32)
+    else:
+        w_flat, b_flat = p["w_flat"], p["b_flat"]
     key0, key1 = np.uint64(pl.seed & 0xFFFFFFFF), np.uint64(pl.seed >> 32)
     empty_noise = np.zeros((0, repeats, n_slots))
     n_samp = len(pl.s_layer)
@@ -459,12 +477,12 @@ def execute(pl: Plan, todo: np.ndarray, writers, threads: int | None = None, rep
             }
             nv = empty_noise if pl.noise_values is None else pl.noise_values[start:stop]
             sim_kernel(ub, np.arange(start, stop, dtype=np.int64), p["widths"], p["w_off"],
-                       p["w_flat"], p["b_off"], p["b_flat"], p["act_code"], p["act_param"],
+                       w_flat, p["b_off"], b_flat, p["act_code"], p["act_param"],
                        amp, repeats, key0, key1, np.uint64(pl.stream), nv, ns_off, p["out_off"],
                        arrays["mean"], arrays["var"], pl.s_layer, pl.s_neuron, arrays["samples"],
                        hist[0] if hist else np.zeros(n_layers),
                        hist[1] if hist else np.ones(n_layers), arrays["hist"],
-                       arrays["argmax"], p["w_flat32"], pl.precision == "float32")
+                       arrays["argmax"])
             fwd_kernel(ub, p["widths"], p["w_off"], p["w_flat"], p["b_off"], p["b_flat"],
                        p["act_code"], p["act_param"], p["out_off"], arrays["xt"], arrays["x"])
             for write in writers:

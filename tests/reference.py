@@ -11,6 +11,7 @@ Contents
 philox4x32_10       Philox4x32-10 on uint64-held 32-bit words (a).
 words_to_normals    three 32-bit words -> two standard normals (b).
 reference_normals   normals in the kernel's (T, K, Σ 2(I_n+1)) slot layout (c).
+reference_normals32 the same for the float32 generator, four per counter (c').
 noisy_forward       noisy forward pass driven by a given noise array (d).
 noiseless_forward   x̃ and x of every layer without noise (e).
 linear_moments      exact mean and covariance of y in a *linear* network.
@@ -165,6 +166,58 @@ def reference_normals(seed, widths, n_inputs, repeats, stream=0, t0=0):
 
 
 # --------------------------------------------------------------------------
+# (c') the float32 generator (kernels/rng32.py): four normals per counter
+# --------------------------------------------------------------------------
+def words_to_uniforms32(w_radius, w_angle):
+    """The float32 Box–Muller inputs, in float32 arithmetic: u = (fl(⌊w/2⌋) + ½)·2⁻³¹
+    and a = fl(int32(w'))·2⁻³², fl = rounding to float32 (u in [2⁻³², 1], a in [−½, ½])."""
+    w_radius = np.asarray(w_radius, dtype=np.uint64)
+    w_angle = np.asarray(w_angle, dtype=np.uint64)
+    half = (w_radius >> np.uint64(1)).astype(np.int64).astype(np.float32)
+    u = (half + np.float32(0.5)) * np.float32(2.0 ** -31)
+    signed = w_angle.astype(np.int64)
+    signed = np.where(signed >= 2 ** 31, signed - 2 ** 32, signed)
+    a = signed.astype(np.float32) * np.float32(2.0 ** -32)
+    return u, a
+
+
+def words_to_normals32(w_radius, w_angle):
+    """The pair (r cos 2πa, r sin 2πa), r = √(−2 ln u), evaluated in float64
+    from the float32 uniforms: the exact values the float32 transform rounds."""
+    u, a = words_to_uniforms32(w_radius, w_angle)
+    r = np.sqrt(-2.0 * np.log(u.astype(np.float64)))
+    phi = 2.0 * np.pi * a.astype(np.float64)
+    return r * np.cos(phi), r * np.sin(phi)
+
+
+def normal_quads(slot, k, t, layer, seed, stream=0):
+    """The four normals of counter (slot, k, t, layer | stream << 16), last axis."""
+    slot, k, t, layer = np.broadcast_arrays(*(np.asarray(v, dtype=np.uint64)
+                                              for v in (slot, k, t, layer)))
+    word3 = layer | (np.uint64(stream) << np.uint64(16))
+    out = philox4x32_10(np.stack([slot, k, t, word3], axis=-1),
+                        np.array(seed_key(seed), dtype=np.uint64))
+    z0, z1 = words_to_normals32(out[..., 0], out[..., 1])
+    z2, z3 = words_to_normals32(out[..., 2], out[..., 3])
+    return np.stack([z0, z1, z2, z3], axis=-1)
+
+
+def reference_normals32(seed, widths, n_inputs, repeats, stream=0, t0=0):
+    """As :func:`reference_normals` for ``precision="float32"``: value v of a
+    block is element v mod 4 of the normals of counter (v div 4, k, t, n | stream << 16)."""
+    offs, total = slot_offsets(widths)
+    out = np.empty((n_inputs, repeats, total))
+    t = np.arange(t0, t0 + n_inputs)[:, None, None]
+    k = np.arange(repeats)[None, :, None]
+    for n, w in enumerate(widths):
+        n_ctr = (w + 5) // 4
+        c = np.arange(n_ctr)[None, None, :]
+        quads = normal_quads(c, k, t, n, seed, stream).reshape(n_inputs, repeats, 4 * n_ctr)
+        out[:, :, offs[n]: offs[n] + w + 2] = quads[:, :, : w + 2]
+    return out
+
+
+# --------------------------------------------------------------------------
 # activations (from the table in kernels/activations.py's docstring)
 # --------------------------------------------------------------------------
 def activation(act, x):
@@ -211,7 +264,7 @@ def expand_noise(noise, n_layers):
 # --------------------------------------------------------------------------
 # (d) noisy forward pass with given noise, (e) noiseless forward pass
 # --------------------------------------------------------------------------
-def noisy_forward(net, inputs, noise, noise_values, return_samples=False):
+def noisy_forward(net, inputs, noise, noise_values, return_samples=False, dtype=np.float64):
     """Noisy forward pass of K repetitions of every input (Eqs. 1–3).
 
     Parameters
@@ -223,13 +276,18 @@ def noisy_forward(net, inputs, noise, noise_values, return_samples=False):
         (see :func:`reference_normals`).
     return_samples : bool
         Also return the noisy outputs y of every layer, (T, K, I_n) each.
+    dtype : float64 or float32
+        Precision of the states (``precision="float32"``: inputs, weights,
+        biases, amplitudes and normals rounded to float32, arithmetic in
+        float32); means and variances are computed in float64 either way.
 
     Returns
     -------
     mean, var : lists of (T, I_n)
         Mean and unbiased (ddof=1) variance over the K repetitions of y.
     """
-    u = np.atleast_2d(np.asarray(inputs, dtype=np.float64))
+    u = np.atleast_2d(np.asarray(inputs, dtype=np.float64)).astype(dtype)
+    noise_values = np.asarray(noise_values).astype(dtype)
     T, K, _ = noise_values.shape
     widths = [u.shape[1]] + [w.shape[0] for w in net.weights[1:]]
     offs, total = slot_offsets(widths)
@@ -241,10 +299,10 @@ def noisy_forward(net, inputs, noise, noise_values, return_samples=False):
         if n == 0:
             xt = np.broadcast_to(u[:, None, :], (T, K, width)).copy()
         else:
-            W, b = net.weights[n], net.biases[n]
+            W, b = np.asarray(net.weights[n], dtype), np.asarray(net.biases[n], dtype)
             xt = np.einsum("tkj,ij->tki", y_prev, W) + b          # Eq. 1
-        x = activation(net.activations[n], xt)                   # Eq. 2
-        a_mu, a_au, a_mc, a_ac = amplitudes(noises[n])
+        x = activation(net.activations[n], xt).astype(dtype)      # Eq. 2
+        a_mu, a_au, a_mc, a_ac = (dtype(a) for a in amplitudes(noises[n]))
         blk = noise_values[:, :, offs[n]: offs[n] + width + 2]
         xi_c, xip_c, z = blk[:, :, :1], blk[:, :, 1:2], blk[:, :, 2:]
         # Eq. 3: y = x(1 + a_MU ξ_i)(1 + a_MC ξ_c) + a_AU ξ'_i + a_AC ξ'_c.  Given
@@ -253,8 +311,8 @@ def noisy_forward(net, inputs, noise, noise_values, return_samples=False):
         # sqrt(that) z_i, one normal per neuron.
         xc = x * (1.0 + a_mc * xi_c)
         y = xc + a_ac * xip_c + np.sqrt((a_mu * xc) ** 2 + a_au ** 2) * z
-        means.append(y.mean(axis=1))
-        variances.append(y.var(axis=1, ddof=1))
+        means.append(y.astype(np.float64).mean(axis=1))
+        variances.append(y.astype(np.float64).var(axis=1, ddof=1))
         samples.append(y)
         y_prev = y
     if return_samples:

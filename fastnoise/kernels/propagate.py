@@ -85,7 +85,7 @@ def simulate_block_kernel(inputs, t_index, widths, w_off, w_flat, b_off, b_flat,
                            act_code, act_param, amp, repeats, key0, key1, stream,
                            noise_in, ns_off, out_off, mean_out, var_out,
                            sample_layer, sample_neuron, samples_out,
-                           hist_lo, hist_hi, hist_out, argmax_out, w_flat32, gemm32):
+                           hist_lo, hist_hi, hist_out, argmax_out):
     """Simulate ``repeats`` noisy repetitions of each input row of a block.
 
     Parameters (all arrays C-contiguous; shapes with B inputs, L layers)
@@ -113,9 +113,6 @@ def simulate_block_kernel(inputs, t_index, widths, w_off, w_flat, b_off, b_flat,
     argmax_out : (B, K) int32 classification reducer: index of the largest
         output-layer y in each repetition (first one on ties; NaN never
         wins); shape (0, K) disables it.
-    w_flat32, gemm32 : float32 copy of ``w_flat``; with ``gemm32`` the
-        matrix products run in float32 (sgemm: y rounded to float32, sums in
-        float32, x̃ widened back to float64); everything else stays float64.
     """
     n_inputs = inputs.shape[0]
     n_layers = widths.shape[0]
@@ -128,9 +125,6 @@ def simulate_block_kernel(inputs, t_index, widths, w_off, w_flat, b_off, b_flat,
         t = np.uint64(t_index[b])
         buf_a = np.empty(repeats * max_w)
         buf_b = np.empty(repeats * max_w)
-        m32 = repeats * max_w if gemm32 else 0
-        y32 = np.empty(m32, dtype=np.float32)   # this layer's y, rounded, for the next GEMM
-        x32 = np.empty(m32, dtype=np.float32)   # the next layer's x̃ from sgemm
         z = np.zeros(max_w + 3)
         acc = np.empty(max_w)
         shift = np.empty(max_w)
@@ -145,15 +139,6 @@ def simulate_block_kernel(inputs, t_index, widths, w_off, w_flat, b_off, b_flat,
                 for k in range(repeats):
                     for i in range(width):
                         y[k, i] = inputs[b, i]
-            elif gemm32:
-                wp = widths[n - 1]
-                a32 = y32[: repeats * wp].reshape((repeats, wp))
-                w32 = w_flat32[w_off[n]: w_off[n] + wp * width].reshape((wp, width))
-                c32 = x32[: repeats * width].reshape((repeats, width))
-                np.dot(a32, w32, c32)
-                for k in range(repeats):
-                    for i in range(width):
-                        y[k, i] = np.float64(c32[k, i])
             else:
                 wp = widths[n - 1]
                 y_prev = prev[: repeats * wp].reshape((repeats, wp))
@@ -191,9 +176,6 @@ def simulate_block_kernel(inputs, t_index, widths, w_off, w_flat, b_off, b_flat,
                     else:
                         _correlated_row(row, width, cm, ca)
                 _accumulate(row, width, k == 0, shift, acc)
-                if gemm32 and n < n_layers - 1:
-                    for i in range(width):
-                        y32[k * width + i] = np.float32(row[i])
             # second pass: unbiased variance about the mean.
             o = out_off[n]
             for i in range(width):
@@ -269,13 +251,13 @@ def forward_kernel(inputs, widths, w_off, w_flat, b_off, b_flat, act_code,
             apply_activation(act_code[n], act_param[n], x_out[b, o:o + width], width)
 
 
-def with_applier(kernel, applier):
-    """Recompile ``kernel`` with another ``apply_activation`` (user functions)."""
+def with_applier(kernel, applier, name: str = "apply_activation"):
+    """Recompile ``kernel`` with ``applier`` in place of its global ``name`` (user functions)."""
     import types as _types
 
     py = kernel.py_func
     scope = dict(py.__globals__)
-    scope["apply_activation"] = applier
+    scope[name] = applier
     clone = _types.FunctionType(py.__code__, scope, py.__name__, py.__defaults__,
                                 py.__closure__)
     opts = dict(JIT_PARALLEL, cache=False)
