@@ -25,6 +25,7 @@ from numba import njit, prange
 
 from ..config import JIT, JIT_PARALLEL
 from .activations import apply_activation32
+from .propagate import reduce_layer
 from .rng32 import fill_normals32
 
 
@@ -84,7 +85,6 @@ def simulate_block_kernel32(inputs, t_index, widths, w_off, w_flat32, b_off, b_f
     for n in range(n_layers):
         max_w = max(max_w, widths[n])
     given = noise_in.shape[0] > 0
-    n_hist = hist_out.shape[2] - 2
     one = np.float32(1.0)
     for b in prange(n_inputs):
         t = np.uint64(t_index[b])
@@ -145,31 +145,5 @@ def simulate_block_kernel32(inputs, t_index, widths, w_off, w_flat32, b_off, b_f
                 mean_out[b, o + i] = shift[i] + acc[i] / repeats
                 v = (acc2[i] - acc[i] * (acc[i] / repeats)) / (repeats - 1)
                 var_out[b, o + i] = v if v > 0.0 else 0.0
-            # optional reducers
-            for s in range(sample_layer.shape[0]):
-                if sample_layer[s] == n:
-                    j = sample_neuron[s]
-                    for k in range(repeats):
-                        samples_out[b, k, s] = np.float64(y[k, j])
-            if n_hist > 0:
-                lo = hist_lo[n]
-                scale = n_hist / (hist_hi[n] - lo)
-                for k in range(repeats):
-                    for i in range(width):
-                        pos = (np.float64(y[k, i]) - lo) * scale
-                        if pos < 0.0:
-                            idx = 0
-                        elif not pos < n_hist:  # also NaN: counted as overflow
-                            idx = n_hist + 1
-                        else:
-                            idx = np.int64(pos) + 1
-                        hist_out[b, n, idx] += 1
-            if n == n_layers - 1 and argmax_out.shape[0] > 0:
-                for k in range(repeats):
-                    best = 0
-                    top = y[k, 0]
-                    for i in range(1, width):
-                        if y[k, i] > top or (top != top and y[k, i] == y[k, i]):
-                            best = i
-                            top = y[k, i]
-                    argmax_out[b, k] = best
+            reduce_layer(y, b, n, n_layers, sample_layer, sample_neuron, samples_out,
+                         hist_lo, hist_hi, hist_out, argmax_out)
