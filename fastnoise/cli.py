@@ -143,12 +143,13 @@ def _parser() -> argparse.ArgumentParser:
     pr.set_defaults(func=_cmd_predict)
     cm.set_defaults(func=_cmd_compare)
 
-    from . import datacli, plotcli, sweepcli, traincli
+    from . import datacli, papercli, plotcli, sweepcli, traincli
 
     sweepcli.add_parser(sub)
     datacli.add_parser(sub)
     traincli.add_parser(sub)
     plotcli.add_parser(sub)
+    papercli.add_parser(sub)
     return p
 
 
@@ -424,8 +425,8 @@ def main(argv=None) -> int:
         except SystemExit as exc:  # --help, --version
             return exc.code if isinstance(exc.code, int) else 0
         if args.command is None:
-            raise _UsageError("choose a command: simulate, sweep, info, predict, compare, plot, data "
-                              "or train (see 'fastnoise --help')")
+            raise _UsageError("choose a command: simulate, sweep, info, predict, compare, plot, data, "
+                              "train or paper (see 'fastnoise --help')")
         return args.func(args)
     except _Interrupted as exc:
         _error(str(exc), "interrupted")

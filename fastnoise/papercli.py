@@ -1,0 +1,118 @@
+"""``fastnoise paper``: reproduce the paper's Figs. 3–6 and judge its claims.
+
+Examples
+--------
+::
+
+    fastnoise paper fig3 --out paper/
+    fastnoise paper all --out paper/                  # about 3 minutes on two cores
+    fastnoise paper all --out quick/ --quick          # seconds, for a first look
+    fastnoise paper fig5 --out paper/ --data ~/datasets --networks examples/networks
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(subparsers):
+    """Add the ``paper`` command to ``subparsers``; its ``func`` default is :func:`run`."""
+    from .paper.figures import FIGURES
+
+    p = subparsers.add_parser(
+        "paper", help="reproduce the paper's Figs. 3–6 (CSV, JSON, PNG/PDF) and judge its claims",
+        description="Simulate and predict what the paper's Figs. 3–6 show (Semenova, Larger & "
+                    "Brunner, Neural Networks 146, 2022), and write into DIR: one CSV per panel, "
+                    "a JSON summary and PNG+PDF plots per figure, and paper.md, a report that "
+                    "sets each claim of the paper beside the measured numbers with a verdict "
+                    "from an explicit criterion. Fig. 3: symmetric network, six noise settings; "
+                    "Fig. 4: activation slope, variance with depth, Lamerey diagram, Taylor "
+                    "orders; Fig. 5: trained networks A, B, C; Fig. 6: hidden layers of A and "
+                    "the state densities p*.",
+        epilog="Simulations go to HDF5 stores in DIR (fig3.h5, fig4.h5, trained.h5). A run "
+               "already there with the same configuration is reused (the results would be "
+               "identical bit for bit), an interrupted one is resumed, and one made with other "
+               "settings is refused unless --overwrite. CSV, JSON, plots and paper.md are "
+               "rewritten on every call. Figs. 5 and 6 need the MNIST and Fashion-MNIST test "
+               "sets ($FASTNOISE_DATA or --data; 'fastnoise data fetch mnist') and the trained "
+               "networks (examples/networks or --networks).")
+    p.add_argument("figure", choices=list(FIGURES) + ["all"], metavar="FIGURE",
+                   help=f"one of {', '.join(FIGURES)}, or all")
+    p.add_argument("--out", "-o", metavar="DIR", required=True,
+                   help="output folder (created when missing)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace stored runs made with other settings")
+    p.add_argument("--quick", action="store_true",
+                   help="small settings (few repetitions, inputs and neurons): seconds per "
+                        "figure, noisy numbers, verdicts not meaningful")
+    p.add_argument("--data", metavar="DIR",
+                   help="folder with the MNIST / Fashion-MNIST files (default: $FASTNOISE_DATA "
+                        "and the usual caches)")
+    p.add_argument("--networks", metavar="DIR",
+                   help="folder with the trained networks A.h5, B.h5, C.h5 (default: "
+                        "examples/networks of the fastnoise source tree)")
+    p.add_argument("--no-plots", action="store_true",
+                   help="write CSV, JSON and paper.md only (no matplotlib needed)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+    return p
+
+
+class _Bar:
+    """A progress bar per figure, counting its runs and its prediction step."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.bar = None
+
+    def start(self, figure: str, total: int) -> None:
+        from .progress import Progress
+
+        if self.quiet:
+            return
+        self.bar = Progress(total, label="steps", interval=5.0)
+        print(f"{figure}: {total - 1} run(s) to reuse or compute, then predictions",
+              file=sys.stderr)
+        self.bar.begin(0)
+
+    def advance(self, what: str = "") -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+
+
+def _figure_line(summary: dict) -> str:
+    runs = summary["runs"]
+    counts = {a: sum(v == a for v in runs.values()) for a in dict.fromkeys(runs.values())}
+    secs = summary["seconds"]
+    total = secs["simulate_and_predict"] + secs["plot"]
+    files = len(summary["tables"]) + len(summary["plots"]) + 1
+    return (f"{summary['figure']}: done in {total:.1f} s; {len(runs)} run(s) ("
+            + ", ".join(f"{v} {k}" for k, v in counts.items())
+            + f") in {summary['store']}; {files} files written")
+
+
+def run(args) -> int:
+    """Run the ``paper`` command."""
+    from .paper import make
+    from .paper.figures import FIGURES
+
+    names = list(FIGURES) if args.figure == "all" else [args.figure]
+    for opt in ("data", "networks"):
+        value = getattr(args, opt)
+        if value is not None and not os.path.isdir(value):
+            raise FileNotFoundError(f"--{opt} {value}: no such folder")
+    start = time.perf_counter()
+    command = "fastnoise " + " ".join(sys.argv[1:]) if sys.argv[1:] else None
+    _, claims = make(names, args.out, quick=args.quick, overwrite=args.overwrite,
+                     networks=args.networks, data=args.data, plots=not args.no_plots,
+                     progress=_Bar(args.quiet), command=command,
+                     on_figure=lambda s: print(_figure_line(s), flush=True))
+    for c in claims:
+        print(f"claim {c.id}: {c.verdict}" + (f" ({c.reason})" if c.reason else ""))
+    print(f"report: {os.path.join(args.out, 'paper.md')}")
+    print(f"wall time: {time.perf_counter() - start:.1f} s")
+    return 0
