@@ -1,6 +1,6 @@
 """Peak memory and time of W3 at a large K: memory must not grow with K.
 
-Run: ``python benchmarks/memory_k.py [--repeats 10000]`` (the performance
+Run: ``python benchmarks/memory_k.py [--repeats 10000] [--precision float32]`` (the performance
 issue asks for W3 with K = 10,000 under 300 MB RSS).  Prints the wall time,
 the time per unit of K·T relative to K = 300, and the peak resident set size
 of the whole process (interpreter, Numba and results included).
@@ -24,19 +24,22 @@ def main(argv=None) -> int:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=10000, help="K (default 10000)")
+    ap.add_argument("--precision", choices=("float64", "float32"), default="float64",
+                    help="fn.simulate precision (default float64)")
     args = ap.parse_args(argv)
     net = fn.symmetric(widths=[1, 200, 200, 1], alpha=4.0)
     u = np.linspace(0.0, 1.0, 1000)[:, None]
     noise = fn.Noise(1e-4, 1e-4, 1e-3, 1e-3)
-    fn.simulate(net, u[:4], noise, repeats=300)  # compile / load the kernels
+    prec = args.precision
+    fn.simulate(net, u[:4], noise, repeats=300, precision=prec)  # compile / load the kernels
     t = time.perf_counter()
-    fn.simulate(net, u, noise, repeats=300, seed=1)
+    fn.simulate(net, u, noise, repeats=300, seed=1, precision=prec)
     base = time.perf_counter() - t
     t = time.perf_counter()
-    fn.simulate(net, u, noise, repeats=args.repeats, seed=1)
+    fn.simulate(net, u, noise, repeats=args.repeats, seed=1, precision=prec)
     wall = time.perf_counter() - t
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    print(f"W3 K=300: {base:.2f} s; K={args.repeats}: {wall:.2f} s "
+    print(f"W3 ({prec}) K=300: {base:.2f} s; K={args.repeats}: {wall:.2f} s "
           f"({wall / base:.1f}x the time for {args.repeats / 300:.1f}x the work); "
           f"peak RSS {rss:.0f} MB")
     return 0
