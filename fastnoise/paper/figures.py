@@ -515,8 +515,14 @@ def fig4(out, settings: Settings | None = None, *, overwrite: bool = False,
 # ============================================================================ Figs. 5 and 6
 
 def default_networks() -> Path:
-    """``examples/networks`` of the fastnoise source tree (A.h5, B.h5, C.h5)."""
-    return Path(__file__).resolve().parents[2] / "examples" / "networks"
+    """``examples/networks`` (A.h5, B.h5, C.h5) of the fastnoise source tree.
+
+    Beside the package for a source checkout or an editable install; for an
+    installed copy, the one under the current directory (a clone's root).
+    """
+    beside = Path(__file__).resolve().parents[2] / "examples" / "networks"
+    here = Path.cwd() / "examples" / "networks"
+    return beside if beside.is_dir() or not here.is_dir() else here
 
 
 def _network_file(networks, name: str) -> str:
