@@ -368,7 +368,7 @@ def load_sweep(path, validate: bool = True) -> Sweep:
     """Read and validate a sweep spec TOML file.
 
     Errors are one line and start with the file name, e.g.
-    ``sweep.toml: sweep point 3 (network.alpha = -1.0): alpha ... must be > 0``.
+    ``sweep.toml: sweep point 1 (repeats = 1): repeats = 1 in [top level] must be ≥ 2 ...``.
     """
     path = os.fspath(path)
     data = _read_toml(path, "sweep spec")
