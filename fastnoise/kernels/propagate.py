@@ -48,8 +48,53 @@ def _fill_noise(n_values, k, t, layer_word, key0, key1, z):
 
 
 @njit(**JIT)
-def _noise_row(row, width, z, amp_mu, amp_au, cm, ca):
-    """y = x·c_M + c_A + √((a_MU x c_M)² + a_AU²)·z_i in place (Eq. 3, one normal per neuron)."""
+def internal_states(y, prev, inputs, b, n, widths, w_off, w_flat):
+    """x̃ of layer ``n`` for all K repetitions of input ``b``, into ``y`` (K, I_n).
+
+    The input layer takes x̃ = u^t; layer n ≥ 1 is one GEMM
+    ``Y_{n−1} (K×I_{n−1}) · W^nᵀ`` (Eq. 1, biases added row by row later),
+    in the dtype of ``y``, ``prev`` and ``w_flat`` (both kernels use it).
+    """
+    repeats, width = y.shape
+    if n == 0:
+        for k in range(repeats):
+            for i in range(width):
+                y[k, i] = inputs[b, i]
+    else:
+        wp = widths[n - 1]
+        y_prev = prev[: repeats * wp].reshape((repeats, wp))
+        w_t = w_flat[w_off[n]: w_off[n] + wp * width].reshape((wp, width))
+        np.dot(y_prev, w_t, y)
+
+
+@njit(inline="always", **JIT)
+def layer_noise(amp, n, width, stream):
+    """Layer ``n``'s amplitudes, whether it has uncorrelated noise, how many
+    normals one repetition needs (I_n + 2, 2 or 0) and its RNG counter word."""
+    a_mu = amp[n, 0]
+    a_au = amp[n, 1]
+    a_mc = amp[n, 2]
+    a_ac = amp[n, 3]
+    has_unc = a_mu != 0.0 or a_au != 0.0
+    has_cor = a_mc != 0.0 or a_ac != 0.0
+    n_values = width + 2 if has_unc else (2 if has_cor else 0)
+    layer_word = np.uint64(n) | (stream << np.uint64(16))
+    return a_mu, a_au, a_mc, a_ac, has_unc, n_values, layer_word
+
+
+@njit(**JIT)
+def given_noise(noise_in, b, k, base, width, z):
+    """Copy the given normals of (input b, repetition k) of one layer into ``z``."""
+    for v in range(width + 2):
+        z[v] = noise_in[b, k, base + v]
+
+
+@njit(**JIT)
+def noise_row(row, width, z, amp_mu, amp_au, cm, ca):
+    """y = x·c_M + c_A + √((a_MU x c_M)² + a_AU²)·z_i in place (Eq. 3, one normal per neuron).
+
+    In the dtype of its arguments (float64, or float32 in the float32 kernel).
+    """
     au2 = amp_au * amp_au
     for i in range(width):
         xc = row[i] * cm
@@ -58,7 +103,7 @@ def _noise_row(row, width, z, amp_mu, amp_au, cm, ca):
 
 
 @njit(**JIT)
-def _correlated_row(row, width, cm, ca):
+def correlated_row(row, width, cm, ca):
     """y = x·c_M + c_A in place: a layer with correlated noise only."""
     for i in range(width):
         row[i] = row[i] * cm + ca
@@ -175,23 +220,9 @@ def simulate_block_kernel(inputs, t_index, widths, w_off, w_flat, b_off, b_flat,
             prev = buf_a if n % 2 == 0 else buf_b
             y = cur[: repeats * width].reshape((repeats, width))
             # internal states x̃ (Eq. 1): one GEMM for all K repetitions.
-            if n == 0:
-                for k in range(repeats):
-                    for i in range(width):
-                        y[k, i] = inputs[b, i]
-            else:
-                wp = widths[n - 1]
-                y_prev = prev[: repeats * wp].reshape((repeats, wp))
-                w_t = w_flat[w_off[n]: w_off[n] + wp * width].reshape((wp, width))
-                np.dot(y_prev, w_t, y)
-            a_mu = amp[n, 0]
-            a_au = amp[n, 1]
-            a_mc = amp[n, 2]
-            a_ac = amp[n, 3]
-            has_unc = a_mu != 0.0 or a_au != 0.0
-            has_cor = a_mc != 0.0 or a_ac != 0.0
-            n_values = width + 2 if has_unc else (2 if has_cor else 0)
-            layer_word = np.uint64(n) | (stream << np.uint64(16))
+            internal_states(y, prev, inputs, b, n, widths, w_off, w_flat)
+            a_mu, a_au, a_mc, a_ac, has_unc, n_values, layer_word = layer_noise(
+                amp, n, width, stream)
             bo = b_off[n]
             code = act_code[n]
             param = act_param[n]
@@ -204,17 +235,15 @@ def simulate_block_kernel(inputs, t_index, widths, w_off, w_flat, b_off, b_flat,
                 apply_activation(code, param, row, width)
                 if n_values > 0:
                     if given:
-                        base = ns_off[n]
-                        for v in range(width + 2):
-                            z[v] = noise_in[b, k, base + v]
+                        given_noise(noise_in, b, k, ns_off[n], width, z)
                     else:
                         _fill_noise(n_values, np.uint64(k), t, layer_word, key0, key1, z)
                     cm = 1.0 + a_mc * z[0]
                     ca = a_ac * z[1]
                     if has_unc:
-                        _noise_row(row, width, z, a_mu, a_au, cm, ca)
+                        noise_row(row, width, z, a_mu, a_au, cm, ca)
                     else:
-                        _correlated_row(row, width, cm, ca)
+                        correlated_row(row, width, cm, ca)
                 _accumulate(row, width, k == 0, shift, acc)
             # second pass: unbiased variance about the mean.
             o = out_off[n]

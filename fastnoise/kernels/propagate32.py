@@ -25,25 +25,9 @@ from numba import njit, prange
 
 from ..config import JIT, JIT_PARALLEL
 from .activations import apply_activation32
-from .propagate import reduce_layer
+from .propagate import (correlated_row, given_noise, internal_states, layer_noise, noise_row,
+                        reduce_layer)
 from .rng32 import fill_normals32
-
-
-@njit(**JIT)
-def _noise_row32(row, width, z, amp_mu, amp_au, cm, ca):
-    """y = x·c_M + c_A + √((a_MU x c_M)² + a_AU²)·z_i in place, float32 (Eq. 3)."""
-    au2 = amp_au * amp_au
-    for i in range(width):
-        xc = row[i] * cm
-        m = amp_mu * xc
-        row[i] = xc + ca + np.sqrt(m * m + au2) * z[i + 2]
-
-
-@njit(**JIT)
-def _correlated_row32(row, width, cm, ca):
-    """y = x·c_M + c_A in place: a layer with correlated noise only."""
-    for i in range(width):
-        row[i] = row[i] * cm + ca
 
 
 @njit(**JIT)
@@ -99,23 +83,10 @@ def simulate_block_kernel32(inputs, t_index, widths, w_off, w_flat32, b_off, b_f
             cur = buf_b if n % 2 == 0 else buf_a
             prev = buf_a if n % 2 == 0 else buf_b
             y = cur[: repeats * width].reshape((repeats, width))
-            if n == 0:  # x̃ = u^t
-                for k in range(repeats):
-                    for i in range(width):
-                        y[k, i] = np.float32(inputs[b, i])
-            else:  # Eq. 1: one float32 GEMM for all K repetitions
-                wp = widths[n - 1]
-                y_prev = prev[: repeats * wp].reshape((repeats, wp))
-                w_t = w_flat32[w_off[n]: w_off[n] + wp * width].reshape((wp, width))
-                np.dot(y_prev, w_t, y)
-            a_mu = amp32[n, 0]
-            a_au = amp32[n, 1]
-            a_mc = amp32[n, 2]
-            a_ac = amp32[n, 3]
-            has_unc = a_mu != 0.0 or a_au != 0.0
-            has_cor = a_mc != 0.0 or a_ac != 0.0
-            n_values = width + 2 if has_unc else (2 if has_cor else 0)
-            layer_word = np.uint64(n) | (stream << np.uint64(16))
+            # x̃ (Eq. 1): u^t rounded to float32, or one float32 GEMM
+            internal_states(y, prev, inputs, b, n, widths, w_off, w_flat32)
+            a_mu, a_au, a_mc, a_ac, has_unc, n_values, layer_word = layer_noise(
+                amp32, n, width, stream)
             bo = b_off[n]
             code = act_code[n]
             param = act_param[n]
@@ -126,18 +97,16 @@ def simulate_block_kernel32(inputs, t_index, widths, w_off, w_flat32, b_off, b_f
                         row[i] += b_flat32[bo + i]
                 apply_activation32(code, param, row, width)
                 if n_values > 0:
-                    if given:
-                        base = ns_off[n]
-                        for v in range(width + 2):
-                            z[v] = np.float32(noise_in[b, k, base + v])
+                    if given:  # rounded to float32
+                        given_noise(noise_in, b, k, ns_off[n], width, z)
                     else:
                         fill_normals32(n_values, np.uint64(k), t, layer_word, key0, key1, z)
                     cm = one + a_mc * z[0]
                     ca = a_ac * z[1]
                     if has_unc:
-                        _noise_row32(row, width, z, a_mu, a_au, cm, ca)
+                        noise_row(row, width, z, a_mu, a_au, cm, ca)
                     else:
-                        _correlated_row32(row, width, cm, ca)
+                        correlated_row(row, width, cm, ca)
                 _accumulate32(row, width, k == 0, shift, acc, acc2)
             # mean and unbiased variance from the shifted sums, in float64.
             o = out_off[n]

@@ -46,30 +46,27 @@ _TWO_PI = 6.283185307179586
 _TWO_M32 = 2.0 ** -32
 
 
-@intrinsic
-def _u64_as_f64(typingctx, bits):
-    """Reinterpret the bits of a uint64 as a float64 (no conversion)."""
-    if bits != types.uint64:
-        return None
-    sig = types.float64(types.uint64)
+def bitcast(src, dst, name: str):
+    """A Numba intrinsic that reinterprets the bits of a ``src`` value as ``dst``.
 
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], context.get_value_type(types.float64))
+    No conversion: the same bits read as another type of the same width (used
+    to build floats from integer bit patterns and back, branch-free).
+    """
+    def cast(typingctx, value):
+        if value != src:
+            return None
 
-    return sig, codegen
+        def codegen(context, builder, signature, args):
+            return builder.bitcast(args[0], context.get_value_type(dst))
+
+        return dst(src), codegen
+
+    cast.__name__ = cast.__qualname__ = name
+    return intrinsic(cast)
 
 
-@intrinsic
-def _f64_as_u64(typingctx, value):
-    """Reinterpret the bits of a float64 as a uint64 (no conversion)."""
-    if value != types.float64:
-        return None
-    sig = types.uint64(types.float64)
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], context.get_value_type(types.uint64))
-
-    return sig, codegen
+_u64_as_f64 = bitcast(types.uint64, types.float64, "_u64_as_f64")
+_f64_as_u64 = bitcast(types.float64, types.uint64, "_f64_as_u64")
 
 
 @njit(inline="always", **JIT)

@@ -26,10 +26,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 from numba.core import types
-from numba.extending import intrinsic
 
 from ..config import JIT
-from .rng import philox4x32
+from .rng import bitcast, philox4x32
 
 _F = np.float32
 _SQRT2 = _F(1.4142135)
@@ -53,28 +52,8 @@ _S = (_F(1 / 362880), _F(-1 / 5040), _F(1 / 120), _F(-1 / 6))
 _C = (_F(-1 / 3628800), _F(1 / 40320), _F(-1 / 720), _F(1 / 24), _F(-0.5))
 
 
-@intrinsic
-def _f32_as_i32(typingctx, value):
-    """Reinterpret the bits of a float32 as an int32 (no conversion)."""
-    if value != types.float32:
-        return None
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], context.get_value_type(types.int32))
-
-    return types.int32(types.float32), codegen
-
-
-@intrinsic
-def _i32_as_f32(typingctx, bits):
-    """Reinterpret the bits of an int32 as a float32 (no conversion)."""
-    if bits != types.int32:
-        return None
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], context.get_value_type(types.float32))
-
-    return types.float32(types.int32), codegen
+_f32_as_i32 = bitcast(types.float32, types.int32, "_f32_as_i32")
+_i32_as_f32 = bitcast(types.int32, types.float32, "_i32_as_f32")
 
 
 @njit(inline="always", **JIT)
