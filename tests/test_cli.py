@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 import fastnoise as fn
-from fastnoise.cli import main
+from checks import assert_one_line_error
+from checks import run_cli as run
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,22 +36,6 @@ def tiny(tmp_path):
     path = tmp_path / "tiny.toml"
     path.write_text(TINY)
     return path
-
-
-def run(capsys, *argv):
-    code = main([os.fspath(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_one_line_error(code, err, *words):
-    assert code == 2
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("fastnoise: error: ")
-    assert "Traceback" not in err
-    for word in words:
-        assert word in lines[0]
 
 
 # -- simulate --------------------------------------------------------------------

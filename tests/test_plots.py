@@ -16,7 +16,8 @@ pytest.importorskip("matplotlib")
 
 import fastnoise as fn  # noqa: E402
 from fastnoise.analytic.single import single_neuron_snr  # noqa: E402
-from fastnoise.cli import main  # noqa: E402
+from checks import assert_one_line_error  # noqa: E402
+from checks import run_cli as cli  # noqa: E402
 from fastnoise.report import (fig_activation, fig_hidden_snr, fig_histograms,  # noqa: E402
                               fig_lamerey, fig_order_error, fig_snr_mean, fig_snr_panels,
                               fig_var_depth, fig_xy, histogram_figure, save, snr_mean_figure,
@@ -88,21 +89,6 @@ values = [1e-5, 1e-3]
                             dashboard_address="127.0.0.1:0") as client:
         sw.run_sweep(spec, path, predict="gauss", client=client)
     return path
-
-
-def cli(capsys, *argv):
-    code = main([os.fspath(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_one_line_error(code, err, *words):
-    assert code == 2
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("fastnoise: error: ")
-    for word in words:
-        assert word in lines[0], lines[0]
 
 
 def lines_of(ax):

@@ -27,6 +27,8 @@ import pytest
 from scipy import stats
 
 import reference as ref
+from checks import assert_standard_normal_moments, assert_tail_count
+from checks import assert_uncorrelated as _assert_uncorrelated
 from fastnoise.kernels import rng
 
 EPS = np.finfo(np.float64).eps
@@ -310,12 +312,8 @@ def test_moments(grid):
     (variance), √(6/n) (skewness) and √(24/n) (excess kurtosis), to leading
     order in 1/n.
     """
-    for z in (grid[..., 0].ravel(), grid[..., 1].ravel(), grid.ravel()):
-        n = z.size
-        assert abs(z.mean()) < 5 / math.sqrt(n)
-        assert abs(z.var(ddof=1) - 1.0) < 5 * math.sqrt(2 / (n - 1))
-        assert abs(stats.skew(z)) < 5 * math.sqrt(6 / n)
-        assert abs(stats.kurtosis(z)) < 5 * math.sqrt(24 / n)
+    for z in (grid[..., 0], grid[..., 1], grid):
+        assert_standard_normal_moments(z)
 
 
 def test_kolmogorov_smirnov(grid):
@@ -339,19 +337,7 @@ def test_kolmogorov_smirnov(grid):
 @pytest.mark.parametrize("threshold", [2.0, 3.0, 4.0])
 def test_tails(grid, threshold):
     """P(|z| > c) matches 2Φ(−c) within 5 binomial standard errors (KS is weak in tails)."""
-    z = grid.ravel()
-    p = 2 * stats.norm.sf(threshold)
-    count = np.count_nonzero(np.abs(z) > threshold)
-    assert abs(count - z.size * p) < 5 * math.sqrt(z.size * p * (1 - p))
-
-
-def _assert_uncorrelated(a, b):
-    """|sample correlation| < 4/√n: for independent variables the sample
-    correlation has mean 0 and standard deviation 1/√n (any distribution with
-    finite variance); 4 SD is exceeded with probability 6e-5."""
-    a, b = np.ravel(a), np.ravel(b)
-    r = np.corrcoef(a, b)[0, 1]
-    assert abs(r) < 4 / math.sqrt(a.size), r
+    assert_tail_count(grid, threshold)
 
 
 def test_pair_members_independent(grid):

@@ -121,6 +121,14 @@ def _store(out, figure: str) -> str:
     return os.path.join(os.fspath(out), STORES[figure])
 
 
+def _ensure_runs(prog, out, figure: str, specs, overwrite: bool):
+    """Start ``figure``'s progress (one step per run, one for the rest) and
+    bring its store's runs up to date (:func:`ensure_runs`)."""
+    prog.start(figure, len(specs) + 1)
+    return ensure_runs(_store(out, figure), specs, overwrite,
+                       on_run=lambda name, action: prog.advance(name))
+
+
 # ==================================================================================== Fig. 3
 
 def fig3_noises(s) -> dict:
@@ -197,9 +205,7 @@ def fig3(out, settings: Settings | None = None, *, overwrite: bool = False,
     net, u = specs[0].net, specs[0].inputs
     widths = list(net.widths)
     noises = fig3_noises(s)
-    prog.start("fig3", len(specs) + 1)
-    results, actions = ensure_runs(_store(out, "fig3"), specs, overwrite,
-                                   on_run=lambda name, action: prog.advance(name))
+    results, actions = _ensure_runs(prog, out, "fig3", specs, overwrite)
     out_layer = net.n_layers - 1
     mc_med = mc_quantiles(s.repeats)[0]
     tables, panels = {}, {}
@@ -350,9 +356,7 @@ def fig4(out, settings: Settings | None = None, *, overwrite: bool = False,
     ic = s.inputs // 2
     widths_b = [1] + [s.width] * s.hidden + [1]
     widths_d = [1] + [s.width] * s.depth_hidden + [1]
-    prog.start("fig4", len(specs) + 1)
-    runs, actions = ensure_runs(_store(out, "fig4"), specs, overwrite,
-                                on_run=lambda name, action: prog.advance(name))
+    runs, actions = _ensure_runs(prog, out, "fig4", specs, overwrite)
 
     # (a) activation and slope
     x = np.linspace(-0.25, 1.25, 301)
@@ -691,9 +695,7 @@ def fig5(out, settings: Settings | None = None, *, overwrite: bool = False, prog
     prog = _progress(progress)
     t0 = time.perf_counter()
     specs = fig5_specs(settings, networks, data)
-    prog.start("fig5", len(specs) + 1)
-    runs, actions = ensure_runs(_store(out, "fig5"), specs, overwrite,
-                                on_run=lambda name, action: prog.advance(name))
+    runs, actions = _ensure_runs(prog, out, "fig5", specs, overwrite)
     by_name = {sp.name: sp for sp in specs}
     mc_med = mc_quantiles(t.repeats)[0]
     tables, nets = {}, {}
@@ -804,9 +806,7 @@ def fig6(out, settings: Settings | None = None, *, overwrite: bool = False, prog
     prog = _progress(progress)
     t0 = time.perf_counter()
     specs = fig6_specs(settings, networks, data)
-    prog.start("fig6", len(specs) + 1)
-    runs, actions = ensure_runs(_store(out, "fig6"), specs, overwrite,
-                                on_run=lambda name, action: prog.advance(name))
+    runs, actions = _ensure_runs(prog, out, "fig6", specs, overwrite)
     sp, r = specs[0], runs["A"]
     net, u, nz = sp.net, sp.inputs, sp.noise
     kinds = tuple(DENSITY_LABELS)

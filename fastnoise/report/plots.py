@@ -26,8 +26,8 @@ import numpy as np
 from ._draw import (_RASTER_ABOVE, SNR_LABEL, VAR_LABEL, _draw_hist, _draw_snr, _grid, _legend,
                     _line, _log, _mapping, _panel, _remove_unused, _series)
 from ._save import save
-from .style import (COLUMN, GRAY, PAGE, SERIES, curve_style, letters as _letters, new_figure,
-                    panel_letter, styled)
+from .style import (COLUMN, GRAY, PAGE, SERIES, axes_or_new, curve_style, letters as _letters,
+                    new_figure, panel_letter, styled)
 
 __all__ = ["fig_snr_mean", "fig_snr_panels", "fig_var_depth", "fig_activation", "fig_lamerey",
            "fig_order_error", "fig_histograms", "fig_hidden_snr", "fig_xy", "save", "staircase",
@@ -64,9 +64,7 @@ def fig_snr_mean(points, curves=None, *, title=None, xlabel=r"mean $E(y)$", ylab
     matplotlib.figure.Figure
         The new figure, or ``ax.figure``.
     """
-    if ax is None:
-        fig, axes = new_figure()
-        ax = axes[0, 0]
+    ax = axes_or_new(ax)
     _draw_snr(ax, points, curves, title=title, xlabel=xlabel, ylabel=ylabel, logy=logy,
               legend=legend)
     return ax.figure
@@ -235,9 +233,7 @@ def fig_activation(curves, *, xlabel=r"$\tilde{x}$", ax=None):
     from matplotlib.lines import Line2D
 
     curves = _mapping(curves, "curves")
-    if ax is None:
-        fig, axes = new_figure()
-        ax = axes[0, 0]
+    ax = axes_or_new(ax)
     any_derivative = False
     for i, (label, value) in enumerate(curves.items()):
         if not isinstance(value, (tuple, list)) or len(value) not in (2, 3):
@@ -301,9 +297,7 @@ def fig_lamerey(series, *, log=False, xlabel=r"$S_{n-1}$", ylabel=r"$S_n$", ax=N
         and the points.
     """
     series = _mapping(series, "series")
-    if ax is None:
-        fig, axes = new_figure(width=COLUMN, height=COLUMN * 0.85)
-        ax = axes[0, 0]
+    ax = axes_or_new(ax, width=COLUMN, height=COLUMN * 0.85)
     data = [(label,) + _series(v, "series", label)[:2] for label, v in series.items()]
     values = np.concatenate([np.concatenate([a, b]) for _, a, b in data]) if data else np.zeros(0)
     values = values[np.isfinite(values) & ((values > 0) if log else True)]
@@ -358,9 +352,7 @@ def fig_order_error(orders, errors, *, logy=True, xlabel=r"Taylor order $M$",
     if not isinstance(errors, dict):
         errors = {"_nolegend_": errors}
     m = np.asarray(orders, dtype=float).ravel()
-    if ax is None:
-        fig, axes = new_figure()
-        ax = axes[0, 0]
+    ax = axes_or_new(ax)
     for i, (label, err) in enumerate(errors.items()):
         x, y, props = _series((m, err), "errors", label)
         kw = {"marker": "o", "color": SERIES[i % len(SERIES)]}
@@ -487,9 +479,7 @@ def fig_xy(series, *, xlabel, ylabel, logx=False, logy=False, title=None, catego
     matplotlib.figure.Figure
     """
     series = _mapping(series, "series")
-    if ax is None:
-        fig, axes = new_figure()
-        ax = axes[0, 0]
+    ax = axes_or_new(ax)
     for i, (label, value) in enumerate(series.items()):
         x, y, props = _series(value, "series", label)
         kw = {"marker": "o", "color": SERIES[i % len(SERIES)]}

@@ -104,6 +104,14 @@ def styled(func):
     return wrapper
 
 
+def axes_or_new(ax=None, **size):
+    """``ax`` itself, or the single axes of a new :func:`new_figure` (``size``:
+    its ``width``/``height``): what every one-panel plot draws into."""
+    if ax is not None:
+        return ax
+    return new_figure(**size)[1][0, 0]
+
+
 def new_figure(nrows: int = 1, ncols: int = 1, *, width: float | None = None,
                height: float | None = None, sharex=False, sharey=False):
     """A constrained-layout :class:`~matplotlib.figure.Figure` and its axes grid.

@@ -1,0 +1,68 @@
+"""Assertions shared by several test modules.
+
+* ``run_cli`` / ``assert_one_line_error``: drive ``fastnoise.cli.main`` in
+  process and check the CLI's error contract (exit status 2, one line on
+  stderr starting ``fastnoise: error:``, no traceback).
+* ``assert_standard_normal_moments``, ``assert_tail_count``,
+  ``assert_uncorrelated``: fixed-seed checks of normal generators, each
+  tolerance derived from the sampling distribution, not tuned: moments within
+  5 standard errors (two-sided probability 6e-7 for a correct generator), tail
+  counts within 5 binomial standard errors, sample correlations of
+  independent variables within 4/√n (probability 6e-5).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+from scipy import stats
+
+
+def run_cli(capsys, *argv):
+    """``fastnoise ARGV...`` in this process: (exit status, stdout, stderr)."""
+    from fastnoise.cli import main
+
+    code = main([os.fspath(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_one_line_error(code, err, *words):
+    """Exit status 2 and one ``fastnoise: error:`` line holding every word."""
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("fastnoise: error: ")
+    assert "Traceback" not in err
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+def assert_standard_normal_moments(z):
+    """Mean, variance, skewness and excess kurtosis of iid N(0, 1) draws within
+    5 standard errors: 1/√n, √(2/(n−1)), √(6/n), √(24/n) to leading order."""
+    z = np.ravel(z)
+    n = z.size
+    assert abs(z.mean()) < 5 / math.sqrt(n)
+    assert abs(z.var(ddof=1) - 1.0) < 5 * math.sqrt(2 / (n - 1))
+    assert abs(stats.skew(z)) < 5 * math.sqrt(6 / n)
+    assert abs(stats.kurtosis(z)) < 5 * math.sqrt(24 / n)
+
+
+def assert_tail_count(z, threshold):
+    """The count of |z| > c matches 2Φ(−c)·n within 5 binomial standard errors."""
+    z = np.ravel(z)
+    p = 2 * stats.norm.sf(threshold)
+    count = np.count_nonzero(np.abs(z) > threshold)
+    assert abs(count - z.size * p) < 5 * math.sqrt(z.size * p * (1 - p))
+
+
+def assert_uncorrelated(a, b):
+    """|sample correlation| < 4/√n: for independent variables the sample
+    correlation has mean 0 and standard deviation 1/√n (any distribution with
+    finite variance)."""
+    a, b = np.ravel(a), np.ravel(b)
+    r = np.corrcoef(a, b)[0, 1]
+    assert abs(r) < 4 / math.sqrt(a.size), r
