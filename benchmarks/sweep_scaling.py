@@ -11,7 +11,7 @@ median of
 * steady points/min: points finished after the first one, over the time
   from the first to the last (what a long sweep converges to).
 
-Run: ``python benchmarks/sweep_scaling.py [--points 8] [--repeats 3]``.
+Run: ``python benchmarks/sweep_scaling.py [--points 8] [--repeats 3] [--precision float32]``.
 """
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 SPEC = """
 config = "{fig3}"
+
+[base]
+output.precision = "{precision}"
 
 [[axes]]
 key = "network.alpha"
@@ -55,13 +58,16 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--points", type=int, default=8, help="points per sweep (default 8)")
     ap.add_argument("--repeats", type=int, default=3, help="sweeps per layout (default 3)")
+    ap.add_argument("--precision", choices=("float64", "float32"), default="float64",
+                    help="state precision of every point (default float64)")
     args = ap.parse_args(argv)
     cores = usable_cores()
     fig3 = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                         "examples", "fig3.toml")
-    sweep = loads_sweep(SPEC.format(fig3=fig3, points=args.points))
+    sweep = loads_sweep(SPEC.format(fig3=fig3, points=args.points, precision=args.precision))
     layouts = [(1, 1), (1, cores), (cores, 1)] if cores > 1 else [(1, 1)]
-    print(f"Fig. 3 setting (1-200-200-1, K = 300, T = 1000), {args.points} points per sweep, "
+    print(f"Fig. 3 setting (1-200-200-1, K = 300, T = 1000, {args.precision}), "
+          f"{args.points} points per sweep, "
           f"{args.repeats} sweeps per layout, {cores} cores")
     print(f"{'workers x threads':>18} {'end-to-end pts/min':>19} {'steady pts/min':>15} "
           f"{'s per point (task)':>19}")

@@ -264,6 +264,11 @@ def test_cli_errors_and_info(spec_dir, reference, tmp_path):
     r = _cli("sweep", str(spec_dir / "spec.toml"), "--out", str(tmp_path / "x.h5"), "--order", "3")
     assert r.returncode == 2 and "--predict" in r.stderr
     assert not (tmp_path / "x.h5").exists()
+    for extra in (["--workers", "2"], ["--dashboard"]):  # local-cluster options, refused
+        r = _cli("sweep", str(spec_dir / "spec.toml"), "--out", str(tmp_path / "x.h5"),
+                 "--scheduler", "tcp://127.0.0.1:9", *extra)
+        assert r.returncode == 2 and extra[0] in r.stderr and r.stderr.count("\n") == 1
+        assert not (tmp_path / "x.h5").exists()
     r = _cli("sweep", str(spec_dir / "spec.toml"), "--dry-run")
     assert r.returncode == 0 and "8 points" in r.stdout
     assert "network.widths = [1, 12, 12, 1]" in r.stdout
@@ -339,14 +344,33 @@ logspace = [-4, -2, 4]
 """
 
 
+def _worker_processes(pid):
+    """The Dask worker processes a sweep client has spawned (its nannies' children)."""
+    import psutil
+
+    found = []
+    for proc in psutil.Process(pid).children(recursive=True):
+        try:
+            if "spawn_main" in " ".join(proc.cmdline()):
+                found.append(proc)
+        except psutil.Error:
+            pass
+    return found
+
+
 @pytest.mark.slow
-def test_client_killed_at_random_moments_resumes_bitwise(tmp_path):
-    """kill -9 the sweep client at >= 10 random moments; --resume until done.
+def test_killed_worker_and_client_at_random_moments_resume_bitwise(tmp_path):
+    """kill -9 a worker of a running CLI sweep once, then the client at >= 10 random moments.
 
     The 24-point sweep takes about 7 s uninterrupted (3-4 s of it start-up),
-    so the kills land in every phase: start-up, laying out the store, and
-    between and during point writes.
+    so the client kills land in every phase: start-up, laying out the store,
+    and between and during point writes; a store found complete after a kill
+    is removed, so that the next kills fall on work still to do.  The
+    kills go on (12 at least) until one leaves a part-done store, which
+    ``--resume`` completes; both final stores must equal the uninterrupted
+    one.
     """
+    psutil = pytest.importorskip("psutil")
     (tmp_path / "base.toml").write_text(KILL_BASE)
     (tmp_path / "spec.toml").write_text(KILL_SPEC)
     reference = tmp_path / "reference.h5"
@@ -355,9 +379,34 @@ def test_client_killed_at_random_moments_resumes_bitwise(tmp_path):
     args = ["sweep", str(tmp_path / "spec.toml"), "--out", str(out), "--resume", "--quiet",
             "--workers", "2", "--threads", "1"]
     rng = random.Random(20261128)
+
+    # 1. one worker killed at a random moment after the workers started; the client carries on
+    p = subprocess.Popen([sys.executable, "-m", "fastnoise.cli", *args], env=_env(),
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 120
+        while len(_worker_processes(p.pid)) < 2 and time.time() < deadline and p.poll() is None:
+            time.sleep(0.05)
+        workers = _worker_processes(p.pid)
+        assert len(workers) == 2, "the sweep's local cluster did not start two workers"
+        time.sleep(rng.uniform(0.5, 2.5))
+        victim = workers[rng.randrange(2)]
+        assert p.poll() is None, "the sweep ended before the worker kill"
+        victim.send_signal(signal.SIGKILL)
+        psutil.wait_procs([victim], timeout=30)
+        _, err = p.communicate(timeout=300)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 0, err
+    assert not victim.is_running()
+    assert_same_store(reference, out)
+    os.remove(out)
+
+    # 2. the client killed at random moments, each time resumed
     kills, done_at_kill = 0, []
     attempts = 0
-    while kills < 12 and attempts < 40:
+    while (kills < 12 or not 0 <= done_at_kill[-1] < 24) and attempts < 60:
         attempts += 1
         p = subprocess.Popen([sys.executable, "-m", "fastnoise.cli", *args], env=_env(),
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -372,12 +421,16 @@ def test_client_killed_at_random_moments_resumes_bitwise(tmp_path):
         if out.exists():  # readable after every kill; finished points are kept
             with fn.Store(out) as st:
                 done_at_kill.append(int(st.sweep_index().done.sum()))
+            if done_at_kill[-1] == 24:  # killed after the last point:
+                os.remove(out)  # start again so that the next kills land on work to do
         else:
             done_at_kill.append(-1)  # killed before the layout was renamed into place
     assert kills >= 10, f"only {kills} kills landed in {attempts} attempts"
+    assert 0 <= done_at_kill[-1] < 24, "the last kill left no sweep to resume"
     r = _cli(*args, timeout=300)
     assert r.returncode == 0, r.stderr
-    print(f"client kills survived: {kills}; points done at each kill: {done_at_kill}")
+    print(f"worker kills survived: 1; client kills survived: {kills}; "
+          f"points done at each client kill: {done_at_kill}")
     assert_same_store(reference, out)
     assert not os.path.exists(str(out) + ".partial")
 

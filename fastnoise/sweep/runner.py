@@ -222,6 +222,7 @@ def run_sweep(sweep: Sweep, out, *, scheduler: str | None = None, workers: int |
     workers, threads : int, optional
         Local cluster size and Numba threads per point (defaults: see
         :func:`default_layout`; with ``scheduler`` all of a worker's cores).
+        ``workers`` is refused with ``scheduler`` or ``client``.
     predict : str, optional
         Also evaluate :func:`fastnoise.predict` with this method for every
         point; stored in each point's ``prediction`` group.
@@ -230,7 +231,8 @@ def run_sweep(sweep: Sweep, out, *, scheduler: str | None = None, workers: int |
     progress : bool
         Print a progress bar over points to stderr.
     dashboard : bool
-        Serve the local cluster's dashboard on 127.0.0.1 (a free port).
+        Serve the local cluster's dashboard on 127.0.0.1 (a free port);
+        refused with ``scheduler`` or ``client``.
     client : distributed.Client, optional
         Use this client instead of creating one.
     on_point : callable, optional
@@ -255,6 +257,12 @@ def run_sweep(sweep: Sweep, out, *, scheduler: str | None = None, workers: int |
         raise ValueError(f"threads must be ≥ 1, got {threads}")
     if workers is not None and (isinstance(workers, bool) or int(workers) < 1):
         raise ValueError(f"workers must be ≥ 1, got {workers}")
+    if workers is not None and (scheduler is not None or client is not None):
+        raise ValueError("--workers sizes the local cluster only; with --scheduler start the "
+                         "workers yourself ('dask worker ADDRESS --nworkers N --nthreads 1')")
+    if dashboard and (scheduler is not None or client is not None):
+        raise ValueError("--dashboard serves the local cluster's dashboard; a running scheduler "
+                         "serves its own (see its --dashboard-address)")
     pred = None if predict is None else {"method": str(predict), "options": dict(predict_options or {})}
     if pred is not None:
         from ..analytic.predict import METHODS
