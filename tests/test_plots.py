@@ -481,6 +481,13 @@ def test_cli_sweep_plot(capsys, sweep_path, tmp_path):
     lines = {ln.get_label(): ln for ln in ax.get_lines()}
     assert set(lines) == {"noise.additive = 1e-05", "noise.additive = 1e-05, predicted",
                           "noise.additive = 0.001", "noise.additive = 0.001, predicted"}
+    # the legend: a colour per group, and the line styles explained once, beside the axes
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "noise.additive = 1e-05", "noise.additive = 0.001", "simulated", "predicted (gauss)"]
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    assert legend.get_window_extent(renderer).x0 > ax.get_window_extent(renderer).x1
     sel = df[(df.layer == 2) & (df["noise.additive"] == 1e-3)].sort_values("network.alpha")
     np.testing.assert_array_equal(lines["noise.additive = 0.001"].get_xdata(), [1.0, 2.0, 4.0])
     np.testing.assert_allclose(lines["noise.additive = 0.001"].get_ydata(), sel["mean_var"])

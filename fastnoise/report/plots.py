@@ -461,30 +461,47 @@ def fig_hidden_snr(panels, histograms, *, letters=True, xlabel_hist=r"$\tilde{x}
 
 @styled
 def fig_xy(series, *, xlabel, ylabel, logx=False, logy=False, title=None, categories=None,
-           ax=None):
+           styles=None, ax=None):
     """Lines with markers, one per labelled series (sweep plots).
 
     Parameters
     ----------
     series : dict
-        ``label -> (x, y)`` or ``(x, y, props)``.
+        ``label -> (x, y)`` or ``(x, y, props)``; ``props`` may hold
+        ``in_legend=False`` to keep a series out of the legend (one whose
+        colour and line style the legend already explains).
     xlabel, ylabel, title : str
     logx, logy : bool
     categories : list of str, optional
         Tick labels for x = 0, 1, ... (a swept value that is not a number).
+    styles : dict, optional
+        ``label -> line props``: extra legend entries that explain a line
+        style (such as dashed = predicted) once for all series.
     ax : matplotlib.axes.Axes, optional
 
     Returns
     -------
     matplotlib.figure.Figure
     """
+    from matplotlib.lines import Line2D
+
     series = _mapping(series, "series")
-    ax = axes_or_new(ax)
+    entries = len(styles or {}) + sum(
+        bool(v[2].get("in_legend", True)) if isinstance(v, tuple) and len(v) == 3 else True
+        for v in series.values())
+    outside = entries > 3  # more than a few entries would cover the lines: beside the axes
+    ax = axes_or_new(ax, **({"width": PAGE} if outside and ax is None else {}))
+    handles = []
     for i, (label, value) in enumerate(series.items()):
         x, y, props = _series(value, "series", label)
         kw = {"marker": "o", "color": SERIES[i % len(SERIES)]}
         kw.update(props)
-        ax.plot(x, y, label=label, **kw)
+        shown = kw.pop("in_legend", True)
+        (line,) = ax.plot(x, y, label=label, **kw)
+        if shown:
+            handles.append(line)
+    for label, props in (styles or {}).items():
+        handles.append(Line2D([], [], label=label, **{"color": "0.3", **props}))
     if logx:
         _log(ax, "x")
     if logy:
@@ -495,5 +512,8 @@ def fig_xy(series, *, xlabel, ylabel, logx=False, logy=False, title=None, catego
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
-    _legend(ax, markerscale=1.0)
+    if handles:
+        where = ({"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "borderaxespad": 0.0}
+                 if outside else {"loc": "best"})
+        ax.legend(handles=handles, markerscale=1.0, **where)
     return ax.figure

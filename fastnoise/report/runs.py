@@ -342,11 +342,16 @@ def sweep_figure(store, x: str | None = None, y: str = "snr_median", layer: int 
         if pred_col is not None and np.isfinite(group[pred_col].to_numpy(float)).any():
             plabel = f"{label}, predicted" if others else f"predicted ({method})"
             series[plabel] = (xs, group[pred_col].to_numpy(float),
-                              {"color": color, "linestyle": "--", "marker": "none"})
+                              {"color": color, "linestyle": "--", "marker": "none",
+                               "in_legend": not others})
     ys = np.concatenate([v[1] for v in series.values()])
     if logx is None:
         logx = numeric_x and _spans_decades(df[x].to_numpy(float))
     if logy is None:
         logy = _spans_decades(ys)
+    # with several groups, one legend entry explains every dashed line
+    styles = ({"simulated": {"marker": "o"}, f"predicted ({method})": {"linestyle": "--"}}
+              if pred_col is not None and others else None)
     return fig_xy(series, xlabel=x, ylabel=SWEEP_COLUMNS.get(y, y), logx=logx, logy=logy,
-                  title=f"{os.path.basename(st.path)}: {where}", categories=categories)
+                  title=f"{os.path.basename(st.path)}: {where}", categories=categories,
+                  styles=styles)
