@@ -200,6 +200,14 @@ def test_var_depth_columns_rows_and_data():
             np.testing.assert_array_equal(higher.get_ydata(), (n + a) * u + 2)
     assert [ax.get_title() for ax in axes[0]] == ["layer 1", "layer 3"]
     assert axes[1, 0].get_ylabel().startswith("α = 3")
+    # one legend for the figure, below every panel, not inside one
+    assert all(ax.get_legend() is None for ax in fig.axes) and len(fig.legends) == 1
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["simulated", "first order",
+                                                                   "order 15"]
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    top = fig.legends[0].get_window_extent(renderer).y1
+    assert all(top <= ax.get_tightbbox(renderer).y0 + 1 for ax in axes[1])
     # a None entry is skipped
     fig = fig_var_depth(rows, layers=[0])
     assert len(fig.axes[0].get_lines()) == 2

@@ -1,4 +1,11 @@
-"""HDF5 stores (h5py): runs written block by block, readable at any moment."""
+"""Everything that reads or writes files.
+
+``store`` (HDF5 stores: runs written block by block, readable at any moment),
+``sweep_index`` (the /sweep group of a sweep store), ``datasets`` (MNIST and
+Fashion-MNIST: catalogue, search, loading), ``idx`` (the IDX reader),
+``download`` (checksummed downloads) and ``mackey_glass`` (the delay-equation
+series of network C).
+"""
 
 from .errors import StoreError
 from .store import Store, open_store

@@ -211,7 +211,13 @@ def fig_var_depth(rows, *, layers=None, xlabel=r"input $u$", ylabel=VAR_LABEL, l
                 ax.set_ylabel(f"{title}\n{ylabel}" if title else ylabel)
             if letters:
                 panel_letter(ax, tags[r * len(picks) + c])
-    _legend(axes[0, 0], markerscale=2.5)
+    # one legend for all panels, below them: inside a panel it covered the data, and a legend
+    # that overflows its panel pushes the next column away under constrained layout
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    if handles:
+        fig.set_figheight(fig.get_figheight() + 0.3)
+        fig.legend(handles, labels, loc="outside lower center", ncols=len(handles),
+                   markerscale=2.5)
     return fig
 
 
