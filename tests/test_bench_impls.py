@@ -126,3 +126,20 @@ def test_torch_per_layer_noise_and_all_activations():
     w1 = np.asarray(net.weights[1])
     np.testing.assert_allclose(v[1], np.broadcast_to(2e-2 * (w1 ** 2).sum(axis=1), v[1].shape),
                                rtol=0.15)
+
+
+def test_sweep_scaling_plot_and_refusal(tmp_path, capsys):
+    """benchmarks/sweep_scaling.py: the bar chart, and no existing file replaced."""
+    pytest.importorskip("matplotlib")
+    from benchmarks import sweep_scaling
+
+    rows = [("float64", 1, 1, 2.3, 22.9, 27.2), ("float64", 2, 1, 2.7, 36.2, 53.6)]
+    out = tmp_path / "scaling.png"
+    sweep_scaling.plot(rows, str(out), 2)
+    assert out.read_bytes().startswith(b"\x89PNG")
+    for flag in ("--plot", "--json"):  # refused before any sweep runs
+        with pytest.raises(SystemExit) as exc:
+            sweep_scaling.main([flag, str(out)])
+        assert exc.value.code == 2
+        assert f"{out} exists" in capsys.readouterr().err
+    assert out.read_bytes().startswith(b"\x89PNG")

@@ -185,12 +185,15 @@ def _connect(scheduler, workers, threads, dashboard, client):
         n = len(c.scheduler_info(n_workers=-1).get("workers", {})) or 1
         return c, None, n, threads
     workers, threads = default_layout(workers, threads)
+    # Worker logs are silenced below CRITICAL: at shutdown a worker's last heartbeat can race
+    # the closing scheduler and log a harmless traceback (dask/distributed#7105).  Nothing is
+    # lost: a point that fails, or whose workers keep dying, raises through its future.
     # every listening socket on the loopback interface: the scheduler, the workers, and
     # the HTTP endpoints (the dashboard itself only with ``dashboard``), on free ports
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                            host="127.0.0.1", dashboard_address="127.0.0.1:0",
                            scheduler_kwargs={"dashboard": bool(dashboard)},
-                           silence_logs=logging.ERROR, death_timeout=60)
+                           silence_logs=logging.CRITICAL, death_timeout=60)
     try:
         c = Client(cluster)
     except BaseException:
