@@ -45,6 +45,24 @@ def test_network_c_config_uses_the_test_windows():
     np.testing.assert_array_equal(cfg.inputs, u_test[:1000])
 
 
+def test_network_sweep_example_zips_network_dataset_and_class():
+    """examples/sweep_networks.toml: A with MNIST fives, B with Fashion-MNIST pullovers."""
+    from fastnoise.sweep import load_sweep
+
+    sweep = load_sweep(os.path.join(EXAMPLES, "sweep_networks.toml"))
+    assert sweep.n_points == 6 and tuple(sweep.shape) == (2, 3)
+    expected = {"A": (load_config(os.path.join(EXAMPLES, "netA_digit5.toml")), 5),
+                "B": (load_config(os.path.join(EXAMPLES, "netB_pullover.toml")), 2)}
+    for i in range(sweep.n_points):
+        cfg = sweep.point_config(i)
+        ref, label = expected["AB"[i // 3]]
+        assert cfg.inputs.shape == (200, 784) and np.all(cfg.labels == label)
+        np.testing.assert_array_equal(cfg.inputs, ref.inputs[:200])
+        for w, w_ref in zip(cfg.network.weights[1:], ref.network.weights[1:]):
+            np.testing.assert_array_equal(w, w_ref)
+        assert cfg.noise.additive == [1e-4, 1e-3, 1e-2][i % 3] and cfg.repeats == 50
+
+
 def test_dataset_inputs_run_with_accuracy(tmp_path):
     text = f'''
 repeats = 4
