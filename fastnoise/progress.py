@@ -32,6 +32,8 @@ class Progress:
         self.done = 0
         self.first = 0
         self._last = 0.0
+        self._rate_t0 = None  # updates work with or without begin()
+        self._rate_n0 = 0
 
     def begin(self, already_done: int = 0) -> None:
         self.done = self.first = int(already_done)
@@ -53,8 +55,8 @@ class Progress:
             return
         self._last = now
         elapsed = now - self.start
-        t0 = getattr(self, "_rate_t0", None)
-        new = self.done - getattr(self, "_rate_n0", self.first)
+        t0 = self._rate_t0
+        new = self.done - self._rate_n0
         if t0 is not None and now > t0 and new > 0:
             rate = new / (now - t0)
         elif self.done >= self.total and elapsed > 0:

@@ -23,3 +23,12 @@ def test_format_time():
     assert _fmt_time(61) == "01:01"
     assert _fmt_time(3725) == "1:02:05"
     assert _fmt_time(float("nan")) == "--:--"
+
+
+def test_progress_updates_without_begin():
+    out = io.StringIO()
+    p = Progress(4, label="points laid out", stream=out, interval=0.0)
+    for _ in range(4):
+        p.update(1)
+    lines = out.getvalue().splitlines()
+    assert "1/4 points laid out" in lines[0] and "4/4 points laid out" in lines[-1]

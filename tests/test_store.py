@@ -336,3 +336,32 @@ def test_store_modes(tmp_path, net, inputs):
     fn.simulate(net, inputs[:4], NOISE, repeats=3, seed=9, store=path, overwrite=True)
     with fn.Store(path) as s:
         assert s.runs() == ["run0"] and s.run().config["seed"] == 9
+
+
+def test_store_failing_while_built_never_appears(tmp_path, net, inputs):
+    """An exception inside ``with Store(...)`` before the new store is in place discards it."""
+    path = tmp_path / "new.h5"
+    with pytest.raises(RuntimeError, match="boom"):
+        with fn.Store(path, "x") as s:
+            s.create_run("r", {"repeats": 3, "seed": 1, "network": {"widths": list(net.widths)}},
+                         net, inputs[:4], commit=False)
+            raise RuntimeError("boom")
+    assert not path.exists() and not os.path.exists(f"{path}.partial")
+    # "w" over an existing store: the old file stays as it was
+    fn.simulate(net, inputs[:4], NOISE, repeats=3, seed=5, store=path)
+    before = path.read_bytes()
+    with pytest.raises(RuntimeError, match="boom"):
+        with fn.Store(path, "w"):
+            raise RuntimeError("boom")
+    assert path.read_bytes() == before and not os.path.exists(f"{path}.partial")
+    # a store already in place is closed as usual: its runs stay
+    with pytest.raises(RuntimeError, match="boom"):
+        with fn.Store(path, "a") as s:
+            fn.simulate(net, inputs[:4], NOISE, repeats=3, seed=6, store=s)
+            raise RuntimeError("boom")
+    with fn.Store(path) as s:
+        assert s.runs() == ["run0", "run1"] and s.run("run1").status == "complete"
+    # discard() of a store in place is close(): nothing is deleted
+    s = fn.Store(path, "a")
+    s.discard()
+    assert path.exists() and not s.file.id.valid

@@ -529,3 +529,33 @@ def test_failing_point_names_point_and_keeps_finished(spec_dir, tmp_path, monkey
     with fn.Store(out) as st:
         done = st.sweep_index().done
     assert not done[5] and not done[7] and done.sum() >= 1
+
+
+def test_layout_progress_and_failure_leave_no_partial_store(spec_dir, tmp_path, monkeypatch,
+                                                            capsys):
+    """Laying out the store: a progress bar for large sweeps; a failure leaves nothing."""
+    import fastnoise.io.sweep_index as sweep_index
+    from fastnoise.sweep import runner
+
+    sweep = load_sweep(spec_dir / "spec.toml")
+    monkeypatch.setattr(runner, "_LAYOUT_BAR_FROM", 1)
+    out = tmp_path / "laid_out.h5"
+    runner._create(sweep, str(out), False, None, True)
+    assert "8/8 points laid out" in capsys.readouterr().err
+    with fn.Store(out) as st:
+        idx = st.sweep_index()
+        assert idx.n_points == 8 and not idx.done.any()
+
+    def broken(*args, **kw):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(sweep_index, "create_sweep_index", broken)
+    bad = tmp_path / "broken.h5"
+    with pytest.raises(OSError, match="disk full"):
+        runner._create(sweep, str(bad), False, None, False)
+    assert not bad.exists() and not os.path.exists(str(bad) + ".partial")
+    # --overwrite of an existing store that fails while laid out keeps the old store
+    before = out.read_bytes()
+    with pytest.raises(OSError, match="disk full"):
+        runner._create(sweep, str(out), True, None, False)
+    assert out.read_bytes() == before

@@ -31,6 +31,7 @@ a half-created file.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -142,8 +143,28 @@ class Store:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
-        self.close()
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None and self._tmp is not None:
+            self.discard()  # a store that failed while being built never appears at ``path``
+        else:
+            self.close()
+
+    def discard(self) -> None:
+        """Close a store created by this object and not yet moved into place, and delete it.
+
+        Nothing at ``path`` is touched (with mode ``"w"`` an existing file there
+        stays as it was).  For a store already in place this is :meth:`close`.
+        """
+        if self._tmp is None:
+            self.close()
+            return
+        if getattr(self, "_f", None) is not None and self._f.id.valid:
+            self._f.close()
+        try:
+            os.remove(self._tmp)
+        except FileNotFoundError:
+            pass
+        self._tmp = None
 
     @property
     def file(self):
@@ -157,14 +178,15 @@ class Store:
 
     def run(self, name: str | None = None) -> "Run":
         """The run called ``name`` (default: the last one created)."""
+        runs = self._f["runs"]
+        if name is not None and name in runs:  # no listing: a sweep store holds thousands
+            return Run(self, runs[name])
         names = self.runs()
         if not names:
             raise StoreError(f"{self.path} holds no runs yet")
         if name is None:
-            name = names[-1]
-        if name not in names:
-            raise StoreError(f"{self.path} has no run {name!r}; runs: {', '.join(names)}")
-        return Run(self, self._f["runs"][name])
+            return Run(self, runs[names[-1]])
+        raise StoreError(f"{self.path} has no run {name!r}; runs: {', '.join(names)}")
 
     def next_run_name(self) -> str:
         names = set(self.runs())
@@ -202,22 +224,23 @@ class Store:
         g.attrs["created"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         g.attrs["status"] = _status_bytes("running")
 
+        scales = {}  # dimension name -> (scale dataset, length): no HDF5 lookups per dataset
+
         def scale(dim, n):
             ds = g.create_dataset(dim, data=np.arange(n, dtype=np.int64), track_times=False)
             ds.make_scale(dim)
+            scales[dim] = (ds, int(n))
             return ds
 
         def dataset(nm, dims, dtype, fill):
-            shape = tuple(g[d].shape[0] for d in dims)
-            ds = _allocated_dataset(g, nm, shape, dtype, fill)
+            ds = _allocated_dataset(g, nm, tuple(scales[d][1] for d in dims), dtype, fill)
             for axis, d in enumerate(dims):
-                ds.dims[axis].attach_scale(g[d])
+                ds.dims[axis].attach_scale(scales[d][0])
             return ds
 
         scale("input", T)
         for n, w in enumerate(widths):
-            if f"neuron_{n}" not in g:
-                scale(f"neuron_{n}", w)
+            scale(f"neuron_{n}", w)
         scale("layer", len(widths))
         dataset("inputs", ("input", "neuron_0"), np.float64, np.nan)[...] = inputs
         for n in range(len(widths)):
@@ -237,15 +260,17 @@ class Store:
             dataset("hist_hi", ("layer",), np.float64, np.nan)[...] = hi
             dataset("hist", ("input", "layer", "bin"), np.int64, 0)
         if classes is not None:
-            if "repeat" not in g:
+            if "repeat" not in scales:
                 scale("repeat", K)
             dataset("predicted", ("input", "repeat"), np.int32, -1)
             if classes[1] is not None:
                 dataset("labels", ("input",), np.int64, -1)[...] = classes[1]
         network.write_group(g.create_group("network"))
-        self._f.flush()
         if commit:
+            self._f.flush()
             self._commit()
+        elif self._tmp is None:  # laid out inside a store already in place: on disk now
+            self._f.flush()
         return Run(self, self._f["runs"][name])
 
     def commit(self) -> None:
@@ -306,11 +331,15 @@ class Run:
         self.store = store
         self.group = group
         self.name = group.name.rsplit("/", 1)[-1]
+        self._config = None
 
     # -- metadata ----------------------------------------------------------------
     @property
     def config(self) -> dict:
-        return json.loads(self.group.attrs["config"])
+        """The run's configuration (parsed once; a run's config never changes)."""
+        if self._config is None:
+            self._config = json.loads(self.group.attrs["config"])
+        return copy.deepcopy(self._config)
 
     @property
     def config_hash(self) -> str:
@@ -323,7 +352,9 @@ class Run:
 
     @property
     def widths(self) -> list[int]:
-        return list(self.config["network"]["widths"])
+        if self._config is None:
+            self.config  # noqa: B018 - parses and caches
+        return list(self._config["network"]["widths"])
 
     @property
     def n_layers(self) -> int:

@@ -92,6 +92,7 @@ class SweepIndex:
                              "sweep'); use its runs directly")
         self.store = store
         self.group = store.file["sweep"]
+        self._runs = None
 
     @property
     def spec(self) -> dict:
@@ -115,7 +116,10 @@ class SweepIndex:
 
     @property
     def runs(self) -> list[str]:
-        return [r.decode() for r in self.group["index"]["run"]]
+        """Run name of every point (the index is written once, at layout)."""
+        if self._runs is None:
+            self._runs = [r.decode() for r in self.group["index"]["run"]]
+        return list(self._runs)
 
     @property
     def config_hashes(self) -> list[str]:
@@ -147,7 +151,9 @@ class SweepIndex:
 
     def run(self, i: int):
         """The :class:`~fastnoise.Run` of point ``i``."""
-        return self.store.run(self.runs[i])
+        if self._runs is None:
+            self.runs  # noqa: B018 - reads and caches the names
+        return self.store.run(self._runs[i])
 
     def mark_done(self, i: int) -> None:
         """Flag point ``i`` finished (after its results are written and flushed)."""

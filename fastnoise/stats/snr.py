@@ -15,14 +15,16 @@ def _n_layers(source) -> int:
     return source.n_layers
 
 
-def snr(source, n: int) -> np.ndarray:
-    """(T, I_n) array of E(y)/√Var(y) for layer n (Eq. 4); NaN where Var is 0 or unknown."""
-    mean = _get(source, "mean", n)
-    var = _get(source, "var", n)
+def _snr(mean: np.ndarray, var: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         out = mean / np.sqrt(var)
     out[~np.isfinite(out)] = np.nan
     return out
+
+
+def snr(source, n: int) -> np.ndarray:
+    """(T, I_n) array of E(y)/√Var(y) for layer n (Eq. 4); NaN where Var is 0 or unknown."""
+    return _snr(_get(source, "mean", n), _get(source, "var", n))
 
 
 def layer_summary(source) -> list[dict]:
@@ -34,7 +36,7 @@ def layer_summary(source) -> list[dict]:
     for n in range(_n_layers(source)):
         mean = _get(source, "mean", n)
         var = _get(source, "var", n)
-        s = snr(source, n)
+        s = _snr(mean, var)
         finite = s[np.isfinite(s)]
         rows.append({
             "layer": n,

@@ -88,6 +88,11 @@ def _point_attrs(params: dict) -> dict:
     return out
 
 
+#: Sweeps of at least this many points show a progress bar while the store is laid out
+#: (about 20 ms per point).
+_LAYOUT_BAR_FROM = 200
+
+
 def _plans(sweep: Sweep):
     from ..io.store import config_hash
     from ..simulate import plan
@@ -104,7 +109,7 @@ def _create(sweep: Sweep, path: str, replace: bool, predict: dict | None, progre
 
     names, hashes = [], []
     P = sweep.n_points
-    bar = _bar(progress, P, "points laid out") if P >= 200 else None
+    bar = _bar(progress, P, "points laid out") if P >= _LAYOUT_BAR_FROM else None
     with Store(path, "w" if replace else "x") as st:  # built under <path>.partial
         for i, _cfg, pl, h in _plans(sweep):
             name = point_name(i, P)
