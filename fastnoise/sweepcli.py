@@ -59,7 +59,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help=f"local cluster: worker processes (default {w} here: cores / --threads)")
     s.add_argument("--threads", "-j", type=_positive_int, metavar="N",
                    help=f"Numba threads per point (default {t} here: cores / workers; with "
-                        "--scheduler: all of a worker's cores)")
+                        "--scheduler: each worker's Dask thread count, 'dask worker --nthreads')")
     s.add_argument("--predict", nargs="?", const="gauss", choices=list(METHODS), metavar="METHOD",
                    help="also predict every point analytically with fastnoise.predict (method "
                         f"one of {', '.join(METHODS)}; default gauss) and store it beside the "
@@ -174,7 +174,9 @@ def run(args) -> int:
     with Store(out, "r") as store:
         print(sweep_text(store))
     where = (f"scheduler {args.scheduler}" if args.scheduler
-             else f"{summary.workers} local worker(s) x {summary.threads} Numba thread(s)")
+             else f"{summary.workers} local worker(s)")
+    if summary.threads is not None:
+        where += f" x {summary.threads} Numba thread(s)"
     if summary.computed:
         print(f"computed {summary.computed} point(s) ({summary.already_done} done before) on "
               f"{where}: {summary.points_per_minute:.1f} points/min")

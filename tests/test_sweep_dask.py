@@ -210,9 +210,11 @@ def test_external_scheduler_and_worker_processes(spec_dir, reference, tmp_path):
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_env()))
         out = tmp_path / "external.h5"
         r = _cli("sweep", str(spec_dir / "spec.toml"), "--out", str(out), "--scheduler", address,
-                 "--threads", "1", "--quiet", timeout=300)
+                 "--quiet", timeout=300)
         assert r.returncode == 0, r.stderr
-        assert "computed 8 point(s)" in r.stdout and f"scheduler {address}" in r.stdout
+        assert "computed 8 point(s)" in r.stdout
+        # without --threads a point runs with its worker's Dask threads (--nthreads 1)
+        assert f"scheduler {address} x 1 Numba thread(s)" in r.stdout
         assert_same_store(reference, out)
         # a scheduler file works as the address too; nothing left to do on resume
         r = _cli("sweep", str(spec_dir / "spec.toml"), "--out", str(out), "--scheduler",
@@ -559,3 +561,18 @@ def test_layout_progress_and_failure_leave_no_partial_store(spec_dir, tmp_path, 
     with pytest.raises(OSError, match="disk full"):
         runner._create(sweep, str(out), True, None, False)
     assert out.read_bytes() == before
+
+
+def test_points_default_to_their_workers_dask_threads(spec_dir, reference, tmp_path):
+    """With a given client and no threads, a point uses its worker's Dask thread count."""
+    from distributed import Client, LocalCluster
+
+    from fastnoise.sweep.task import _worker_threads
+
+    assert _worker_threads() is None  # not on a worker: Numba's default
+    out = tmp_path / "two_threads.h5"
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        summary = run_sweep(load_sweep(spec_dir / "spec.toml"), out, client=client)
+    assert summary.threads == 2 and summary.computed == 8
+    assert_same_store(reference, out)

@@ -229,7 +229,8 @@ def run_sweep(sweep: Sweep, out, *, scheduler: str | None = None, workers: int |
         Default: a local cluster bound to 127.0.0.1.
     workers, threads : int, optional
         Local cluster size and Numba threads per point (defaults: see
-        :func:`default_layout`; with ``scheduler`` all of a worker's cores).
+        :func:`default_layout`; with ``scheduler`` or ``client``, the threads
+        default to each worker's Dask thread count, ``dask worker --nthreads``).
         ``workers`` is refused with ``scheduler`` or ``client``.
     predict : str, optional
         Also evaluate :func:`fastnoise.predict` with this method for every
@@ -306,7 +307,7 @@ def run_sweep(sweep: Sweep, out, *, scheduler: str | None = None, workers: int |
         bar = _bar(progress, P, "points")
         if bar is not None:
             bar.begin(already)
-        computed, compute_s = 0, 0.0
+        computed, compute_s, used_threads = 0, 0.0, set()
         in_flight = max(2, 2 * n_workers)
         keys: dict = {}
         queue = as_completed()
@@ -339,6 +340,7 @@ def run_sweep(sweep: Sweep, out, *, scheduler: str | None = None, workers: int |
             idx.mark_done(i)
             computed += 1
             compute_s += res["seconds"]
+            used_threads.add(res.get("threads"))
             if bar is not None:
                 bar.update(1)
             if on_point is not None:
@@ -346,6 +348,8 @@ def run_sweep(sweep: Sweep, out, *, scheduler: str | None = None, workers: int |
             del res
             if todo:
                 submit(todo.popleft())
+        if task_threads is None and len(used_threads) == 1:  # chosen on the workers
+            task_threads = used_threads.pop()
         return SweepSummary(out, P, already, computed, time.perf_counter() - start, n_workers,
                             task_threads, compute_s)
     finally:

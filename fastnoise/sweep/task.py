@@ -38,13 +38,17 @@ def run_point(payload: dict) -> dict:
     dict
         ``index``; ``arrays``: the whole-run arrays of
         :meth:`fastnoise.Run.write_block`; ``prediction``: (mean, var) lists
-        or None; ``seconds``: compute time.
+        or None; ``seconds``: compute time; ``threads``: the Numba threads
+        used (the payload's, else the worker's Dask thread count).
     """
     import time
 
     from ..io.store import config_hash
     from ..simulate import _Collector, _threads, execute, plan
 
+    threads = payload["threads"]
+    if threads is None:
+        threads = _worker_threads()
     with _LOCK:
         t0 = time.perf_counter()
         pl = plan(**payload["plan"])
@@ -57,15 +61,29 @@ def run_point(payload: dict) -> dict:
                 f"client's {payload['config_hash']}; run the same fastnoise version "
                 f"(this worker has {__version__}) on the client and every worker")
         sink = _Collector(pl)
-        execute(pl, np.ones(pl.n_inputs, dtype=bool), [sink.write], threads=payload["threads"])
+        execute(pl, np.ones(pl.n_inputs, dtype=bool), [sink.write], threads=threads)
         prediction = None
         if payload["predict"]:
             from ..analytic.predict import predict
 
             opts = dict(payload["predict"].get("options") or {})
-            with _threads(payload["threads"]):  # single-threaded BLAS: the same bits everywhere
+            with _threads(threads):  # single-threaded BLAS: the same bits everywhere
                 pred = predict(pl.net, pl.u, pl.noises, method=payload["predict"]["method"], **opts)
             prediction = ([np.asarray(m, dtype=np.float64) for m in pred.mean],
                           [np.asarray(v, dtype=np.float64) for v in pred.var])
         return {"index": payload["index"], "arrays": sink.arrays, "prediction": prediction,
-                "seconds": time.perf_counter() - t0}
+                "seconds": time.perf_counter() - t0, "threads": threads}
+
+
+def _worker_threads() -> int | None:
+    """Numba threads for a point when the client did not choose: the Dask worker's thread
+    count (``dask worker --nthreads``), so that ``--nworkers N --nthreads 1`` on an N-core
+    machine runs N single-threaded points instead of N points of N threads each.  None
+    (Numba's default, all cores) outside a worker."""
+    try:
+        from distributed import get_worker
+
+        n = get_worker().state.nthreads
+    except (ImportError, ValueError, AttributeError):
+        return None
+    return int(n) if n else None
