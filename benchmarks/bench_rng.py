@@ -85,7 +85,7 @@ class Normals:
         self.quads = max(n // 4, 1)
         self.q_out = np.ones(4 * self.quads, dtype=np.float32)
         self.q_rows = max(n // (2 * _SLOTS), 1)   # rows of 2·201 normals (≈ two layers)
-        self.q_par = np.ones((self.q_rows, 2 * _SLOTS + 2), dtype=np.float32)
+        self.q_par = np.ones((self.q_rows, rng32.normals_buffer_size(2 * _SLOTS)), dtype=np.float32)
         rng32._normal_quads_kernel(1, np.uint64(0), _T, _LAYER, _KEY0, _KEY1, self.q_out)
         _parallel_quads(1, 4, _T, _LAYER, _KEY0, _KEY1, self.q_par)
 

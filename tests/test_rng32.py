@@ -214,3 +214,24 @@ def test_float32_and_float64_generators_differ_but_share_counters():
     rng._normal_pairs_kernel(8, np.uint64(0), np.uint64(0), np.uint64(0), np.uint64(1),
                              np.uint64(0), out[:, 0], out[:, 1])
     assert not np.allclose(q[::4], out[:, 0], atol=1e-3)
+
+
+@numba.njit
+def _fill(n_values, k, t, layer_word, key0, key1, z):
+    rng32.fill_normals32(n_values, np.uint64(k), np.uint64(t), layer_word, key0, key1, z)
+
+
+@pytest.mark.parametrize("n_values", [1, 2, 4, 31, 32, 33, 202, 786])
+def test_fill_normals32_whole_blocks_within_its_buffer(n_values):
+    """fill_normals32 draws whole 32-value blocks: counter c's values stay at 4c..4c+3,
+    and nothing is written past normals_buffer_size(n_values)."""
+    size = rng32.normals_buffer_size(n_values)
+    assert size % rng32.NORMAL_BLOCK == 0 and n_values <= size < n_values + rng32.NORMAL_BLOCK
+    z = np.full(size + 16, -99.0, dtype=np.float32)  # a guard band after the buffer
+    layer_word, key0, key1 = np.uint64(3), np.uint64(17), np.uint64(5)
+    _fill(n_values, 4, 9, layer_word, key0, key1, z)
+    assert np.all(z[size:] == -99.0)
+    want = _kernel_grid(size // 4, 5, 10, layer_word, key0, key1)[9, 4].ravel()
+    np.testing.assert_array_equal(z[:size], want)
+    np.testing.assert_array_equal(z[:n_values],
+                                  rng32.normal_quads(size // 4, 4, 9, 3, 17 | (5 << 32))[:n_values])

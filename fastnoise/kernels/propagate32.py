@@ -74,7 +74,7 @@ def simulate_block_kernel32(inputs, t_index, widths, w_off, w_flat32, b_off, b_f
         t = np.uint64(t_index[b])
         buf_a = np.empty(repeats * max_w, dtype=np.float32)
         buf_b = np.empty(repeats * max_w, dtype=np.float32)
-        z = np.zeros(max_w + 6, dtype=np.float32)  # I_n + 2 values, rounded up to 4
+        z = np.zeros(max_w + 34, dtype=np.float32)  # I_n + 2 values, rounded up to 32
         acc = np.empty(max_w)
         acc2 = np.empty(max_w)
         shift = np.empty(max_w)

@@ -121,10 +121,26 @@ def normal_quad(slot, k, t, layer_word, key0, key1):
     return z0, z1, z2, z3
 
 
+#: :func:`fill_normals32` draws whole blocks of this many values (8 counters): LLVM
+#: vectorises the counter loop 8 lanes wide, and a scalar remainder of up to 7 counters
+#: (scalar ln and sin/cos) cost as much as the vector part for a 200-neuron layer.  The
+#: values past ``n_values`` are drawn and left unused; every counter's values stay the same.
+NORMAL_BLOCK = 32
+
+
+def normals_buffer_size(n_values: int) -> int:
+    """Length of a ``z`` buffer that :func:`fill_normals32` may fill for ``n_values``."""
+    return -(-int(n_values) // NORMAL_BLOCK) * NORMAL_BLOCK
+
+
 @njit(inline="always", **JIT)
 def fill_normals32(n_values, k, t, layer_word, key0, key1, z):
-    """Normals ``z[0..n_values)`` of one (layer, t, k); ``z`` holds a multiple of 4."""
-    for c in range((n_values + 3) // 4):
+    """Normals ``z[0..n_values)`` of one (layer, t, k).
+
+    Fills ``z`` up to the next multiple of :data:`NORMAL_BLOCK` (see there), so
+    ``z`` must hold :func:`normals_buffer_size` (``n_values``) values.
+    """
+    for c in range((n_values + NORMAL_BLOCK - 1) // NORMAL_BLOCK * (NORMAL_BLOCK // 4)):
         z[4 * c], z[4 * c + 1], z[4 * c + 2], z[4 * c + 3] = normal_quad(
             c, k, t, layer_word, key0, key1)
 
