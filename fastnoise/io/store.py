@@ -179,7 +179,7 @@ class Store:
     def run(self, name: str | None = None) -> "Run":
         """The run called ``name`` (default: the last one created)."""
         runs = self._f["runs"]
-        if name is not None and name in runs:  # no listing: a sweep store holds thousands
+        if name is not None and "/" not in name and name in runs:  # no listing: sweeps hold thousands
             return Run(self, runs[name])
         names = self.runs()
         if not names:
@@ -334,12 +334,16 @@ class Run:
         self._config = None
 
     # -- metadata ----------------------------------------------------------------
-    @property
-    def config(self) -> dict:
-        """The run's configuration (parsed once; a run's config never changes)."""
+    def _cfg(self) -> dict:
+        """The parsed config, shared: parsed once (a run's config never changes)."""
         if self._config is None:
             self._config = json.loads(self.group.attrs["config"])
-        return copy.deepcopy(self._config)
+        return self._config
+
+    @property
+    def config(self) -> dict:
+        """The run's configuration (a copy the caller may change)."""
+        return copy.deepcopy(self._cfg())
 
     @property
     def config_hash(self) -> str:
@@ -352,9 +356,7 @@ class Run:
 
     @property
     def widths(self) -> list[int]:
-        if self._config is None:
-            self.config  # noqa: B018 - parses and caches
-        return list(self._config["network"]["widths"])
+        return list(self._cfg()["network"]["widths"])
 
     @property
     def n_layers(self) -> int:

@@ -114,12 +114,15 @@ class SweepIndex:
     def dims(self) -> list:
         return [(name, list(keys)) for name, keys in self.spec["dims"]]
 
+    def _run_names(self) -> list[str]:
+        if self._runs is None:  # the index is written once, at layout
+            self._runs = [r.decode() for r in self.group["index"]["run"]]
+        return self._runs
+
     @property
     def runs(self) -> list[str]:
-        """Run name of every point (the index is written once, at layout)."""
-        if self._runs is None:
-            self._runs = [r.decode() for r in self.group["index"]["run"]]
-        return list(self._runs)
+        """Run name of every point."""
+        return list(self._run_names())
 
     @property
     def config_hashes(self) -> list[str]:
@@ -151,9 +154,7 @@ class SweepIndex:
 
     def run(self, i: int):
         """The :class:`~fastnoise.Run` of point ``i``."""
-        if self._runs is None:
-            self.runs  # noqa: B018 - reads and caches the names
-        return self.store.run(self._runs[i])
+        return self.store.run(self._run_names()[i])
 
     def mark_done(self, i: int) -> None:
         """Flag point ``i`` finished (after its results are written and flushed)."""
