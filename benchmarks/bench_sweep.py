@@ -5,6 +5,8 @@ a cluster started once in ``setup`` (2 workers x 1 Numba thread, or 1 x 2),
 whose workers have already loaded the kernels; measures per-point overhead
 (task round trip, transfer, HDF5 write) more than compute.
 ``Layout.time_layout``: laying out a 64-point sweep store before any task.
+``Table``: ``sweep_table()`` and ``sweep_dataset()`` of a finished 200-point
+sweep store (its points filled with synthetic results in ``setup``).
 """
 
 import os
@@ -79,3 +81,44 @@ class Layout:
     def time_layout(self):
         self.i += 1
         self.create(self.sweep, os.path.join(self.tmp, f"l{self.i}.h5"), False, None, False)
+
+
+class Table:
+    number = 1
+    repeat = (3, 7, 60.0)
+    warmup_time = 0.0
+    timeout = 300.0
+
+    def setup(self):
+        import numpy as np
+
+        import fastnoise as fn
+        from fastnoise.sweep import loads_sweep
+        from fastnoise.sweep.runner import _create
+
+        self.tmp = tempfile.mkdtemp(prefix="fastnoise-bench-")
+        self.path = os.path.join(self.tmp, "table.h5")
+        sweep = loads_sweep(SPEC.format(points=200).replace("count = 200", "count = 20"))
+        _create(sweep, self.path, False, None, False)
+        rng = np.random.default_rng(0)
+        with fn.Store(self.path, "a") as st:
+            idx = st.sweep_index()
+            for i in range(sweep.n_points):
+                run = idx.run(i)
+                T, total = run.done.size, sum(run.widths)
+                arrays = {k: rng.uniform(0.1, 1.0, (T, total)) for k in ("mean", "var", "xt", "x")}
+                run.write_block(0, T, arrays)
+                run.set_status("complete")
+                idx.mark_done(i)
+        self.open_store = fn.open_store
+
+    def teardown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def time_sweep_table(self):
+        with self.open_store(self.path) as st:
+            st.sweep_table()
+
+    def time_sweep_dataset(self):
+        with self.open_store(self.path) as st:
+            st.sweep_dataset()
