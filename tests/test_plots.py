@@ -517,3 +517,21 @@ def test_cli_sweep_plot(capsys, sweep_path, tmp_path):
     code, _, err = cli(capsys, "plot", sweep_path, "--kind", "sweep", "--y", "colour", "--out",
                        tmp_path / "bad.png")
     assert_one_line_error(code, err, "'colour'", "snr_median")
+
+
+def test_xy_legend_entries_and_placement():
+    """fig_xy: series kept out of the legend, style entries, inside for few entries."""
+    x = [1.0, 2.0, 3.0]
+    few = fig_xy({"a": (x, [1, 2, 3]), "a, predicted": [x, [1, 2, 2], {"in_legend": False}]},
+                 xlabel="x", ylabel="y", styles={"predicted": {"linestyle": "--"}})
+    ax = few.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "predicted"]
+    assert [ln.get_label() for ln in ax.get_lines()] == ["a", "a, predicted"]
+    few.canvas.draw()
+    r = few.canvas.get_renderer()
+    assert ax.get_window_extent(r).contains(*ax.get_legend().get_window_extent(r).p0)
+    many = fig_xy({f"s{i}": (x, [i, i, i]) for i in range(4)}, xlabel="x", ylabel="y")
+    many.canvas.draw()
+    r = many.canvas.get_renderer()
+    ax = many.axes[0]
+    assert ax.get_legend().get_window_extent(r).x0 > ax.get_window_extent(r).x1

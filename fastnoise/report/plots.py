@@ -491,15 +491,13 @@ def fig_xy(series, *, xlabel, ylabel, logx=False, logy=False, title=None, catego
     """
     from matplotlib.lines import Line2D
 
-    series = _mapping(series, "series")
-    entries = len(styles or {}) + sum(
-        bool(v[2].get("in_legend", True)) if isinstance(v, tuple) and len(v) == 3 else True
-        for v in series.values())
+    series = {label: _series(value, "series", label)
+              for label, value in _mapping(series, "series").items()}
+    entries = len(styles or {}) + sum(bool(p.get("in_legend", True)) for _, _, p in series.values())
     outside = entries > 3  # more than a few entries would cover the lines: beside the axes
     ax = axes_or_new(ax, **({"width": PAGE} if outside and ax is None else {}))
     handles = []
-    for i, (label, value) in enumerate(series.items()):
-        x, y, props = _series(value, "series", label)
+    for i, (label, (x, y, props)) in enumerate(series.items()):
         kw = {"marker": "o", "color": SERIES[i % len(SERIES)]}
         kw.update(props)
         shown = kw.pop("in_legend", True)
