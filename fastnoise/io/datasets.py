@@ -42,7 +42,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .idx import _refetch
+from .download import fetch  # re-exported: downloading lives in fastnoise.io.download
+from .idx import _refetch, read_idx  # re-exported: reading lives in fastnoise.io.idx
 
 __all__ = ["CLASSES", "FILES", "NAMES", "SHA256", "SHA256_RAW", "SPLITS", "URLS", "Found",
            "Location", "cache_dir", "digits", "fetch", "load", "locate", "read_idx", "search_path",
@@ -464,9 +465,3 @@ def select(images, labels, label=None, count=None, start=0) -> tuple[np.ndarray,
                              f"only {index.size}; lower count or start, or use the other split")
         index = index[:count]
     return images[index], labels[index]
-
-
-
-# re-exported: reading (fastnoise.io.idx) and downloading (fastnoise.io.download)
-from .download import fetch  # noqa: E402
-from .idx import read_idx  # noqa: E402

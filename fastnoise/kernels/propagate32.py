@@ -27,7 +27,7 @@ from ..config import JIT, JIT_PARALLEL
 from .activations import apply_activation32
 from .propagate import (correlated_row, given_noise, internal_states, layer_noise, noise_row,
                         reduce_layer)
-from .rng32 import fill_normals32
+from .rng32 import NORMAL_BLOCK, fill_normals32
 
 
 @njit(**JIT)
@@ -74,7 +74,7 @@ def simulate_block_kernel32(inputs, t_index, widths, w_off, w_flat32, b_off, b_f
         t = np.uint64(t_index[b])
         buf_a = np.empty(repeats * max_w, dtype=np.float32)
         buf_b = np.empty(repeats * max_w, dtype=np.float32)
-        z = np.zeros(max_w + 34, dtype=np.float32)  # I_n + 2 values, rounded up to 32
+        z = np.zeros(max_w + 2 + NORMAL_BLOCK, dtype=np.float32)  # I_n + 2, whole blocks
         acc = np.empty(max_w)
         acc2 = np.empty(max_w)
         shift = np.empty(max_w)
