@@ -256,6 +256,43 @@ def test_killed_worker_task_is_retried(spec_dir, reference, tmp_path):
     assert_same_store(reference, out)
 
 
+def test_worker_killed_holding_a_finished_point(spec_dir, reference, tmp_path):
+    """kill -9 the worker that holds a finished point the client has not fetched yet:
+    the point is lost there, Dask recomputes it, and the sweep completes unchanged."""
+    from distributed import Client, LocalCluster
+
+    out = tmp_path / "result_lost.h5"
+    killed = []
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        pids = client.run(os.getpid)
+
+        def kill_holder(i, seconds):
+            if killed:
+                return
+            deadline = time.time() + 30
+            while time.time() < deadline:  # a worker holding a finished, unfetched point
+                held = [(w, k) for w, keys in client.has_what().items() for k in keys
+                        if str(k).startswith("fastnoise-")]
+                if held:
+                    worker, key = held[0]
+                    os.kill(pids[worker], signal.SIGKILL)
+                    killed.append(worker)
+                    while time.time() < deadline:  # until the client knows the result is lost
+                        state = client.futures.get(key)
+                        if state is None or state.status != "finished":
+                            return
+                        time.sleep(0.01)
+                    return
+                time.sleep(0.01)
+
+        summary = run_sweep(load_sweep(spec_dir / "spec.toml"), out, client=client, threads=1,
+                            on_point=kill_holder)
+    assert killed, "no worker held a finished point"
+    assert summary.computed == 8
+    assert_same_store(reference, out)
+
+
 def test_cli_errors_and_info(spec_dir, reference, tmp_path):
     r = _cli("sweep", str(spec_dir / "spec.toml"), "--out", str(reference))
     assert r.returncode == 2 and "--resume" in r.stderr and "--overwrite" in r.stderr

@@ -324,11 +324,14 @@ def run_sweep(sweep: Sweep, out, *, scheduler: str | None = None, workers: int |
             submit(todo.popleft())
         for fut in queue:
             i = keys.pop(fut.key)
-            if fut.status != "finished":
-                exc = fut.exception()
+            # result() waits: a finished point whose worker died before the client fetched it
+            # is "lost" here and recomputed by Dask; an error or cancellation raises
+            try:
+                res = fut.result()
+            except Exception as exc:
                 raise SweepError(f"point {i} ({sweep.describe(i)}) failed on a worker: "
-                                 f"{type(exc).__name__}: {exc}; finished points are kept in {out}")
-            res = fut.result()
+                                 f"{type(exc).__name__}: {exc}; finished points are kept in "
+                                 f"{out}") from None
             fut.release()
             del fut
             run = idx.run(i)
