@@ -160,6 +160,8 @@ def _require(table: dict, key: str, where: str, example: str):
 
 
 def _int(value, key: str, where: str, low: int, high: int | None = None, why: str = "") -> int:
+    """``value`` as an integer in the half-open range [low, high) (``high`` is exclusive:
+    ten class labels 0..9 are ``low=0, high=10``)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"{key} = {_show(value)} in {where} must be an integer, e.g. {key} = {max(low, 1)}")
     if value < low or (high is not None and value >= high):
@@ -355,7 +357,7 @@ def _parse_dataset_inputs(table: dict, net: Network, base_dir: str | None):
         raise ValueError(f'split = {_show(split)} in {where} must be "train" or "test"')
     label = table.get("label")
     if label is not None:
-        label = _int(label, "label", where, 0, 9)
+        label = _int(label, "label", where, 0, 10, why=" (a class label 0..9)")
     start = _int(table.get("start", 0), "start", where, 0)
     count = _int(table["count"], "count", where, 1) if "count" in table else None
     path = _resolve(_str(table["path"], "path", where), base_dir) if "path" in table else None

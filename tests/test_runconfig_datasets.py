@@ -97,3 +97,38 @@ def test_bad_dataset_inputs(inputs, match):
             f"[inputs]\n{inputs}\n")
     with pytest.raises(ValueError, match=match):
         loads_config(text)
+
+
+def _dataset_config(inputs: str, net: str = "A.h5") -> str:
+    return (f'[network]\nkind = "file"\npath = "{os.path.join(EXAMPLES, "networks", net)}"\n'
+            f"[inputs]\n{inputs}\n")
+
+
+@pytest.mark.parametrize("name, label", [("mnist", 9), ("fashion-mnist", 9), ("mnist", 0)])
+def test_dataset_label_accepts_every_class_0_to_9(name, label):
+    """Issue 13.3: label = 9 (digit 9, ankle boots) was refused as outside [0, 9)."""
+    cfg = loads_config(_dataset_config(f'kind = "dataset"\nname = "{name}"\nlabel = {label}\ncount = 5'))
+    assert cfg.inputs.shape == (5, 784) and np.all(cfg.labels == label)
+    assert cfg.spec["inputs"]["label"] == label
+
+
+@pytest.mark.parametrize("label", [10, -1])
+def test_dataset_label_outside_0_to_9_is_refused(label):
+    with pytest.raises(ValueError, match=r"label = -?\d+ in \[inputs\] must be in \[0, 10\)"):
+        loads_config(_dataset_config(f'kind = "dataset"\nname = "mnist"\nlabel = {label}'))
+
+
+def test_sweep_over_dataset_label_reaches_9(tmp_path):
+    """Issue 13.3 in sweeps: an axis over inputs.label may include 9."""
+    from fastnoise.sweep import loads_sweep
+
+    net = os.path.join(EXAMPLES, "networks", "A.h5")
+    sweep = loads_sweep(f'''
+[base]
+network = {{ kind = "file", path = "{net}" }}
+inputs = {{ kind = "dataset", name = "mnist", count = 3 }}
+[[axes]]
+key = "inputs.label"
+values = [8, 9]
+''', str(tmp_path))
+    assert [int(sweep.point_config(i).labels[0]) for i in range(2)] == [8, 9]
