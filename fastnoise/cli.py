@@ -235,6 +235,7 @@ def _cmd_compare(args) -> int:
 # -- simulate --------------------------------------------------------------------
 
 def _cmd_simulate(args) -> int:
+    from .io.errors import StoreError
     from .io.store import Store
     from .runconfig import load_config
     from .simulate import simulate
@@ -252,15 +253,38 @@ def _cmd_simulate(args) -> int:
     if args.block is not None:
         kwargs["block"] = args.block
     start = time.perf_counter()
-    try:  # refuses an existing ``out`` without --overwrite/--resume before touching it
-        simulate(**kwargs, store=out, resume=args.resume, overwrite=args.overwrite,
-                 threads=args.threads, progress=not args.quiet, keep=False)
+    reused, existed = False, os.path.exists(out)
+    if existed and not (args.resume or args.overwrite):
+        # an identical complete run is reused as it is; anything else is never touched
+        from .simulate import plan, stored_run
+
+        try:
+            name, complete = stored_run(out, plan(**kwargs).config)
+        except StoreError as exc:
+            raise FileExistsError(f"--out {out} exists and is not a fastnoise store we can read "
+                                  f"({exc}); pass --overwrite to replace it, or choose another "
+                                  "--out") from None
+        if name is None:
+            raise FileExistsError(f"--out {out} exists and holds no run of {args.config}; pass "
+                                  "--overwrite to replace it, or choose another --out")
+        if not complete:
+            raise FileExistsError(f"--out {out} holds this run unfinished; pass --resume to "
+                                  "complete it, or --overwrite to start again")
+        reused = True
+        print(f"{out} already holds this run, complete: nothing to compute "
+              "(--overwrite recomputes it)")
+    try:
+        if not reused:
+            simulate(**kwargs, store=out, resume=args.resume, overwrite=args.overwrite,
+                     threads=args.threads, progress=not args.quiet, keep=False)
     except KeyboardInterrupt:
+        if args.overwrite and existed:
+            raise _Interrupted(f"{out} is unchanged (the replacing run was discarded)") from None
         raise _Interrupted(f"completed blocks are saved in {out}; run "
                            f"'fastnoise simulate {args.config} --out {out} --resume' to continue")
     wall = time.perf_counter() - start
     with Store(out, "r") as store:
-        run = store.run()
+        run = store.run(name if reused else None)
         done = run.done
         print(f"run {run.name}: {run.status}, {int(done.sum())}/{done.size} inputs, "
               f"network {'-'.join(map(str, run.widths))}, {cfg.repeats} repeats, seed {cfg.seed}")

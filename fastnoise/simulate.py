@@ -368,9 +368,14 @@ def simulate(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1
         Key of the counter-based RNG, 0 ≤ seed < 2**64.  Same seed, same
         results, bit for bit, whatever ``threads``, ``block`` or resumption.
     store : path or Store, optional
-        Stream the results into this HDF5 store.  A path must not exist
-        unless ``overwrite`` (replace it) or ``resume`` (complete the run it
-        holds) is given; an open :class:`~fastnoise.Store` gets a new run.
+        Stream the results into this HDF5 store; an open
+        :class:`~fastnoise.Store` gets a new run.  An existing path is never
+        written without ``overwrite`` (replace it once the new run is complete:
+        a run killed before leaves the old file as it was) or ``resume``
+        (complete the run it holds).  Without either, a path that already holds
+        this exact run, complete, is read back instead of recomputed (the same
+        bits); any other existing file is refused.  One process writes a path
+        at a time: a second one is refused (:class:`~fastnoise.io.errors.StoreBusyError`).
     run : str, optional
         Run name inside the store (default ``run0``, ``run1``, ...).
     block : int, optional
@@ -418,6 +423,8 @@ def simulate(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1
     pl = plan(net, inputs, noise, repeats, seed, block=block, samples=samples,
               histogram=histogram, stream=stream, noise_values=noise_values, labels=labels,
               classify=classify, precision=precision)
+    if isinstance(store, (str, os.PathLike)) and not (overwrite or resume) and os.path.exists(store):
+        return _reuse(os.fspath(store), run, pl, keep)
     store_obj, run_obj, own_store = _open_run(store, run, pl, overwrite, resume)
     try:
         T = pl.n_inputs
@@ -436,9 +443,89 @@ def simulate(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1
                 res.config = pl.config
                 return res
         return None if sink is None else sink.result()
+    except BaseException:
+        if own_store and store_obj is not None:
+            store_obj.discard()  # a replacing store never replaces; one in place keeps its done inputs
+            own_store = False
+        raise
     finally:
         if own_store and store_obj is not None:
             store_obj.close()
+            verify_stored(store_obj.path, run_obj.name, pl.config)
+
+
+def stored_run(path, config: dict, name: str | None = None):
+    """The run of ``config`` in the store at ``path``: ``(name, complete)``, or ``(None, False)``.
+
+    With ``name``, only that run is looked at; otherwise the last run whose
+    configuration equals ``config`` (same :func:`~fastnoise.io.store.config_hash`).
+    """
+    from .io.store import Store, config_hash
+
+    h = config_hash(config)
+    with Store(path, "r") as st:
+        names = st.runs()
+        candidates = [name] if name is not None else names[::-1]
+        for nm in candidates:
+            if nm in names:
+                r = st.run(nm)
+                if r.config_hash == h:
+                    return nm, r.status == "complete" and bool(r.done.all())
+    return None, False
+
+
+def _reuse(path: str, run: str | None, pl: Plan, keep: bool):
+    """``simulate`` into an existing store without overwrite/resume: read back an identical
+    complete run (the same bits a recomputation would give), or refuse."""
+    from .io.store import Store
+
+    from .io.errors import StoreError
+
+    try:
+        name, complete = stored_run(path, pl.config, run)
+    except StoreError as exc:
+        raise FileExistsError(f"{path} exists and is not a fastnoise store we can read ({exc}); "
+                              "pass overwrite=True to replace it, or choose another path") from None
+    if name is None:
+        raise FileExistsError(f"{path} exists and holds no run of this configuration; pass "
+                              "overwrite=True to replace it, or choose another path")
+    if not complete:
+        raise FileExistsError(f"{path} holds this run ({name!r}) unfinished; pass resume=True to "
+                              "complete it, or overwrite=True to start again")
+    if not keep:
+        return None
+    with Store(path, "r") as st:
+        res = st.run(name).to_result()
+    res.config = pl.config
+    return res
+
+
+def verify_stored(path, name: str, config: dict) -> None:
+    """Check that the file at ``path`` now holds run ``name`` of ``config``, complete.
+
+    Called after a run is written and its store closed, so that success is
+    never reported for results that are not in the store (a file replaced or
+    removed behind the run's back).
+
+    Raises
+    ------
+    StoreError
+        The run is missing, differs, or is not complete.
+    """
+    from .io.errors import StoreError
+    from .io.store import Store, config_hash
+
+    try:
+        with Store(path, "r") as st:
+            run = st.run(name) if name in st.runs() else None
+            ok = (run is not None and run.config_hash == config_hash(config)
+                  and run.status == "complete" and bool(run.done.all()))
+    except (OSError, ValueError) as exc:
+        raise StoreError(f"the results of run {name!r} could not be read back from {path} "
+                         f"({exc}); was the file changed by another program?") from None
+    if not ok:
+        raise StoreError(f"{path} does not hold the finished run {name!r} after writing it; was "
+                         "the file replaced or changed by another program? Run again")
 
 
 def execute(pl: Plan, todo: np.ndarray, writers, threads: int | None = None, reporter=None) -> None:
@@ -610,8 +697,8 @@ def _open_run(store, run, pl: Plan, overwrite, resume):
         if exists and resume:
             st = Store(path, "a")
         elif exists and not overwrite:
-            raise FileExistsError(f"{path} exists; pass overwrite=True (CLI --overwrite) to replace it "
-                                  "or resume=True (CLI --resume) to complete the run it holds")
+            raise FileExistsError(f"{path} exists; pass overwrite=True to replace it "
+                                  "or resume=True to complete the run it holds")
         else:
             st = Store(path, "w" if exists else "x")
         own = True
@@ -628,5 +715,5 @@ def _open_run(store, run, pl: Plan, overwrite, resume):
         return st, pl.create_run(st, name), own
     except BaseException:
         if own:
-            st.close()
+            st.discard()  # a store that failed while being laid out never appears
         raise

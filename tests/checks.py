@@ -66,3 +66,18 @@ def assert_uncorrelated(a, b):
     a, b = np.ravel(a), np.ravel(b)
     r = np.corrcoef(a, b)[0, 1]
     assert abs(r) < 4 / math.sqrt(a.size), r
+
+
+def partials(path) -> list[str]:
+    """The half-built stores of ``path`` on disk (``<path>.<pid>-<token>.partial``, or the
+    ``<path>.partial`` of older versions)."""
+    import glob
+
+    path = os.fspath(path)
+    return sorted(glob.glob(glob.escape(path) + ".*partial"))
+
+
+def leftovers(path) -> list[str]:
+    """Files a finished or refused writer of ``path`` must not leave: partials and the lock file."""
+    path = os.fspath(path)
+    return partials(path) + ([path + ".lock"] if os.path.exists(path + ".lock") else [])

@@ -18,6 +18,7 @@ import pytest
 
 import fastnoise as fn
 from fastnoise.io.errors import StoreError
+from checks import leftovers  # noqa: E402
 
 NET = fn.symmetric([1, 3, 1])
 DENSE = fn.random_dense([5, 4, 2], seed=1)
@@ -208,16 +209,29 @@ def foreign_h5(tmp_path):
 def test_existing_path_without_overwrite_or_resume(request, which):
     path = request.getfixturevalue(which)
     digest, mtime = sha256(path), os.stat(path).st_mtime_ns
-    with pytest.raises(FileExistsError) as info:
-        fn.simulate(NET, U, fn.Noise(additive=1e-3), repeats=3, store=path)
-    one_line(info, str(path), "overwrite=True", "resume=True")
+    with pytest.raises(FileExistsError) as info:  # another run than the one it holds
+        fn.simulate(NET, U, fn.Noise(additive=1e-3), repeats=4, store=path)
+    one_line(info, str(path), "overwrite=True")
     assert sha256(path) == digest and os.stat(path).st_mtime_ns == mtime
-    assert not os.path.exists(f"{path}.partial")
+    assert not leftovers(path)
     # Store(path, "x") refuses as well
     with pytest.raises(FileExistsError) as info:
         fn.Store(path, "x")
     one_line(info, str(path), "overwrite")
     assert sha256(path) == digest
+
+
+def test_identical_complete_run_is_read_back_untouched(store_path):
+    """The documented first commands can be run twice: a path holding this exact run,
+    complete, is read back (the same bits), never written (issue 13, item 7)."""
+    digest, mtime = sha256(store_path), os.stat(store_path).st_mtime_ns
+    again = fn.simulate(NET, U, fn.Noise(additive=1e-3), repeats=3, store=store_path)
+    fresh = fn.simulate(NET, U, fn.Noise(additive=1e-3), repeats=3)
+    for n in range(NET.n_layers):
+        np.testing.assert_array_equal(again.mean[n], fresh.mean[n])
+        np.testing.assert_array_equal(again.var[n], fresh.var[n])
+    assert sha256(store_path) == digest and os.stat(store_path).st_mtime_ns == mtime
+    assert not leftovers(store_path)
 
 
 def test_not_hdf5_file_as_store(text_file):
@@ -230,7 +244,7 @@ def test_not_hdf5_file_as_store(text_file):
         fn.simulate(NET, U, repeats=3, store=text_file, resume=True)
     one_line(info, str(text_file), "not a readable HDF5 file")
     assert sha256(text_file) == digest
-    assert not os.path.exists(f"{text_file}.partial")
+    assert not leftovers(text_file)
 
 
 def test_foreign_hdf5_file_as_store(foreign_h5):
@@ -264,7 +278,7 @@ def test_missing_file_and_bad_mode(tmp_path):
     with pytest.raises(ValueError) as info:
         fn.Store(missing, "rw")
     one_line(info, "'rw'", "'r', 'a', 'x' or 'w'")
-    assert not missing.exists() and not os.path.exists(f"{missing}.partial")
+    assert not missing.exists() and not leftovers(missing)
 
 
 def test_reading_a_missing_run(store_path, tmp_path):
@@ -295,7 +309,7 @@ def test_bad_argument_creates_no_store(tmp_path):
     with pytest.raises(ValueError) as info:
         fn.simulate(NET, U, repeats=3, store=path, threads=0)
     one_line(info, "threads", "got 0")
-    assert not path.exists() and not os.path.exists(f"{path}.partial")
+    assert not path.exists() and not leftovers(path)
 
 
 @pytest.mark.parametrize("kwargs", [dict(repeats=1), dict(seed=-1), dict(block=0),
@@ -305,4 +319,4 @@ def test_validation_happens_before_the_store_is_created(tmp_path, kwargs):
     path = tmp_path / "never.h5"
     with pytest.raises((ValueError, TypeError)):
         fn.simulate(NET, U, store=path, **kwargs)
-    assert not path.exists() and not os.path.exists(f"{path}.partial")
+    assert not path.exists() and not leftovers(path)

@@ -76,7 +76,7 @@ def test_existing_out_is_left_byte_for_byte_unchanged(capsys, tmp_path, tiny):
     out_path.write_bytes(b"precious data, not a store")
     before = out_path.read_bytes()
     code, out, err = run(capsys, "simulate", tiny, "--out", out_path)
-    assert_one_line_error(code, err, str(out_path), "exists", "--overwrite", "--resume")
+    assert_one_line_error(code, err, str(out_path), "exists", "--overwrite")
     assert "ETA" not in err  # refused before the progress bar starts
     assert out_path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.h5", "tiny.toml"]
@@ -86,9 +86,26 @@ def test_existing_store_is_left_unchanged_too(capsys, tmp_path, tiny):
     out_path = tmp_path / "out.h5"
     assert run(capsys, "simulate", tiny, "--out", out_path, "-q")[0] == 0
     before = out_path.read_bytes()
-    code, _, err = run(capsys, "simulate", tiny, "--out", out_path, "-q")
-    assert_one_line_error(code, err, "exists")
+    other = tmp_path / "other.toml"
+    other.write_text(tiny.read_text().replace("seed = 2", "seed = 3"))
+    code, _, err = run(capsys, "simulate", other, "--out", out_path, "-q")
+    assert_one_line_error(code, err, "exists", "--overwrite")
     assert out_path.read_bytes() == before
+
+
+def test_documented_command_runs_twice(capsys, tmp_path, tiny):
+    """The README's main job, run a second time, reuses the identical complete run
+    as it is (issue 13, item 7); the file is not written."""
+    out_path = tmp_path / "out.h5"
+    code, first, err = run(capsys, "simulate", tiny, "--out", out_path, "-q")
+    assert code == 0, err
+    before, mtime = out_path.read_bytes(), out_path.stat().st_mtime_ns
+    code, second, err = run(capsys, "simulate", tiny, "--out", out_path, "-q")
+    assert code == 0, err
+    assert "already holds this run, complete" in second
+    table = lambda text: [ln for ln in text.splitlines() if not ln.startswith(("wall time", out_path.name))]
+    assert table(second)[1:] == table(first)  # the same summary, read from the store
+    assert out_path.read_bytes() == before and out_path.stat().st_mtime_ns == mtime
 
 
 def test_overwrite_replaces(capsys, tmp_path, tiny):

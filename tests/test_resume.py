@@ -24,6 +24,7 @@ import pytest
 
 import fastnoise as fn
 from fastnoise.io.errors import StoreError
+from checks import leftovers, partials  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKER = os.path.join(HERE, "scripts", "sim_worker.py")
@@ -128,7 +129,7 @@ def test_interrupt_then_resume_equals_uninterrupted(tmp_path, reference, at, blo
     T = len(sym_kw()["inputs"])
     with pytest.raises(KeyboardInterrupt):
         fn.simulate(**sym_kw(), store=path, block=block, progress=Interrupt(at))
-    assert path.exists() and not os.path.exists(f"{path}.partial")
+    assert path.exists() and not leftovers(path)
 
     # the interrupted store is readable and says exactly what is done
     with fn.Store(path) as s:
@@ -239,7 +240,7 @@ def test_resume_with_other_config_is_refused(tmp_path, change):
     assert "\n" not in msg
     assert "different configuration" in msg and "run0" in msg and str(path) in msg
     assert sha256(path) == digest  # file untouched
-    assert not os.path.exists(f"{path}.partial")
+    assert not leftovers(path)
     # and the right configuration still resumes it
     fn.simulate(**sym_kw(), store=path, resume=True, block=8)
     with fn.Store(path) as s:
@@ -286,8 +287,7 @@ def _kill(p):
 
 def _check_after_kill(path, ref: dict, done_before: int) -> int:
     """The invariants a kill at any moment must keep; returns the done count."""
-    partial = f"{path}.partial"
-    assert not (path.exists() and os.path.exists(partial)), "both the store and its .partial exist"
+    assert not (path.exists() and partials(path)), "both the store and a .partial exist"
     if not path.exists():
         return 0
     with h5py.File(path, "r") as f:  # plain HDF5 readers can open it
@@ -330,7 +330,6 @@ def test_sigkill_at_random_moments_then_resume(tmp_path):
 
     path = tmp_path / "sub dir" / "kill.h5"  # a space in the path, for good measure
     path.parent.mkdir()
-    partial = f"{path}.partial"
     rng = np.random.default_rng(20240607)
     done = 0
     log = []
@@ -347,18 +346,19 @@ def test_sigkill_at_random_moments_then_resume(tmp_path):
     p = _start(path, "--pause-before-commit")
     _wait_for(p, "committing")
     _kill(p)
-    assert os.path.exists(partial) and not path.exists()
+    assert partials(path) and not path.exists()
     done = _check_after_kill(path, ref, done)
 
     # 3. while the store is being created: kill as soon as <path>.partial shows up
     #    (it is typically still being allocated)
-    os.remove(partial)
+    for f in partials(path):
+        os.remove(f)
     p = _start(path)
     deadline = time.monotonic() + 60
-    while not os.path.exists(partial) and p.poll() is None and time.monotonic() < deadline:
+    while not partials(path) and p.poll() is None and time.monotonic() < deadline:
         time.sleep(0.0002)
     _kill(p)
-    log.append(("at .partial", path.exists(), os.path.exists(partial)))
+    log.append(("at .partial", path.exists(), bool(partials(path))))
     done = _check_after_kill(path, ref, done)
 
     # 4. random moments while blocks are computed and written (resumed each time):
@@ -390,7 +390,7 @@ def test_sigkill_at_random_moments_then_resume(tmp_path):
     stdout, stderr = p.communicate(timeout=120)
     assert p.returncode == 0, stderr
     assert stdout.rstrip().endswith("finished")
-    assert not os.path.exists(partial)
+    assert not leftovers(path)  # stale partials of killed writers removed, lock file gone
     with fn.Store(path) as s:
         assert s.run().status == "complete" and s.run().done.all()
     assert_stores_equal(path, ref_path)

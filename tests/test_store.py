@@ -13,6 +13,7 @@ import pytest
 import fastnoise as fn
 from fastnoise.io.errors import StoreError
 from fastnoise.io.store import FORMAT, FORMAT_VERSION, config_hash
+from checks import leftovers  # noqa: E402
 
 NOISE = fn.Noise(additive=1e-3, additive_correlated=2e-4, multiplicative=5e-4,
                  multiplicative_correlated=1e-4)
@@ -63,7 +64,7 @@ def stored(tmp_path_factory, net, inputs):
 # -- layout and attributes -------------------------------------------------------
 def test_root_attributes(stored):
     path, _ = stored
-    assert not os.path.exists(f"{path}.partial")
+    assert not leftovers(path)
     with h5py.File(path, "r") as f:
         assert f.attrs["fastnoise_format"] == FORMAT == "fastnoise-store"
         assert int(f.attrs["format_version"]) == FORMAT_VERSION == 1
@@ -302,7 +303,7 @@ def test_multiple_runs_in_one_store(tmp_path, net, inputs):
         assert s.file.id.valid
         with pytest.raises(FileExistsError, match="custom name"):
             fn.simulate(net, inputs, NOISE, repeats=6, store=s, run="custom name")
-    assert not os.path.exists(f"{path}.partial")
+    assert not leftovers(path)
     with fn.Store(path) as s:
         assert s.runs() == ["run0", "run1", "custom name"]
         for name, res in (("run0", r0), ("run1", r1), ("custom name", r2)):
@@ -346,14 +347,14 @@ def test_store_failing_while_built_never_appears(tmp_path, net, inputs):
             s.create_run("r", {"repeats": 3, "seed": 1, "network": {"widths": list(net.widths)}},
                          net, inputs[:4], commit=False)
             raise RuntimeError("boom")
-    assert not path.exists() and not os.path.exists(f"{path}.partial")
+    assert not path.exists() and not leftovers(path)
     # "w" over an existing store: the old file stays as it was
     fn.simulate(net, inputs[:4], NOISE, repeats=3, seed=5, store=path)
     before = path.read_bytes()
     with pytest.raises(RuntimeError, match="boom"):
         with fn.Store(path, "w"):
             raise RuntimeError("boom")
-    assert path.read_bytes() == before and not os.path.exists(f"{path}.partial")
+    assert path.read_bytes() == before and not leftovers(path)
     # a store already in place is closed as usual: its runs stay
     with pytest.raises(RuntimeError, match="boom"):
         with fn.Store(path, "a") as s:

@@ -21,6 +21,7 @@ import pytest
 
 import fastnoise as fn
 from fastnoise.sweep import load_sweep, run_sweep
+from checks import leftovers  # noqa: E402
 
 pytest.importorskip("distributed")
 
@@ -487,7 +488,7 @@ def test_killed_worker_and_client_at_random_moments_resume_bitwise(tmp_path):
     print(f"worker kills survived: 1; client kills survived: {kills}; "
           f"points done at each client kill: {done_at_kill}")
     assert_same_store(reference, out)
-    assert not os.path.exists(str(out) + ".partial")
+    assert not leftovers(out)
 
 
 def test_local_cluster_listens_on_loopback_only(spec_dir, tmp_path):
@@ -553,7 +554,7 @@ def test_tls_scheduler_with_security_from_dask_config(spec_dir, reference, tmp_p
                  "--quiet", timeout=300)
         assert r.returncode == 2 and r.stderr.startswith("fastnoise: error:")
         assert r.stderr.count("\n") == 1
-        assert not bad.exists() and not os.path.exists(str(bad) + ".partial")
+        assert not bad.exists() and not leftovers(bad)
 
 
 def test_failing_point_names_point_and_keeps_finished(spec_dir, tmp_path, monkeypatch):
@@ -608,7 +609,7 @@ def test_layout_progress_and_failure_leave_no_partial_store(spec_dir, tmp_path, 
     bad = tmp_path / "broken.h5"
     with pytest.raises(OSError, match="disk full"):
         runner._create(sweep, str(bad), False, None, False)
-    assert not bad.exists() and not os.path.exists(str(bad) + ".partial")
+    assert not bad.exists() and not leftovers(bad)
     # --overwrite of an existing store that fails while laid out keeps the old store
     before = out.read_bytes()
     with pytest.raises(OSError, match="disk full"):

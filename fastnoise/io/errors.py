@@ -9,6 +9,10 @@ class StoreError(ValueError):
     """A store file is missing, unreadable, foreign or inconsistent."""
 
 
+class StoreBusyError(StoreError):
+    """Another process is writing the file (see :mod:`fastnoise.io.lock`)."""
+
+
 def open_h5_readonly(path):
     """Open ``path`` read-only, turning h5py's errors into one-line messages."""
     import h5py
@@ -19,8 +23,22 @@ def open_h5_readonly(path):
     try:
         return h5py.File(path, "r")
     except OSError as exc:
-        raise StoreError(f"{path} is not a readable HDF5 file ({_first_line(exc)}); "
-                         "check the path or re-create it") from None
+        raise StoreError(open_failure(path, exc)) from None
+
+
+def open_failure(path, exc: OSError) -> str:
+    """One line saying why h5py could not open ``path``: permissions, a lock, or a damaged file."""
+    text = str(exc)
+    if isinstance(exc, PermissionError) or "Permission denied" in text or "errno = 13" in text:
+        return f"{path}: permission denied; check the file's and its folder's permissions"
+    if "unable to lock file" in text or "errno = 11" in text or "Resource temporarily unavailable" in text:
+        from .lock import holder
+
+        who = holder(path)
+        by = f" by process {who.get('pid')}" if who else " by another process"
+        return (f"{path} is open for writing{by} (HDF5 file lock); wait for it to finish, "
+                "or read a copy of the file")
+    return f"{path} is not a readable HDF5 file ({_first_line(exc)}); check the path or re-create it"
 
 
 def _first_line(exc) -> str:

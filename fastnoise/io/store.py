@@ -27,6 +27,15 @@ a readable file whose ``done`` flags mark exactly the inputs that are
 complete, and a resumed run recomputes the rest.  A new store file is built
 under ``<path>.partial`` and renamed into place, so a user's path never holds
 a half-created file.
+
+One writer per path: every writing mode holds the OS-level lock of
+:mod:`fastnoise.io.lock`, so a second process writing the same path is
+refused with one line naming the first.  Temporary files have unique names
+(``<path>.<pid>-<token>.partial``); those left by killed writers are removed
+by the next writer.  Mode ``"w"`` over an existing file (the explicit
+overwrite) builds the new store beside the old one and replaces it only when
+the store is closed without error: a run killed or failing before that leaves
+the old file as it was.
 """
 
 from __future__ import annotations
@@ -40,7 +49,7 @@ import time
 import numpy as np
 
 from .._version import __version__
-from .errors import StoreError, _first_line
+from .errors import StoreError, open_failure
 
 __all__ = ["Store", "Run", "open_store", "FORMAT", "FORMAT_VERSION"]
 
@@ -85,40 +94,76 @@ class Store:
         if mode not in ("r", "a", "x", "w"):
             raise ValueError(f"store mode must be 'r', 'a', 'x' or 'w', got {mode!r}")
         self.mode = mode
-        exists = os.path.exists(self.path)
-        if mode == "x" and exists:
-            raise FileExistsError(f"{self.path} exists; choose another path, or overwrite it "
-                                  "explicitly (CLI --overwrite, API overwrite=True)")
         self._tmp = None
-        if mode in ("x", "w") or (mode == "a" and not exists):
-            self._tmp = self._create_empty()
-        elif mode == "r" and not exists:
-            raise FileNotFoundError(f"{self.path}: no such file")
+        self._lock = None
+        self._replace = False
+        if mode != "r":  # one writer per path; released by close() or discard()
+            from .lock import write_lock
+
+            self._lock = write_lock(self.path)
         try:
+            exists = os.path.exists(self.path)
+            if mode == "x" and exists:
+                raise FileExistsError(f"{self.path} exists; choose another path, or overwrite it "
+                                      "explicitly (mode 'w')")
+            if mode == "r" and not exists:
+                raise FileNotFoundError(f"{self.path}: no such file")
+            if mode != "r":
+                self._remove_stale_partials()
+            if mode in ("x", "w") or (mode == "a" and not exists):
+                # a replaced store stays in place until the new one is complete (see close)
+                self._replace = exists
+                self._tmp = self._create_empty()
             self._f = h5py.File(self._tmp or self.path, "r" if mode == "r" else "r+")
         except OSError as exc:
-            raise StoreError(f"{self.path} is not a readable HDF5 file ({_first_line(exc)}); "
-                             "check the path") from None
+            self._abandon()
+            if isinstance(exc, (FileExistsError, FileNotFoundError)):
+                raise
+            raise StoreError(open_failure(self.path, exc)) from None
+        except BaseException:
+            self._abandon()
+            raise
         if self._f.attrs.get("fastnoise_format") != FORMAT:
-            self._f.close()
+            self._abandon()
             raise StoreError(f"{self.path} is an HDF5 file but not a fastnoise store "
                              "(no fastnoise_format attribute); give a store written by fastnoise")
         version = int(self._f.attrs.get("format_version", -1))
         if version > FORMAT_VERSION:
-            self._f.close()
+            self._abandon()
             raise StoreError(f"{self.path} has store format {version}, newer than this fastnoise "
                              f"({__version__}, format {FORMAT_VERSION}); upgrade fastnoise")
 
+    def _remove_stale_partials(self) -> None:
+        """Delete half-built stores left at ``path`` by killed writers (we hold the lock)."""
+        folder, base = os.path.split(os.path.abspath(self.path))
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            return
+        for name in names:
+            if name.startswith(base + ".") and name.endswith(".partial"):
+                try:
+                    os.remove(os.path.join(folder, name))
+                except OSError:
+                    pass
+
     def _create_empty(self) -> str:
-        """Write an empty store under ``<path>.partial``; :meth:`_commit` renames it."""
+        """Write an empty store under a unique ``<path>.<pid>-<token>.partial``; :meth:`_commit` renames it."""
+        import secrets
+
         import h5py
 
-        tmp = self.path + ".partial"
-        with h5py.File(tmp, "w", track_order=True) as f:
-            f.attrs["fastnoise_format"] = FORMAT
-            f.attrs["format_version"] = FORMAT_VERSION
-            f.attrs["fastnoise_version"] = __version__
-            f.create_group("runs", track_order=True)
+        tmp = f"{self.path}.{os.getpid()}-{secrets.token_hex(4)}.partial"
+        try:
+            with h5py.File(tmp, "w", track_order=True) as f:
+                f.attrs["fastnoise_format"] = FORMAT
+                f.attrs["format_version"] = FORMAT_VERSION
+                f.attrs["fastnoise_version"] = __version__
+                f.create_group("runs", track_order=True)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+            raise
         return tmp
 
     def _commit(self) -> None:
@@ -131,14 +176,42 @@ class Store:
         self._f.close()
         os.replace(self._tmp, self.path)
         self._tmp = None
+        self._replace = False
         self._f = h5py.File(self.path, "r+")
+
+    def _abandon(self) -> None:
+        """Forget a store that failed to open: delete its partial file, release the lock."""
+        f = getattr(self, "_f", None)
+        if f is not None and f.id.valid:
+            f.close()
+        if self._tmp is not None:
+            try:
+                os.remove(self._tmp)
+            except FileNotFoundError:
+                pass
+            self._tmp = None
+        self._release_lock()
+
+    def _release_lock(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     # -- context management ----------------------------------------------------
     def close(self) -> None:
-        if getattr(self, "_f", None) is not None and self._f.id.valid:
-            if self._tmp is not None:
-                self._commit()
-            self._f.close()
+        """Close the store; a store built by this object is moved into place first.
+
+        A store created with mode ``"w"`` over an existing file replaces that
+        file only here (or at :meth:`commit`), when the caller is done: a run
+        killed or failing before then leaves the old file as it was.
+        """
+        try:
+            if getattr(self, "_f", None) is not None and self._f.id.valid:
+                if self._tmp is not None:
+                    self._commit()
+                self._f.close()
+        finally:
+            self._release_lock()
 
     def __enter__(self):
         return self
@@ -158,13 +231,12 @@ class Store:
         if self._tmp is None:
             self.close()
             return
-        if getattr(self, "_f", None) is not None and self._f.id.valid:
-            self._f.close()
-        try:
-            os.remove(self._tmp)
-        except FileNotFoundError:
-            pass
-        self._tmp = None
+        self._abandon()
+
+    @property
+    def in_place(self) -> bool:
+        """Whether the store is at ``path`` (False while a new or replacing store is built)."""
+        return self._tmp is None
 
     @property
     def file(self):
@@ -266,7 +338,7 @@ class Store:
             if classes[1] is not None:
                 dataset("labels", ("input",), np.int64, -1)[...] = classes[1]
         network.write_group(g.create_group("network"))
-        if commit:
+        if commit and not self._replace:  # a replacing store waits for close()
             self._f.flush()
             self._commit()
         elif self._tmp is None:  # laid out inside a store already in place: on disk now

@@ -103,29 +103,38 @@ def _plans(sweep: Sweep):
         yield i, cfg, pl, config_hash(pl.config)
 
 
-def _create(sweep: Sweep, path: str, replace: bool, predict: dict | None, progress) -> list[str]:
-    from ..io.store import Store
+def _create(sweep: Sweep, st, predict: dict | None, progress) -> list[str]:
+    """Lay out every point of ``sweep`` and its index in the new store ``st``."""
     from ..io.sweep_index import create_sweep_index
 
     names, hashes = [], []
     P = sweep.n_points
     bar = _bar(progress, P, "points laid out") if P >= _LAYOUT_BAR_FROM else None
-    with Store(path, "w" if replace else "x") as st:  # built under <path>.partial
-        for i, _cfg, pl, h in _plans(sweep):
-            name = point_name(i, P)
-            run = pl.create_run(st, name, commit=False)
-            run.group.attrs["sweep_point"] = i
-            for k, v in _point_attrs(sweep.params[i]).items():
-                run.group.attrs[k] = v
-            if predict is not None:
-                run.create_prediction(predict["method"], predict.get("options"))
-            names.append(name)
-            hashes.append(h)
-            if bar is not None:
-                bar.update(1)
-        create_sweep_index(st, _spec(sweep), sweep.keys, sweep.params, names, hashes, predict)
-        st.commit()  # the complete layout appears at ``path`` in one rename
+    for i, _cfg, pl, h in _plans(sweep):
+        name = point_name(i, P)
+        run = pl.create_run(st, name, commit=False)
+        run.group.attrs["sweep_point"] = i
+        for k, v in _point_attrs(sweep.params[i]).items():
+            run.group.attrs[k] = v
+        if predict is not None:
+            run.create_prediction(predict["method"], predict.get("options"))
+        names.append(name)
+        hashes.append(h)
+        if bar is not None:
+            bar.update(1)
+    create_sweep_index(st, _spec(sweep), sweep.keys, sweep.params, names, hashes, predict)
     return hashes
+
+
+def _verify_sweep(out: str, n_points: int) -> None:
+    """Success is reported only for a sweep whose points are all in the file at ``out``."""
+    from ..io.store import Store
+
+    with Store(out, "r") as st:
+        done = st.sweep_index().done if st.is_sweep else None
+    if done is None or done.size != n_points or not done.all():
+        raise SweepError(f"{out} does not hold the finished sweep after writing it; was the file "
+                         "replaced or changed by another program? Run again with --resume")
 
 
 def _spec(sweep: Sweep) -> dict:
@@ -251,10 +260,7 @@ def run_sweep(sweep: Sweep, out, *, scheduler: str | None = None, workers: int |
     -------
     SweepSummary
     """
-    from distributed import as_completed
-
-    from ..io.store import Store
-    from .task import point_payload, run_point
+    from ..io.lock import write_lock
 
     out = os.fspath(out)
     if resume and overwrite:
@@ -282,6 +288,22 @@ def run_sweep(sweep: Sweep, out, *, scheduler: str | None = None, workers: int |
     if exists and not (resume or overwrite):
         raise FileExistsError(f"{out} exists; pass --resume to complete the sweep it holds or "
                               "--overwrite to replace it")
+    lock = write_lock(out)  # one sweep writes ``out``: from the first read to the last point
+    try:
+        return _run_locked(sweep, out, exists, resume, scheduler, workers, threads, pred,
+                           progress, dashboard, client, on_point)
+    finally:
+        lock.release()
+
+
+def _run_locked(sweep, out, exists, resume, scheduler, workers, threads, pred, progress, dashboard,
+                client, on_point) -> SweepSummary:
+    """:func:`run_sweep` once ``out``'s write lock is held."""
+    from distributed import as_completed
+
+    from ..io.store import Store
+    from .task import point_payload, run_point
+
     start = time.perf_counter()
     P = sweep.n_points
     if exists and resume:
@@ -296,11 +318,17 @@ def run_sweep(sweep: Sweep, out, *, scheduler: str | None = None, workers: int |
         return SweepSummary(out, P, P, 0, time.perf_counter() - start, 0, threads, 0.0)
     # connect first: a wrong address or missing certificate fails before any file is written
     cl, cluster, n_workers, task_threads = _connect(scheduler, workers, threads, dashboard, client)
-    st = None
+    st, ok = None, False
     try:
         if hashes is None:
-            hashes = _create(sweep, out, exists, pred, progress)
-        st = Store(out, "a")
+            # a new store appears once laid out (resumable from then on); a replacing one is
+            # built beside the old file and replaces it only when every point is written
+            st = Store(out, "w" if exists else "x")
+            hashes = _create(sweep, st, pred, progress)
+            if not exists:
+                st.commit()
+        else:
+            st = Store(out, "a")
         idx = st.sweep_index()
         todo = collections.deque(int(i) for i in np.flatnonzero(~idx.done))
         already = P - len(todo)
@@ -353,11 +381,16 @@ def run_sweep(sweep: Sweep, out, *, scheduler: str | None = None, workers: int |
                 submit(todo.popleft())
         if task_threads is None and len(used_threads) == 1:  # chosen on the workers
             task_threads = used_threads.pop()
+        ok = True
         return SweepSummary(out, P, already, computed, time.perf_counter() - start, n_workers,
                             task_threads, compute_s)
     finally:
         if st is not None:
-            st.close()
+            if ok:
+                st.close()
+                _verify_sweep(out, P)
+            else:
+                st.discard()  # a replacing store never replaces; one in place keeps its points
         if client is None:
             cl.close()
         if cluster is not None:

@@ -1,0 +1,153 @@
+"""One writer per file: an OS-level lock held while a store or network file is written.
+
+A writer of ``PATH`` holds an exclusive ``flock`` on ``PATH.lock`` for as long
+as it writes (laying out, computing, renaming into place).  A second writer,
+in this or another process on the same machine or file system, is refused at
+once with a :class:`StoreBusyError` that names the holder (pid, host, command,
+start time, read from the lock file).  The operating system drops the lock
+when its holder dies, even by ``kill -9``, so a killed run never leaves a path
+locked: the next writer takes the lock and finds a stale lock file, which it
+reuses.  The holder removes the lock file when it is done.
+
+Within one process the lock is re-entrant: nested :func:`write_lock` calls on
+the same path (a sweep that holds its store while :class:`~fastnoise.Store`
+reopens it) share one lock.  Threads of one process are not told apart.
+
+On platforms without ``fcntl`` (Windows) no lock is taken.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+import threading
+import time
+
+from .errors import StoreBusyError
+
+try:  # pragma: no cover - platform dependent
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None
+
+__all__ = ["write_lock", "lock_path", "holder", "WriteLock"]
+
+_HELD: dict[str, "WriteLock"] = {}
+_GUARD = threading.Lock()
+
+
+def lock_path(path) -> str:
+    """The lock file of ``path``: ``PATH.lock`` beside it."""
+    return os.fspath(path) + ".lock"
+
+
+def holder(path) -> dict | None:
+    """Who holds (or last held) the lock of ``path``: ``{"pid", "host", "command", "since"}`` or None."""
+    try:
+        with open(lock_path(path), "rb") as f:
+            info = json.loads(f.read(4096).decode("utf-8", "replace") or "null")
+    except (OSError, ValueError):
+        return None
+    return info if isinstance(info, dict) else None
+
+
+def _describe(info: dict | None) -> str:
+    if not info:
+        return "another process"
+    host = "" if info.get("host") in (None, socket.gethostname()) else f" on {info['host']}"
+    cmd = str(info.get("command", ""))[:120]
+    since = f", since {info['since']}" if info.get("since") else ""
+    return f"process {info.get('pid', '?')}{host} ({cmd}{since})" if cmd else \
+        f"process {info.get('pid', '?')}{host}{since}"
+
+
+class WriteLock:
+    """An exclusive lock of ``path`` for one writing process (see the module doc)."""
+
+    def __init__(self, path):
+        self.path = os.path.abspath(os.fspath(path))
+        self.lockfile = lock_path(self.path)
+        self._fd = None
+        self._count = 0
+
+    def _acquire_os(self) -> None:
+        if fcntl is None:  # pragma: no cover
+            return
+        while True:
+            try:
+                fd = os.open(self.lockfile, os.O_RDWR | os.O_CREAT, 0o644)
+            except PermissionError:
+                raise PermissionError(f"cannot create the lock file {self.lockfile} (permission "
+                                      "denied); write the results into a folder you may write to") from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                raise StoreBusyError(f"{self.path} is being written by {_describe(holder(self.path))}; "
+                                     "wait for it to finish or choose another path") from None
+            # the previous holder unlinks the lock file on release: make sure we
+            # locked the file that is at the path now, not an unlinked one
+            try:
+                same = os.fstat(fd).st_ino == os.stat(self.lockfile).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            os.close(fd)
+        info = {"pid": os.getpid(), "host": socket.gethostname(),
+                "command": " ".join([os.path.basename(sys.argv[0] or "python")] + sys.argv[1:])[:300],
+                "since": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+        os.ftruncate(fd, 0)
+        os.write(fd, json.dumps(info).encode())
+        self._fd = fd
+
+    def _release_os(self) -> None:
+        if self._fd is None:
+            return
+        try:
+            os.remove(self.lockfile)  # while still locked: a waiting writer re-checks the inode
+        except FileNotFoundError:  # pragma: no cover
+            pass
+        os.close(self._fd)
+        self._fd = None
+
+    def release(self) -> None:
+        """Drop one hold; the last one releases the OS lock and removes the lock file."""
+        with _GUARD:
+            self._count -= 1
+            if self._count > 0:
+                return
+            _HELD.pop(self.path, None)
+            self._release_os()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.release()
+
+
+def write_lock(path) -> WriteLock:
+    """Take the write lock of ``path`` (re-entrant within a process); release it when done.
+
+    Raises
+    ------
+    StoreBusyError
+        Another process writes ``path`` now.
+
+    Examples
+    --------
+    >>> with write_lock("fig3.h5"):            # doctest: +SKIP
+    ...     ...                                # nobody else writes fig3.h5 meanwhile
+    """
+    key = os.path.abspath(os.fspath(path))
+    with _GUARD:
+        lock = _HELD.get(key)
+        if lock is None:
+            lock = WriteLock(key)
+            lock._acquire_os()
+            _HELD[key] = lock
+        lock._count += 1
+        return lock
