@@ -15,6 +15,7 @@ from typing import Sequence
 import numpy as np
 
 from . import activations as _act
+from .resources import check_allocation
 
 __all__ = ["Network", "symmetric", "random_dense"]
 
@@ -131,7 +132,7 @@ class Network:
         return len(self.activations)
 
     def __repr__(self) -> str:
-        acts = ", ".join(f"{a.name}" + (f"({a.param:g})" if a.name not in ("cubic",) and not a.is_custom else "")
+        acts = ", ".join(f"{a.name}" + (f"({a.param:g})" if not a.is_custom and _act.param_name(a.name) else "")
                          for a in self.activations)
         return f"Network(widths={list(self.widths)}, activations=[{acts}])"
 
@@ -188,19 +189,39 @@ class Network:
         """JSON-able description without the weights (widths, activations)."""
         return {"widths": list(self.widths), "activations": [a.to_dict() for a in self.activations]}
 
-    def save(self, path, group: str = "network", overwrite: bool = False) -> None:
+    def save(self, path, group: str = "network", overwrite: bool = False,
+             attrs: dict | None = None) -> None:
         """Write the network to an HDF5 file (``<group>/W{n}``, ``<group>/b{n}``).
 
-        Refuses to touch an existing file unless ``overwrite=True``.
+        Refuses to touch an existing file unless ``overwrite=True``.  The file
+        is written under a temporary name and renamed into place when
+        complete, so ``path`` never holds a half-written network (an
+        overwritten file stays as it was until then), while holding the write
+        lock of :mod:`fastnoise.io.lock` (a second writer is refused).
+        ``attrs`` are extra attributes of the file's root (strings or numbers).
         """
         import os
+        import secrets
 
         import h5py
 
-        if os.path.exists(path) and not overwrite:
-            raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
-        with h5py.File(path, "w") as f:
-            self.write_group(f.create_group(group))
+        from .io.lock import write_lock
+
+        path = os.fspath(path)
+        with write_lock(path):
+            if os.path.exists(path) and not overwrite:
+                raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
+            tmp = f"{path}.{os.getpid()}-{secrets.token_hex(4)}.partial"
+            try:
+                with h5py.File(tmp, "w") as f:
+                    self.write_group(f.create_group(group))
+                    for k, v in (attrs or {}).items():
+                        f.attrs[k] = v
+                os.replace(tmp, path)
+            except BaseException:
+                if os.path.exists(tmp):
+                    os.remove(tmp)
+                raise
 
     def write_group(self, g) -> None:
         """Store the network into an open h5py group."""
@@ -234,6 +255,15 @@ class Network:
         return cls.from_layers(ws, bs, acts, input_width=cfg["widths"][0])
 
 
+def _check_weight_memory(widths: list) -> None:
+    """Refuse widths whose weight matrices cannot fit in memory, before allocating them."""
+    n = sum(a * b for a, b in zip(widths[1:], widths[:-1]))
+    # the matrices, their float64 copy in from_layers and the packed (transposed) float64
+    # and float32 copies of :attr:`Network.packed`
+    check_allocation(n * 8 * 3 + n * 4, f"the weights of widths {widths} ({n:.3g} values, "
+                     "in 3 float64 copies and 1 float32 while built and packed)", "the layer widths")
+
+
 def symmetric(widths: Sequence[int], alpha: float = 4.0, activation=None,
               input_activation="linear", output_activation="linear") -> Network:
     """The paper's symmetric network: W^n_ij = 1/I_{n−1}, b = 0 (Sec. III).
@@ -252,6 +282,7 @@ def symmetric(widths: Sequence[int], alpha: float = 4.0, activation=None,
     widths = [int(w) for w in widths]
     if len(widths) < 2 or min(widths) < 1:
         raise ValueError(f"widths must list at least two layers of ≥ 1 neuron, got {widths}")
+    _check_weight_memory(widths)
     hidden = _act.shifted_sigmoid(alpha) if activation is None else _act.get(activation)
     acts = [input_activation] + [hidden] * (len(widths) - 2) + [output_activation]
     ws = [np.full((widths[n], widths[n - 1]), 1.0 / widths[n - 1]) for n in range(1, len(widths))]
@@ -265,6 +296,7 @@ def random_dense(widths: Sequence[int], activation="logistic", seed: int = 0,
 
     Handy for tests and benchmarks of trained-like networks.
     """
+    _check_weight_memory([int(w) for w in widths])
     rng = np.random.default_rng(seed)
     ws, bs = [], []
     for n in range(1, len(widths)):

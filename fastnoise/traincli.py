@@ -86,9 +86,14 @@ def run(args) -> int:
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"folder {folder} of --out does not exist; create it first")
     require_torch()
-    net, report = train(args.task, seed=args.seed, epochs=args.epochs, progress=not args.quiet,
-                        validation=args.validation, threads=args.threads)
-    save(net, report, out, overwrite=args.overwrite)
+    from .io.lock import write_lock
+
+    with write_lock(out):  # from the start: a second training into the same --out is refused now
+        if os.path.exists(out) and not args.overwrite:
+            raise FileExistsError(f"{out} exists; pass --overwrite to replace it")
+        net, report = train(args.task, seed=args.seed, epochs=args.epochs, progress=not args.quiet,
+                            validation=args.validation, threads=args.threads)
+        save(net, report, out, overwrite=args.overwrite)  # written aside, renamed when complete
     if "test_accuracy" in report:
         quality = f"test accuracy {100 * report['test_accuracy']:.2f}% on {report['n_test']} images"
     else:

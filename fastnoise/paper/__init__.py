@@ -106,14 +106,17 @@ def make(names, out, *, quick: bool = False, settings: Settings | None = None,
     if os.path.exists(out) and not os.path.isdir(out):
         raise NotADirectoryError(f"--out {out} is a file; give a folder for the figures")
     os.makedirs(out, exist_ok=True)
-    check(names, out, settings, overwrite=overwrite, networks=networks, data=data)
-    done = {}
-    for name in names:
-        fn = _fig.FIGURE_FUNCTIONS[name]
-        kw = {"networks": networks, "data": data} if name in ("fig5", "fig6") else {}
-        data_ = fn(out, settings, overwrite=overwrite, progress=progress, **kw)
-        done[name] = write_figure(data_, out, settings, plots=plots)
-        if on_figure is not None:
-            on_figure(done[name])
-    claims = write_report(out, command)
+    from ..io.lock import write_lock
+
+    with write_lock(os.path.join(out, ".paper")):  # one `paper` process per folder
+        check(names, out, settings, overwrite=overwrite, networks=networks, data=data)
+        done = {}
+        for name in names:
+            fn = _fig.FIGURE_FUNCTIONS[name]
+            kw = {"networks": networks, "data": data} if name in ("fig5", "fig6") else {}
+            data_ = fn(out, settings, overwrite=overwrite, progress=progress, **kw)
+            done[name] = write_figure(data_, out, settings, plots=plots)
+            if on_figure is not None:
+                on_figure(done[name])
+        claims = write_report(out, command)
     return done, claims

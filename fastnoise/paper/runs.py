@@ -146,29 +146,14 @@ def ensure_runs(path, specs, overwrite: bool = False,
     actions : dict
         ``name -> action`` (one of :data:`ACTIONS`).
     """
-    from ..simulate import simulate
+    from ..io.lock import write_lock
 
     specs = list(specs)
-    actions = plan_actions(path, specs, overwrite)   # refuses before computing anything
     path = os.fspath(path)
-    todo = [s for s in specs if actions[s.name] != "reused"]
-    if todo:
-        folder = os.path.dirname(os.path.abspath(path))
-        os.makedirs(folder, exist_ok=True)
-        with Store(path, "a") as st:
-            for s in todo:
-                action = actions[s.name]
-                if action == "replaced":
-                    del st.file["runs"][s.name]
-                    st.file.flush()
-                simulate(s.net, s.inputs, s.noise, s.repeats, s.seed, store=st, run=s.name,
-                         resume=action == "resumed", stream=s.stream, samples=s.samples,
-                         labels=s.labels, keep=False)
-                if on_run is not None:
-                    on_run(s.name, action)
-    for s in specs:
-        if actions[s.name] == "reused" and on_run is not None:
-            on_run(s.name, "reused")
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    with write_lock(path):  # one writer: a second paper run on the same folder is refused
+        actions = _ensure_locked(path, specs, overwrite, on_run)
     results = {}
     with Store(path, "r") as st:
         for s in specs:
@@ -180,3 +165,38 @@ def ensure_runs(path, specs, overwrite: bool = False,
             res.config = run.config
             results[s.name] = res
     return results, actions
+
+
+def _ensure_locked(path: str, specs, overwrite: bool, on_run) -> dict:
+    """:func:`ensure_runs`' computation, with ``path``'s write lock held.
+
+    A run to be replaced is computed under the temporary name ``<name>.new``
+    and swapped in only when complete: a run killed meanwhile leaves the old
+    run in place (the stale ``.new`` is removed by the next replacement).
+    """
+    from ..simulate import simulate
+
+    actions = plan_actions(path, specs, overwrite)   # refuses before computing anything
+    todo = [s for s in specs if actions[s.name] != "reused"]
+    if todo:
+        with Store(path, "a") as st:
+            runs = st.file["runs"]
+            for s in todo:
+                action = actions[s.name]
+                name = f"{s.name}.new" if action == "replaced" else s.name
+                if action == "replaced" and name in runs:
+                    del runs[name]
+                    st.file.flush()
+                simulate(s.net, s.inputs, s.noise, s.repeats, s.seed, store=st, run=name,
+                         resume=action == "resumed", stream=s.stream, samples=s.samples,
+                         labels=s.labels, keep=False)
+                if action == "replaced":
+                    del runs[s.name]
+                    runs.move(name, s.name)
+                    st.file.flush()
+                if on_run is not None:
+                    on_run(s.name, action)
+    for s in specs:
+        if actions[s.name] == "reused" and on_run is not None:
+            on_run(s.name, "reused")
+    return actions

@@ -379,8 +379,4 @@ def save(net, report: dict, path, overwrite: bool = False) -> None:
     """Save a trained network (:meth:`Network.save`) with its report as JSON attribute ``training``."""
     import json
 
-    import h5py
-
-    net.save(path, overwrite=overwrite)
-    with h5py.File(path, "a") as f:
-        f.attrs["training"] = json.dumps(report)
+    net.save(path, overwrite=overwrite, attrs={"training": json.dumps(report)})
