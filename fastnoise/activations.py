@@ -23,7 +23,8 @@ import numpy as np
 from .kernels import activations as _k
 
 __all__ = ["Activation", "get", "linear", "shifted_sigmoid", "logistic", "tanh",
-           "relu", "cubic", "custom", "NAMES"]
+           "relu", "cubic", "elu", "leaky_relu", "softplus", "gelu", "swish", "silu",
+           "hard_sigmoid", "softsign", "selu", "custom", "load_function", "param_name", "NAMES"]
 
 #: name -> (kernel code, name of its parameter, default parameter)
 _BUILTIN = {
@@ -33,8 +34,19 @@ _BUILTIN = {
     "tanh": (_k.TANH, "gain", 1.0),
     "relu": (_k.RELU, "gain", 1.0),
     "cubic": (_k.CUBIC, None, 0.0),
+    "elu": (_k.ELU, "alpha", 1.0),
+    "leaky_relu": (_k.LEAKY_RELU, "negative_slope", 0.01),
+    "softplus": (_k.SOFTPLUS, "beta", 1.0),
+    "gelu": (_k.GELU, None, 0.0),
+    "swish": (_k.SWISH, None, 0.0),
+    "hard_sigmoid": (_k.HARD_SIGMOID, "slope", 1.0 / 6.0),
+    "softsign": (_k.SOFTSIGN, None, 0.0),
+    "selu": (_k.SELU, None, 0.0),
 }
-_ALIASES = {"sigmoid": "shifted_sigmoid", "identity": "linear"}
+_ALIASES = {"sigmoid": "shifted_sigmoid", "identity": "linear", "silu": "swish"}
+#: names added after cubic: they take no parameter but their own (none for gelu, swish,
+#: softsign, selu), and softplus needs β > 0
+_STRICT = ("elu", "leaky_relu", "softplus", "gelu", "swish", "hard_sigmoid", "softsign", "selu")
 NAMES = tuple(_BUILTIN)
 
 
@@ -48,7 +60,10 @@ class Activation:
         One of :data:`NAMES`, or the name given to a user function.
     param : float
         Gain of ``linear``/``logistic``/``tanh``/``relu``, slope α of the
-        shifted sigmoid; unused by ``cubic`` and user functions.
+        shifted sigmoid, α of ``elu``, the negative slope of
+        ``leaky_relu``, β of ``softplus``, the slope of ``hard_sigmoid``;
+        unused (0) by ``cubic``, ``gelu``, ``swish``, ``softsign``, ``selu``
+        and user functions (see :func:`param_name`).
     function : callable or None
         The numba-jitted scalar function of a user-defined activation.
     """
@@ -91,6 +106,27 @@ class Activation:
             return np.maximum(p * x, 0.0)
         if self.name == "cubic":
             return x * x * (3.0 - 2.0 * x)
+        if self.name == "elu":
+            return np.where(x > 0, x, p * np.expm1(np.minimum(x, 0.0)))
+        if self.name == "leaky_relu":
+            return np.where(x > 0, x, p * x)
+        if self.name == "softplus":
+            v = p * x
+            return (np.log1p(np.exp(-np.abs(v))) + np.maximum(v, 0.0)) / p
+        if self.name == "gelu":
+            from scipy.special import ndtr
+
+            return x * ndtr(x)
+        if self.name == "swish":
+            from scipy.special import expit
+
+            return x * expit(x)
+        if self.name == "hard_sigmoid":
+            return np.clip(p * x + 0.5, 0.0, 1.0)
+        if self.name == "softsign":
+            return x / (1.0 + np.abs(x))
+        if self.name == "selu":
+            return _k.SELU_SCALE * np.where(x > 0, x, _k.SELU_ALPHA * np.expm1(np.minimum(x, 0.0)))
         raise AssertionError(self.name)
 
     def to_dict(self) -> dict[str, Any]:
@@ -121,19 +157,31 @@ def get(spec, param: float | None = None, **kwargs) -> Activation:
     ----------
     spec : str, Activation, dict or numba dispatcher
         A built-in name (``"linear"``, ``"shifted_sigmoid"`` (alias
-        ``"sigmoid"``), ``"logistic"``, ``"tanh"``, ``"relu"``, ``"cubic"``),
-        an Activation, a dict from :meth:`Activation.to_dict`, or a scalar
-        function compiled with ``numba.njit``.
+        ``"sigmoid"``), ``"logistic"``, ``"tanh"``, ``"relu"``, ``"cubic"``,
+        ``"elu"``, ``"leaky_relu"``, ``"softplus"``, ``"gelu"``,
+        ``"swish"`` (alias ``"silu"``), ``"hard_sigmoid"``, ``"softsign"``,
+        ``"selu"``), an Activation, a dict from :meth:`Activation.to_dict`,
+        or a scalar function compiled with ``numba.njit``.
     param : float, optional
-        Gain or slope; also accepted as keyword ``alpha=`` or ``gain=``.
+        The activation's parameter (:func:`param_name`); also accepted as a
+        keyword: ``alpha=``, ``gain=``, ``negative_slope=``, ``beta=`` or
+        ``slope=``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, a non-finite parameter, a parameter given to an
+        activation that has none (``gelu``, ``swish``, ``softsign``,
+        ``selu``), or softplus β ≤ 0.
     """
     if isinstance(spec, Activation):
         return spec
     if isinstance(spec, dict):
         return Activation.from_dict(spec)
     if kwargs:
-        if len(kwargs) > 1 or next(iter(kwargs)) not in ("alpha", "gain"):
-            raise TypeError(f"unexpected activation arguments {sorted(kwargs)}; use alpha= or gain=")
+        if len(kwargs) > 1 or next(iter(kwargs)) not in _PARAM_KEYWORDS:
+            raise TypeError(f"unexpected activation arguments {sorted(kwargs)}; use one of "
+                            f"{', '.join(k + '=' for k in _PARAM_KEYWORDS)}")
         param = next(iter(kwargs.values()))
     if callable(spec) and not isinstance(spec, str):
         return custom(spec)
@@ -146,7 +194,29 @@ def get(spec, param: float | None = None, **kwargs) -> Activation:
     value = default if param is None else float(param)
     if not math.isfinite(value):
         raise ValueError(f"activation {name} parameter must be finite, got {value}")
+    if name in _STRICT:
+        if pname is None and value != default:
+            raise ValueError(f"activation {name} takes no parameter, got {value!r}; leave it out")
+        if name == "softplus" and not value > 0:
+            raise ValueError(f"softplus β must be > 0, got {value!r}")
     return Activation(name, value)
+
+
+_PARAM_KEYWORDS = ("alpha", "gain", "negative_slope", "beta", "slope")
+
+
+def param_name(name) -> str | None:
+    """Name of a built-in activation's parameter, or None when it has none.
+
+    ``"gain"`` (linear, logistic, tanh, relu), ``"alpha"`` (shifted_sigmoid,
+    elu), ``"negative_slope"`` (leaky_relu), ``"beta"`` (softplus),
+    ``"slope"`` (hard_sigmoid); None for cubic, gelu, swish, softsign, selu.
+    """
+    key = name.name if isinstance(name, Activation) else str(name).lower()
+    key = _ALIASES.get(key, key)
+    if key not in _BUILTIN:
+        raise ValueError(f"unknown activation {name!r}{_closest(key, NAMES + tuple(_ALIASES))}")
+    return _BUILTIN[key][1]
 
 
 def linear(gain: float = 1.0) -> Activation:
@@ -177,6 +247,129 @@ def relu(gain: float = 1.0) -> Activation:
 def cubic() -> Activation:
     """f(x) = 3x² − 2x³ (paper, Methods VII A)."""
     return get("cubic")
+
+
+def elu(alpha: float = 1.0) -> Activation:
+    """f(x) = x for x > 0, α(eˣ − 1) otherwise (Keras ``elu``, ``torch.nn.ELU``)."""
+    return get("elu", alpha)
+
+
+def leaky_relu(negative_slope: float = 0.01) -> Activation:
+    """f(x) = x for x > 0, negative_slope·x otherwise.
+
+    The default 0.01 is PyTorch's ``nn.LeakyReLU``; Keras' activation
+    ``"leaky_relu"`` uses 0.2 and its ``LeakyReLU`` layer 0.3 (the importers
+    read the value from the model).
+    """
+    return get("leaky_relu", negative_slope)
+
+
+def softplus(beta: float = 1.0) -> Activation:
+    """f(x) = log(1 + exp(β·x)) / β, β > 0 (``torch.nn.Softplus(beta)``; Keras: β = 1).
+
+    Evaluated as (log1p(exp(−|βx|)) + max(βx, 0)) / β at every x: PyTorch's
+    switch to the identity above ``threshold=20`` differs from it by less than
+    2.1e-9/β.
+    """
+    return get("softplus", beta)
+
+
+def gelu() -> Activation:
+    """f(x) = x·Φ(x) = x(1 + erf(x/√2))/2, the exact (erf) GELU.
+
+    This is Keras' default (``approximate=False``) and PyTorch's default
+    (``approximate="none"``); the tanh approximation is not a built-in (use a
+    :func:`custom` activation for it).
+    """
+    return get("gelu")
+
+
+def swish() -> Activation:
+    """f(x) = x/(1 + e^(−x)) = x·logistic(x); alias ``silu`` (Keras, ``torch.nn.SiLU``)."""
+    return get("swish")
+
+
+silu = swish
+
+
+def hard_sigmoid(slope: float = 1.0 / 6.0) -> Activation:
+    """f(x) = min(max(slope·x + 1/2, 0), 1).
+
+    slope = 1/6 (the default) is Keras 3's and PyTorch's ``Hardsigmoid``
+    (relu6(x + 3)/6); Keras 2 / tf.keras used slope = 0.2.
+    """
+    return get("hard_sigmoid", slope)
+
+
+def softsign() -> Activation:
+    """f(x) = x / (1 + |x|)."""
+    return get("softsign")
+
+
+def selu() -> Activation:
+    """f(x) = λx for x > 0, λa(eˣ − 1) otherwise, λ = 1.0507009873554805,
+    a = 1.6732632423543772 (Klambauer et al. 2017; Keras, ``torch.nn.SELU``)."""
+    return get("selu")
+
+
+def load_function(ref: str, base_dir=None) -> Activation:
+    """A user activation named ``"module:function"`` or ``"file.py:function"`` (TOML configs).
+
+    Parameters
+    ----------
+    ref : str
+        ``"package.module:function"`` imports the module (from ``sys.path``);
+        ``"path/to/file.py:function"`` loads the file, a relative path
+        starting at ``base_dir``.  The function must be a scalar
+        ``float -> float`` function compiled with ``numba.njit``.
+    base_dir : str, optional
+        Where relative ``.py`` paths start (a config file's folder).
+
+    Returns
+    -------
+    Activation
+        A user activation named after the function.
+
+    Raises
+    ------
+    ValueError
+        For a malformed reference, a module or file that cannot be imported,
+        a missing name, or a function not compiled with ``numba.njit``.
+    """
+    import importlib
+    import importlib.util
+    import os
+
+    if not isinstance(ref, str) or ":" not in ref:
+        raise ValueError(f'a function reference must be "module:function" or "file.py:function", got {ref!r}')
+    where, _, attr = ref.rpartition(":")
+    if not where or not attr.isidentifier():
+        raise ValueError(f'a function reference must be "module:function" or "file.py:function", got {ref!r}')
+    try:
+        if where.endswith(".py"):
+            path = os.path.expanduser(where)
+            if not os.path.isabs(path) and base_dir is not None:
+                path = os.path.join(base_dir, path)
+            if not os.path.isfile(path):
+                raise ValueError(f"{ref!r}: no such file {path} (relative paths start at the config "
+                                 "file's folder)")
+            spec = importlib.util.spec_from_file_location(
+                "fastnoise_user_" + os.path.splitext(os.path.basename(path))[0], path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+        else:
+            module = importlib.import_module(where)
+    except ValueError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - user code: report any import failure on one line
+        text = " ".join(str(exc).split()) or type(exc).__name__
+        raise ValueError(f"{ref!r}: cannot import {where} ({type(exc).__name__}: {text})") from None
+    if not hasattr(module, attr):
+        raise ValueError(f"{ref!r}: {where} has no name {attr!r}")
+    try:
+        return custom(getattr(module, attr))
+    except TypeError as exc:
+        raise ValueError(f"{ref!r}: {exc}") from None
 
 
 def custom(function, name: str | None = None) -> Activation:

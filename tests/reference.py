@@ -241,6 +241,20 @@ def activation(act, x):
         return np.maximum(0.0, p * x)
     if name == "cubic":
         return 3.0 * x ** 2 - 2.0 * x ** 3
+    # the activations added after cubic, from their textbook definitions, element by element
+    lam, a = 1.0507009873554804934193349852946, 1.6732632423543772848170429916717
+    scalar = {
+        "elu": lambda v: v if v > 0 else p * math.expm1(v),
+        "leaky_relu": lambda v: v if v > 0 else p * v,
+        "softplus": lambda v: (math.log1p(math.exp(-abs(p * v))) + max(p * v, 0.0)) / p,
+        "gelu": lambda v: 0.5 * v * math.erfc(-v / math.sqrt(2.0)),
+        "swish": lambda v: v / (1.0 + math.exp(-v)) if v > -700 else 0.0,
+        "hard_sigmoid": lambda v: min(max(p * v + 0.5, 0.0), 1.0),
+        "softsign": lambda v: v / (1.0 + abs(v)),
+        "selu": lambda v: lam * (v if v > 0 else a * math.expm1(v)),
+    }.get(name)
+    if scalar is not None:
+        return np.array([scalar(float(v)) for v in x.ravel()]).reshape(x.shape)
     raise ValueError(f"no reference for activation {name!r}")
 
 

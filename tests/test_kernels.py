@@ -43,6 +43,14 @@ ACTIVATIONS = {
     "tanh": fn.activations.tanh(0.7),
     "relu": fn.activations.relu(1.3),
     "cubic": fn.activations.cubic(),
+    "elu": fn.activations.elu(0.8),
+    "leaky_relu": fn.activations.leaky_relu(0.1),
+    "softplus": fn.activations.softplus(1.5),
+    "gelu": fn.activations.gelu(),
+    "swish": fn.activations.swish(),
+    "hard_sigmoid": fn.activations.hard_sigmoid(),
+    "softsign": fn.activations.softsign(),
+    "selu": fn.activations.selu(),
     "custom": fn.activations.custom(softsign),
 }
 

@@ -45,6 +45,11 @@ NETS = {
          np.random.default_rng(4).normal(0, 0.2, (6, 25))],
         [np.full(25, 0.1), np.zeros(6)],
         [fn.activations.tanh(0.8), fn.activations.custom(softsign), fn.activations.relu(1.2)]),
+    "dense_new_activations": fn.Network.from_layers(
+        [np.random.default_rng(5).normal(0, 0.4, (n, m)) for n, m in
+         [(12, 8), (12, 12), (12, 12), (12, 12), (12, 12), (12, 12), (12, 12), (12, 12), (4, 12)]],
+        None, ["linear", fn.activations.elu(0.8), fn.activations.leaky_relu(0.1), fn.activations.softplus(1.5),
+               "gelu", "swish", "hard_sigmoid", "softsign", "selu", "linear"]),
     "cubic": fn.Network.from_layers([np.full((20, 3), 1 / 3), np.full((2, 20), 1 / 20)],
                                     None, ["linear", "cubic", "shifted_sigmoid"]),
 }

@@ -11,7 +11,9 @@ For an activation f and X ~ Normal(μ, v) every function here returns
     variance of the order-M Taylor polynomial of f at μ.
 ``gauss``
     Gauss–Hermite quadrature of the true E f(X) and Var f(X) (closed forms
-    for ``linear`` and ``relu``).
+    for ``linear``, ``relu`` and ``leaky_relu``; at the kinks of ``elu``,
+    ``selu``, ``softsign`` and ``hard_sigmoid`` quadrature converges
+    slowly: about 1e-3 relative with 200 nodes).
 
 :func:`transfer` validates its inputs and dispatches by name.
 
@@ -369,6 +371,15 @@ def gauss(act, mean, var, nodes: int = 64):
     if not act.is_custom and act.name == "relu":
         ef, vf = _relu_moments(p, mean, var)
         return _out(ef), _out(vf)
+    if not act.is_custom and act.name == "leaky_relu":
+        # f = (1 − p)·X⁺ + p·X with Cov(X⁺, X) = v·Φ(μ/σ) (Stein's identity)
+        e1, v1 = _relu_moments(1.0, mean, var)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            phi = np.where(var > 0, special.ndtr(mean / np.sqrt(var)), (mean > 0).astype(float))
+        q = 1.0 - p
+        ef = q * e1 + p * mean
+        vf = q * q * v1 + p * p * var + 2.0 * p * q * var * phi
+        return _out(ef), _out(np.maximum(vf, 0.0))
     z, w = _hermite(nodes)
     shape = mean.shape
     mu, sd = mean.ravel(), np.sqrt(var).ravel()

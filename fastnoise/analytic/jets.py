@@ -27,6 +27,21 @@ coefficient is then multiplied by p^k):
 * ``relu``: f = max(p·x, 0), f' = p·[p·x > 0] — at the kink p·x = 0 the
   derivative is taken as 0 — and all higher derivatives are 0 (the Dirac mass
   of f'' at the kink is ignored: a Taylor expansion cannot see it).
+* ``leaky_relu``, ``hard_sigmoid``: piecewise linear, like ``relu`` (at a
+  kink the branch the kernel takes: x ≤ 0 for leaky_relu, slope 0 at the
+  clipping points of hard_sigmoid).
+* ``elu``, ``selu``: x > 0 is linear; x ≤ 0 is a·(e^x − 1), whose
+  coefficients are a·e^(x0)/k!.
+* ``softsign``: x/(1+x) = 1 − 1/(1+x) for x > 0 and −1 + 1/(1−x) for x ≤ 0,
+  geometric series in t (f'' jumps at 0: the x ≤ 0 branch is used there).
+* ``softplus``: f' is the logistic in β·x, so f is the integral of its jet.
+* ``swish``: the jet product (x0 + t)·s(x0 + t) with the logistic jet s.
+* ``gelu`` (exact erf form): Φ' = φ = exp(−x²/2)/√(2π) is the exponential
+  of a quadratic jet, Φ its integral, and gelu the product (x0 + t)·Φ.
+
+Every built-in therefore supports every order, so every closure (``taylor``
+included) and every prediction method accepts every built-in; at kinks the
+Taylor closure sees one branch only (use ``gauss``, as for ``relu``).
 
 User-defined activations have no exact derivatives: orders 0..2 are offered
 by central differences (documented accuracy ~1e-10 for f', ~1e-7 for f''),
@@ -48,6 +63,7 @@ import numpy as np
 from scipy import special
 
 from .. import activations as _acts
+from ..kernels import activations as _k
 
 __all__ = ["derivatives", "taylor_coefficients", "value", "series_add", "series_mul",
            "series_reciprocal", "series_power", "series_exp", "series_sqrt",
@@ -288,7 +304,123 @@ def _coefficients(act, x, order, step=1.0):
         jet = 0.5 * _tanh_unit(0.5 * p * x, order) * _scale_powers(0.5 * p * step, order)
         jet[..., 0] = special.expit(p * x)
         return jet
+    if name in _MORE:
+        return _MORE[name](x, p, order) * _scale_powers(step, order)
     raise ValueError(f"no derivatives for activation {name!r}")
+
+
+# unit-step jets (coefficients of t ↦ f(x + t)) of the activations added after cubic
+def _exp_branch(x, a, order):
+    """Jet of a·(e^(x+t) − 1): a·expm1(x), then a·e^x/k!."""
+    out = np.zeros(x.shape + (order + 1,))
+    out[..., 0] = a * np.expm1(x)
+    c = a * np.exp(x)
+    for k in range(1, order + 1):
+        c = c / k
+        out[..., k] = c
+    return out
+
+
+def _piecewise(x, right, left, order, at):
+    """Jet of ``right`` where x > at, else of ``left`` (each a function of (x, order))."""
+    pos = x > at
+    xr = np.where(pos, x, at + 1.0)                    # keep each branch in its own domain
+    xl = np.where(pos, at, x)
+    return np.where(pos[..., None], right(xr, order), left(xl, order))
+
+
+def _line(x, slope, order, intercept=0.0):
+    out = np.zeros(x.shape + (order + 1,))
+    out[..., 0] = intercept + slope * x
+    if order >= 1:
+        out[..., 1] = slope
+    return out
+
+
+def _elu_jet(x, p, order, scale=1.0):
+    return _piecewise(x, lambda z, m: _line(z, scale, m),
+                      lambda z, m: _exp_branch(z, scale * p, m), order, 0.0)
+
+
+def _leaky_relu_jet(x, p, order):
+    return _piecewise(x, lambda z, m: _line(z, 1.0, m), lambda z, m: _line(z, p, m), order, 0.0)
+
+
+def _hard_sigmoid_jet(x, p, order):
+    z = p * x + 0.5
+    out = np.zeros(x.shape + (order + 1,))
+    out[..., 0] = np.clip(z, 0.0, 1.0)
+    if order >= 1:
+        out[..., 1] = np.where((z > 0.0) & (z < 1.0), p, 0.0)
+    return out
+
+
+def _softsign_jet(x, p, order):
+    def right(z, m):          # 1 − 1/(1+z+t): c_k = (−1)^(k+1)/(1+z)^(k+1)
+        out = np.zeros(z.shape + (m + 1,))
+        out[..., 0] = z / (1.0 + z)
+        r = 1.0 / (1.0 + z)
+        c = -r                                         # the t⁰ coefficient of −1/(1+z+t)
+        for k in range(1, m + 1):
+            c = -c * r
+            out[..., k] = c
+        return out
+
+    def left(z, m):           # −1 + 1/(1−z−t): c_k = 1/(1−z)^(k+1)
+        out = np.zeros(z.shape + (m + 1,))
+        out[..., 0] = z / (1.0 - z)
+        r = 1.0 / (1.0 - z)
+        c = r
+        for k in range(1, m + 1):
+            c = c * r
+            out[..., k] = c
+        return out
+
+    return _piecewise(x, right, left, order, 0.0)
+
+
+def _logistic_unit(y0, order, step=1.0):
+    """Jet of t ↦ s(y0 + step·t), s the logistic function."""
+    jet = 0.5 * _tanh_unit(0.5 * y0, order) * _scale_powers(0.5 * step, order)
+    jet[..., 0] = special.expit(y0)
+    return jet
+
+
+def _softplus_jet(x, p, order):
+    f0 = (np.log1p(np.exp(-np.abs(p * x))) + np.maximum(p * x, 0.0)) / p
+    if order == 0:
+        return f0[..., None]
+    return series_integrate(_logistic_unit(p * x, order - 1, p), f0)
+
+
+def _swish_jet(x, p, order):
+    return series_mul(series_variable(x, order), _logistic_unit(x, order))
+
+
+def _gelu_jet(x, p, order):
+    phi0 = np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
+    if order == 0:
+        return (x * special.ndtr(x))[..., None]
+    # φ(x+t) = φ(x)·exp(−x t − t²/2), Φ its integral from Φ(x), gelu = (x + t)·Φ
+    q = np.zeros(x.shape + (order,))
+    if order >= 2:
+        q[..., 1] = -x
+    if order >= 3:
+        q[..., 2] = -0.5
+    phi = series_exp(q) * phi0[..., None]
+    Phi = series_integrate(phi, special.ndtr(x))
+    out = series_mul(series_variable(x, order), Phi)
+    out[..., 0] = x * special.ndtr(x)
+    return out
+
+
+def _selu_jet(x, p, order):
+    return _elu_jet(x, _k.SELU_ALPHA, order, scale=_k.SELU_SCALE)
+
+
+_MORE = {"elu": _elu_jet, "leaky_relu": _leaky_relu_jet, "hard_sigmoid": _hard_sigmoid_jet,
+         "softsign": _softsign_jet, "softplus": _softplus_jet, "swish": _swish_jet,
+         "gelu": _gelu_jet, "selu": _selu_jet}
 
 
 def _slope(act, x):

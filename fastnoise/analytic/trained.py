@@ -92,6 +92,8 @@ import numpy as np
 from numpy.polynomial import Polynomial
 from numpy.polynomial import hermite_e as _he
 
+from .. import activations as _acts
+from ..kernels import activations as _kacts
 from ..network import Network
 from ..noise import per_layer
 from .prediction import Prediction
@@ -421,7 +423,9 @@ def _fprime_closed(act, x: np.ndarray) -> np.ndarray:
         return np.where(p * x > 0, p, 0.0)
     if act.name == "cubic":
         return 6.0 * x * (1.0 - x)
-    raise AssertionError(act.name)
+    from .jets import _coefficients              # the activations added after cubic
+
+    return _coefficients(act, x, 1)[..., 1]
 
 
 def fprime(act, x) -> np.ndarray:
@@ -440,7 +444,21 @@ def fprime(act, x) -> np.ndarray:
 
 
 def _kinks(act) -> tuple[float, ...]:
-    return (0.0,) if (not act.is_custom and act.name == "relu") else ()
+    """Points where f' (or, for softsign and elu, a higher derivative) jumps."""
+    if act.is_custom:
+        return ()
+    if act.name in ("relu", "leaky_relu", "elu", "selu", "softsign"):
+        return (0.0,)
+    if act.name == "hard_sigmoid" and act.param != 0:
+        return tuple(sorted((-0.5 / act.param, 0.5 / act.param)))
+    return ()
+
+
+#: (x_min, f(x_min)): the minimum of the non-monotonic gelu and swish, whose increasing
+#: branch x ≥ x_min is the one inverted
+_BRANCH = {"gelu": (-0.75179152469356446, -0.16997120747990366),
+           "swish": (-1.2784645427610738, -0.27846454276107380)}
+_SELU_LOW = -_kacts.SELU_SCALE * _kacts.SELU_ALPHA
 
 
 def _image(act) -> tuple[float, float, bool]:
@@ -454,6 +472,18 @@ def _image(act) -> tuple[float, float, bool]:
         return (-1.0, 1.0, True) if p != 0 else (0.0, 0.0, True)
     if act.name == "relu":
         return 0.0, math.inf, True
+    if act.name == "elu":
+        return (-p, math.inf, True) if p > 0 else (-math.inf, math.inf, False)
+    if act.name == "leaky_relu":
+        return (-math.inf, math.inf, True) if p > 0 else (0.0, math.inf, True)
+    if act.name == "softplus":
+        return 0.0, math.inf, True
+    if act.name in ("hard_sigmoid", "softsign"):
+        return (0.0, 1.0, True) if act.name == "hard_sigmoid" else (-1.0, 1.0, True)
+    if act.name == "selu":
+        return _SELU_LOW, math.inf, True
+    if act.name in _BRANCH:
+        return _BRANCH[act.name][1], math.inf, True
     raise AssertionError(act.name)
 
 
@@ -461,8 +491,10 @@ def inverse(act, y, bracket=None) -> np.ndarray:
     """f⁻¹(y) of an activation (the substitution E(x̃) = f⁻¹(E y) of Eq. 9).
 
     Closed forms for the built-ins; ``cubic`` takes the increasing branch
-    x ∈ [0, 1] for y ∈ [0, 1] (the unique real root elsewhere).  A user
-    function is inverted numerically inside ``bracket`` = (lo, hi).
+    x ∈ [0, 1] for y ∈ [0, 1] (the unique real root elsewhere), ``gelu``
+    and ``swish`` (not monotonic) their increasing branch x ≥ x_min
+    (−0.7518 and −1.2785), inverted numerically.  A user function is
+    inverted numerically inside ``bracket`` = (lo, hi).
 
     Raises
     ------
@@ -474,9 +506,13 @@ def inverse(act, y, bracket=None) -> np.ndarray:
     y = np.asarray(y, float)
     p = act.param
     name = act.name
-    if not act.is_custom and name != "cubic" and p == 0:
+    if not act.is_custom and _acts.param_name(name) in ("gain", "alpha", "slope") and p == 0 \
+            and name != "elu":
         raise ValueError(f"{name} activation with parameter 0 is constant; f⁻¹ (Eq. 9) does not exist")
     lo, hi, _ = _image(act)
+    if name in ("elu", "leaky_relu") and not act.is_custom and p <= 0:
+        raise ValueError(f"{name} with parameter {p:g} ≤ 0 is not increasing (not invertible); f⁻¹ "
+                         "(Eq. 9) does not exist — use fn.predict(..., method=\"trained\"), which needs no f⁻¹")
     if name == "relu" and not act.is_custom:
         bad = y[y <= 0]
         if bad.size:
@@ -518,6 +554,28 @@ def inverse(act, y, bracket=None) -> np.ndarray:
         t = np.where(inner, np.sin(np.arcsin(np.clip(v, -1, 1)) / 3.0),
                      -np.sign(v) * np.cosh(np.arccosh(np.maximum(np.abs(v), 1.0)) / 3.0))
         return 0.5 + t
+    if name == "elu":
+        return np.where(y > 0, y, np.log1p(np.minimum(y, 0.0) / p))
+    if name == "selu":
+        lam, a = _kacts.SELU_SCALE, _kacts.SELU_ALPHA
+        return np.where(y > 0, y / lam, np.log1p(np.minimum(y, 0.0) / (lam * a)))
+    if name == "leaky_relu":
+        return np.where(y > 0, y, y / p)
+    if name == "softplus":
+        v = p * y                                # log(e^v − 1) = v + log(1 − e^−v)
+        return (v + np.log(-np.expm1(-v))) / p
+    if name == "hard_sigmoid":
+        return (y - 0.5) / p
+    if name == "softsign":
+        return y / (1.0 - np.abs(y))
+    if name in _BRANCH:
+        from scipy.optimize import brentq
+        x0 = _BRANCH[name][0]
+        out = np.empty_like(y)
+        for i, v in np.ndenumerate(y):
+            hi = max(1.0, 2.0 * v)
+            out[i] = brentq(lambda t: float(act(t)) - v, x0, hi, xtol=1e-15)
+        return out
     raise AssertionError(name)
 
 

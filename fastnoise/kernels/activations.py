@@ -12,11 +12,23 @@ code  name                f(x), parameter p
 3     tanh                tanh(p·x)
 4     relu                max(0, p·x)
 5     cubic               3x² − 2x³ (paper, Methods VII A)
+6     elu                 x for x > 0, p·(eˣ − 1) otherwise (α = p)
+7     leaky_relu          x for x > 0, p·x otherwise (negative slope p)
+8     softplus            log(1 + exp(p·x)) / p (β = p > 0)
+9     gelu                x·Φ(x) = x·erfc(−x/√2)/2 (exact erf form)
+10    swish (silu)        x / (1 + exp(−x))
+11    hard_sigmoid        min(max(p·x + 1/2, 0), 1) (slope p; 1/6 in
+                          Keras 3 and PyTorch, 0.2 in Keras 2)
+12    softsign            x / (1 + |x|)
+13    selu                λ·x for x > 0, λ·a·(eˣ − 1) otherwise
+                          (λ = 1.0507009873554805, a = 1.6732632423543772)
 ≥100  user-defined        the (code−100)-th user function
 ====  ==================  ===========================================
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from numba import njit
@@ -25,6 +37,11 @@ from ..config import JIT
 from .rng32 import _i32_as_f32
 
 LINEAR, SHIFTED_SIGMOID, LOGISTIC, TANH, RELU, CUBIC = 0, 1, 2, 3, 4, 5
+ELU, LEAKY_RELU, SOFTPLUS, GELU, SWISH, HARD_SIGMOID, SOFTSIGN, SELU = 6, 7, 8, 9, 10, 11, 12, 13
+#: SELU's constants λ and a (Klambauer et al. 2017; the values of PyTorch and Keras)
+SELU_SCALE = 1.0507009873554804934193349852946
+SELU_ALPHA = 1.6732632423543772848170429916717
+_SQRT_HALF = 0.7071067811865476
 CUSTOM_BASE = 100
 
 
@@ -53,6 +70,49 @@ def apply_activation(code, p, buf, n):
         for i in range(n):
             v = buf[i]
             buf[i] = v * v * (3.0 - 2.0 * v)
+    elif code >= ELU and code <= SELU:
+        _apply_more(code, p, buf, n)
+    else:
+        for i in range(n):
+            buf[i] = np.nan
+
+
+@njit(**JIT)
+def _apply_more(code, p, buf, n):
+    """Codes 6..13 of :func:`apply_activation` (float64 or float32 ``buf``; the
+    transcendental functions are evaluated in float64 and rounded back)."""
+    if code == ELU:
+        for i in range(n):
+            v = np.float64(buf[i])
+            buf[i] = v if v > 0.0 else p * np.expm1(v)
+    elif code == LEAKY_RELU:
+        for i in range(n):
+            v = np.float64(buf[i])
+            buf[i] = v if v > 0.0 else p * v
+    elif code == SOFTPLUS:
+        for i in range(n):
+            v = p * np.float64(buf[i])
+            buf[i] = (np.log1p(np.exp(-abs(v))) + (v if v > 0.0 else 0.0)) / p
+    elif code == GELU:
+        for i in range(n):
+            v = np.float64(buf[i])
+            buf[i] = 0.5 * v * math.erfc(-v * _SQRT_HALF)
+    elif code == SWISH:
+        for i in range(n):
+            v = np.float64(buf[i])
+            buf[i] = v / (1.0 + np.exp(-v))
+    elif code == HARD_SIGMOID:
+        for i in range(n):
+            v = p * np.float64(buf[i]) + 0.5
+            buf[i] = 0.0 if v < 0.0 else (1.0 if v > 1.0 else v)
+    elif code == SOFTSIGN:
+        for i in range(n):
+            v = np.float64(buf[i])
+            buf[i] = v / (1.0 + abs(v))
+    elif code == SELU:
+        for i in range(n):
+            v = np.float64(buf[i])
+            buf[i] = SELU_SCALE * v if v > 0.0 else (SELU_SCALE * SELU_ALPHA) * np.expm1(v)
     else:
         for i in range(n):
             buf[i] = np.nan
@@ -96,7 +156,8 @@ def apply_activation32(code, p, buf, n):
 
     The same functions, evaluated in single precision (eight SIMD lanes with
     AVX2); the logistic uses :func:`exp32`, tanh goes through float64
-    ``np.tanh`` (accurate near 0, not vectorised).
+    ``np.tanh`` (accurate near 0, not vectorised), and so do codes 6..13
+    (elu ... selu: float64 arithmetic, rounded to float32 on store).
     """
     q = _F(p)
     half = _F(0.5)
@@ -126,6 +187,8 @@ def apply_activation32(code, p, buf, n):
         for i in range(n):
             v = buf[i]
             buf[i] = v * v * (three - two * v)
+    elif code >= ELU and code <= SELU:
+        _apply_more(code, p, buf, n)
     else:
         for i in range(n):
             buf[i] = np.nan
