@@ -3,7 +3,7 @@
 A run config describes one call of :func:`fastnoise.simulate`::
 
     repeats = 300                  # K ≥ 2 noisy repetitions of every input
-    seed = 1                       # RNG key, 0 ≤ seed < 2**63
+    seed = 1                       # RNG key, 0 ≤ seed < 2**64
 
     [network]
     kind = "symmetric"             # W^n_ij = 1/I_{n−1}, b = 0 (paper Sec. III)
@@ -67,6 +67,7 @@ from . import activations as _act
 from .network import Network, symmetric
 from .noise import _FIELDS as NOISE_KEYS
 from .noise import Noise
+from .resources import check_allocation
 from .simulate import _MAX_SEED, _hist_spec, _sample_spec, validate_inputs
 
 try:  # Python ≥ 3.11
@@ -163,11 +164,26 @@ def _int(value, key: str, where: str, low: int, high: int | None = None, why: st
     """``value`` as an integer in the half-open range [low, high) (``high`` is exclusive:
     ten class labels 0..9 are ``low=0, high=10``)."""
     if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and math.isfinite(value) and value == int(value):
+            # 1e9 is a float in TOML: show the integer to write
+            mant, exp = f"{value:.15e}".split("e")
+            text = (f"{mant.rstrip('0').rstrip('.')}e{int(exp)}" if abs(value) >= 1e6
+                    else repr(value))
+            raise ValueError(f"{key} = {text} in {where} must be an integer (TOML reads {text} "
+                             f"as a float); write {key} = {int(value)}")
         raise ValueError(f"{key} = {_show(value)} in {where} must be an integer, e.g. {key} = {max(low, 1)}")
     if value < low or (high is not None and value >= high):
-        rng = f"≥ {low}" if high is None else f"in [{low}, {high})"
+        bound = "2**64" if high == 2 ** 64 else high
+        rng = f"≥ {low}" if high is None else f"in [{low}, {bound})"
         raise ValueError(f"{key} = {value} in {where} must be {rng}{why}")
     return value
+
+
+def _check_inputs_memory(count: int, width: int, where: str, values: int | None = None) -> None:
+    """Refuse ``count`` inputs of ``width`` neurons (``values`` floats in all) that cannot fit."""
+    n = count * width if values is None else values
+    check_allocation(2 * 8 * n, f"count = {count} in {where}: {count} inputs × {width} neurons "
+                                "(2 float64 copies while built)", "count")
 
 
 def _float(value, key: str, where: str) -> float:
@@ -324,6 +340,7 @@ def _parse_inputs(table: dict, net: Network, base_dir: str | None):
         return inputs, {"kind": kind, "path": path, "shape": list(inputs.shape)}, None
 
     count = _int(_require(table, "count", where, "1000"), "count", where, 1)
+    _check_inputs_memory(count, width, where)
     if kind == "linspace":
         start = _float(table.get("start", 0.0), "start", where)
         stop = _float(table.get("stop", 1.0), "stop", where)
@@ -387,6 +404,7 @@ def _parse_mackey_glass_inputs(table: dict, net: Network):
 
     count = _int(_require(table, "count", where, "1000"), "count", where, 1)
     start = _int(table.get("start", MG_TRAIN), "start", where, 0)
+    _check_inputs_memory(count, width, where, values=count * width + 4 * (start + count + width))
     series = mackey_glass.series(start + count + width)
     inputs, targets = mackey_glass.windows(series, width)
     inputs = np.ascontiguousarray(inputs[start:start + count])

@@ -19,6 +19,7 @@ import numpy as np
 from . import config as _cfg
 from .network import Network
 from .noise import Noise, per_layer
+from .resources import check_plan, check_sizes
 
 __all__ = ["simulate", "plan", "execute", "forward", "Plan", "Result", "validate_inputs"]
 
@@ -122,9 +123,14 @@ def _check_int(name, value, low, high=None):
         raise TypeError(f"{name} must be an integer, got {value!r}")
     value = int(value)
     if value < low or (high is not None and value >= high):
-        rng = f"≥ {low}" if high is None else f"in [{low}, {high})"
-        raise ValueError(f"{name} must be {rng}, got {value}")
+        rng = f"≥ {low}" if high is None else f"in [{low}, {_power(high)})"
+        raise ValueError(f"{name} must be an integer {rng}, got {value}")
     return value
+
+
+def _power(n: int) -> str:
+    """``2**64`` for a power of two above 2**20, else the number."""
+    return f"2**{n.bit_length() - 1}" if n > 2 ** 20 and n & (n - 1) == 0 else str(n)
 
 
 def _sample_spec(net: Network, samples):
@@ -312,6 +318,7 @@ def plan(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1, *,
     u = validate_inputs(net, inputs)
     T = u.shape[0]
     repeats = _check_int("repeats", repeats, 2)
+    check_sizes(T, repeats, net.widths)
     seed = _check_int("seed", seed, 0, _MAX_SEED)
     stream = _check_int("stream", stream, 0, 2 ** 16)
     block = _cfg.DEFAULT_BLOCK if block is None else _check_int("block", block, 1)
@@ -425,6 +432,7 @@ def simulate(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1
               classify=classify, precision=precision)
     if isinstance(store, (str, os.PathLike)) and not (overwrite or resume) and os.path.exists(store):
         return _reuse(os.fspath(store), run, pl, keep)
+    _check_resources(pl, store, keep, resume, threads)  # before any file is created
     store_obj, run_obj, own_store = _open_run(store, run, pl, overwrite, resume)
     try:
         T = pl.n_inputs
@@ -526,6 +534,19 @@ def verify_stored(path, name: str, config: dict) -> None:
     if not ok:
         raise StoreError(f"{path} does not hold the finished run {name!r} after writing it; was "
                          "the file replaced or changed by another program? Run again")
+
+
+def _check_resources(pl: Plan, store, keep: bool, resume: bool, threads) -> None:
+    """Refuse a run whose memory (or new store) cannot fit, before a store is opened."""
+    if store is None:
+        path = None
+    elif isinstance(store, (str, os.PathLike)):
+        path = os.fspath(store)
+        if resume and os.path.exists(path):
+            path = None  # its datasets are on disk already
+    else:
+        path = store.path  # an open Store: a new run grows it
+    check_plan(pl, keep=keep, store=path, threads=threads)
 
 
 def execute(pl: Plan, todo: np.ndarray, writers, threads: int | None = None, reporter=None) -> None:

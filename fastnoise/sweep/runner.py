@@ -103,6 +103,28 @@ def _plans(sweep: Sweep):
         yield i, cfg, pl, config_hash(pl.config)
 
 
+def check_sweep_resources(sweep: Sweep, path: str, threads: int | None = None) -> int:
+    """Refuse a sweep a point of which cannot fit in memory, or whose store cannot fit on disk.
+
+    A point's whole results live on its worker and again on the client (2 copies).
+    Returns the estimated store size in bytes.
+    """
+    from ..resources import check_disk, check_plan, estimate
+
+    disk, parts = 0, {}
+    threads = threads if threads is not None else default_layout()[1]
+    for i, _cfg, pl, _h in _plans(sweep):
+        check_plan(pl, keep=True, store=None, threads=threads, copies=2,
+                   what=f"sweep point {i} ({sweep.describe(i)})", keep_lever="the number of inputs")
+        for what, nbytes, lower in estimate(pl, keep=False, store=True).disk_parts:
+            key = what.split(":")[0]
+            old = parts.get(key, (key, 0, lower))
+            parts[key] = (key, old[1] + nbytes, lower)
+            disk += nbytes
+    check_disk(f"this sweep ({sweep.n_points} points)", disk, list(parts.values()), path)
+    return disk
+
+
 def _create(sweep: Sweep, st, predict: dict | None, progress) -> list[str]:
     """Lay out every point of ``sweep`` and its index in the new store ``st``."""
     from ..io.sweep_index import create_sweep_index
@@ -316,6 +338,8 @@ def _run_locked(sweep, out, exists, resume, scheduler, workers, threads, pred, p
         if progress:
             _bar(progress, P, "points").begin(P)
         return SweepSummary(out, P, P, 0, time.perf_counter() - start, 0, threads, 0.0)
+    if hashes is None:  # every point fits in memory, the whole store on disk: before any file
+        check_sweep_resources(sweep, out, threads)
     # connect first: a wrong address or missing certificate fails before any file is written
     cl, cluster, n_workers, task_threads = _connect(scheduler, workers, threads, dashboard, client)
     st, ok = None, False
