@@ -81,7 +81,7 @@ def save(fig, path, formats=("png", "pdf"), *, dpi=200, overwrite=False) -> list
     if not overwrite:
         for t in targets:
             if os.path.exists(t):
-                raise FileExistsError(f"{t} exists; pass overwrite=True (CLI: --overwrite) to "
+                raise FileExistsError(f"{t} exists; pass overwrite=True to "
                                       "replace it")
     folder = os.path.dirname(os.path.abspath(stem))
     os.makedirs(folder, exist_ok=True)
