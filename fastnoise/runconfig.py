@@ -12,10 +12,17 @@ A run config describes one call of :func:`fastnoise.simulate`::
     # activation = "tanh"          # other hidden activation (fastnoise.activations.NAMES)
     # gain = 1.0                   # its parameter (every activation but shifted_sigmoid and cubic)
     # -- or --
-    # kind = "file"
-    # path = "net.h5"              # Network.save, Keras .h5/.keras, PyTorch .pt, .npz;
-    #                              # relative to this file's folder; activations = [...] for .pt
+    # kind = "file"                # every option of fastnoise.load_model:
+    # path = "net.h5"              # Network.save, Keras .h5/.keras/.weights.h5, PyTorch .pt, .npz;
+    #                              # relative to this file's folder
+    # format = "keras"             # insist on "keras", "torch", "npz" or "fastnoise"
+    # activations = ["relu", "linear"]          # .pt (required) and .npz: one per layer
+    # activation_map = { softmax = "linear" }   # Keras: read an output softmax's logits
+    # architecture = "model.json"  # Keras weights-only file: model.to_json() (default: <stem>.json)
     # group = "network"            # HDF5 group holding it (e.g. "runs/run0/network" of a store)
+    # custom = { mish = "acts.py:mish" }        # fastnoise files: user activations by name
+    #   an activation is a built-in name ("elu"), "name:param" ("leaky_relu:0.2") or a
+    #   numba.njit function "module:function" / "file.py:function" (relative to this file)
 
     [noise]                        # intensities D of Eq. 3, the same in every layer
     additive = 1e-4                # D_A^U
@@ -30,8 +37,11 @@ A run config describes one call of :func:`fastnoise.simulate`::
     # kind = "uniform"             # low, high, count, seed: uniform random values
     # kind = "npy"                 # path: a (T, I_0) array saved with numpy.save
     # kind = "dataset"             # name ("mnist" | "fashion-mnist"), split ("test"),
-    #                              # label (only this class), count, start: images
-    #                              # scaled to [0, 1]; their labels turn on accuracy
+    #                              # label (only this class, 0..9), count, start: images
+    #                              # scaled to [0, 1]; their labels turn on accuracy;
+    #                              # scale, mean, std (1, 0, 1): inputs (x·scale − mean)/std,
+    #                              # e.g. mean = 0.1307, std = 0.3081 for torchvision's
+    #                              # Normalize((0.1307,), (0.3081,)) on MNIST
     # kind = "mackey-glass"        # count, start (10000: network C's test windows),
     #                              # width (100): windows of the series
     start = 0.0
@@ -55,6 +65,7 @@ names the table, the key, the bad value and the fix, e.g.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import math
 import os
@@ -79,12 +90,15 @@ __all__ = ["RunConfig", "load_config", "loads_config", "parse_config"]
 
 TOP = "[top level]"
 _TOP_KEYS = ("repeats", "seed", "network", "noise", "inputs", "output")
-_NETWORK_KEYS = {"symmetric": ("kind", "widths", "alpha", "activation", "gain"),
-                 "file": ("kind", "path", "group", "activations")}
+_NETWORK_KEYS = {"symmetric": ("kind", "widths", "alpha", "activation", "gain", "negative_slope", "beta",
+                               "slope"),
+                 "file": ("kind", "path", "format", "group", "activations", "activation_map", "custom",
+                          "architecture")}
 _INPUT_KEYS = {"linspace": ("kind", "start", "stop", "count"),
                "uniform": ("kind", "low", "high", "count", "seed"),
                "npy": ("kind", "path"),
-               "dataset": ("kind", "name", "split", "label", "count", "start", "path"),
+               "dataset": ("kind", "name", "split", "label", "count", "start", "path", "scale", "mean",
+                           "std"),
                "mackey-glass": ("kind", "count", "start", "width", "seed")}
 _OUTPUT_KEYS = ("samples", "histogram", "block", "precision")
 _HIST_KEYS = ("bins", "range")
@@ -226,15 +240,48 @@ def _parse_network(table: dict, base_dir: str | None) -> tuple[Network, dict]:
                                  or not all(isinstance(a, str) for a in acts)):
             raise ValueError(f"activations = {_show(acts)} in {where} must be a list of names, "
                              'e.g. ["logistic", "logistic", "linear"]')
+        options = {}
+        if "format" in table:
+            fmt = _str(table["format"], "format", where)
+            from .importers import FORMATS
+
+            if fmt not in FORMATS:
+                raise ValueError(f"format = {_show(fmt)} in {where} must be one of "
+                                 f"{', '.join(_show(f) for f in FORMATS)}")
+            options["format"] = fmt
+        if acts is not None:
+            options["activations"] = [_activation_entry(a, "activations", where, base_dir) for a in acts]
+        for key, example in (("activation_map", '{ softmax = "linear" }'),
+                             ("custom", '{ mish = "acts.py:mish" }')):
+            if key in table:
+                amap = table[key]
+                if not isinstance(amap, dict) or not all(isinstance(v, str) for v in amap.values()):
+                    raise ValueError(f"{key} = {_show(amap)} in {where} must be a table of names to "
+                                     f"activations, e.g. {key} = {example}")
+                options[key] = {k: _activation_entry(v, f"{key}.{k}", where, base_dir,
+                                                     custom_only=key == "custom")
+                                for k, v in amap.items()}
+        arch = None
+        if "architecture" in table:
+            arel = _str(table["architecture"], "architecture", where)
+            arch = _resolve(arel, base_dir)
+            if not os.path.isfile(arch):
+                raise FileNotFoundError(f'architecture = "{arel}" in {where}: no such file {arch}; give '
+                                        "the JSON of model.to_json() (relative paths start at the config "
+                                        "file's folder)")
+            options["architecture"] = arch
         from .importers import load_model
 
-        try:  # fastnoise networks, Keras .h5/.keras, PyTorch state dicts, .npz
-            net = load_model(path, group=group, activations=acts)
+        try:  # fastnoise networks, Keras .h5/.keras/.weights.h5, PyTorch state dicts, .npz
+            net = load_model(path, group=group, **options)
         except (ValueError, TypeError, OSError, KeyError, ImportError) as exc:
             raise ValueError(f'path = "{rel}" in {where}: {_one_line(exc)}') from None
         spec = {"kind": kind, "path": path, "group": group}
-        if acts is not None:
-            spec["activations"] = acts
+        for key in ("format", "activations", "activation_map", "custom"):
+            if key in table:
+                spec[key] = copy.deepcopy(table[key])
+        if arch is not None:
+            spec["architecture"] = arch
         return net, spec
 
     widths = _require(table, "widths", where, "[1, 200, 200, 1]")
@@ -243,22 +290,52 @@ def _parse_network(table: dict, base_dir: str | None) -> tuple[Network, dict]:
         raise ValueError(f"widths = {_show(widths)} in {where} must list at least two layer widths "
                          "≥ 1, input layer first, e.g. widths = [1, 200, 200, 1]")
     activation = _str(table.get("activation", "shifted_sigmoid"), "activation", where)
-    try:
-        hidden = _act.get(activation)
-    except ValueError as exc:
-        raise ValueError(f"activation = {_show(activation)} in {where}: {_one_line(exc)}") from None
-    param_key = {"shifted_sigmoid": "alpha", "cubic": None}.get(hidden.name, "gain")
-    for key in ("alpha", "gain"):
+    if ":" in activation:                     # "name:param" or a user "module:function"
+        hidden = _activation_entry(activation, "activation", where, base_dir)
+    else:
+        try:
+            hidden = _act.get(activation)
+        except ValueError as exc:
+            raise ValueError(f"activation = {_show(activation)} in {where}: {_one_line(exc)}") from None
+    param_key = None if hidden.is_custom else _act.param_name(hidden.name)
+    for key in ("alpha", "gain", "negative_slope", "beta", "slope"):
         if key in table and key != param_key:
             use = f"use {param_key} = ..." if param_key else "it has no parameter"
             raise ValueError(f"{key} in {where} does not apply to activation = \"{hidden.name}\"; "
                              f"{use}, or remove {key}")
-    spec = {"kind": kind, "widths": list(widths), "activation": hidden.name}
+    spec = {"kind": kind, "widths": list(widths), "activation": activation if hidden.is_custom else hidden.name}
     if param_key is not None:
         param = _float(table.get(param_key, hidden.param), param_key, where)
-        hidden = _act.get(hidden.name, param)
+        try:
+            hidden = _act.get(hidden.name, param)
+        except ValueError as exc:
+            raise ValueError(f"{param_key} = {param!r} in {where}: {_one_line(exc)}") from None
         spec[param_key] = param
     return symmetric(widths, activation=hidden), spec
+
+
+def _activation_entry(text: str, key: str, where: str, base_dir: str | None, custom_only: bool = False):
+    """An activation written in a config: a built-in name, ``"name:param"`` (a number after
+    the colon), or a numba.njit function ``"module:function"`` / ``"file.py:function"``."""
+    head, sep, tail = text.rpartition(":")
+    if not sep:
+        if custom_only:
+            raise ValueError(f'{key} = {_show(text)} in {where} must name a numba.njit function, '
+                             'e.g. "acts.py:mish" or "package.module:mish"')
+        return text                          # a name: the importer checks it (and refuses "sigmoid")
+    try:
+        param = float(tail)
+    except ValueError:
+        param = None
+    if param is not None and not custom_only:
+        try:
+            return _act.get(head, param)
+        except ValueError as exc:
+            raise ValueError(f"{key} = {_show(text)} in {where}: {_one_line(exc)}") from None
+    try:
+        return _act.load_function(text, base_dir)
+    except ValueError as exc:
+        raise ValueError(f"{key} = {_show(text)} in {where}: {_one_line(exc)}") from None
 
 
 def _parse_noise_table(table: dict, where: str, allow_layers: bool) -> Noise:
@@ -386,8 +463,17 @@ def _parse_dataset_inputs(table: dict, net: Network, base_dir: str | None):
     if inputs.shape[1] != net.widths[0]:
         raise ValueError(f"{name} images have {inputs.shape[1]} pixels but the network's input layer "
                          f"has {net.widths[0]} neurons; use a 784-input network")
+    scale = _float(table.get("scale", 1.0), "scale", where)
+    mean = _float(table.get("mean", 0.0), "mean", where)
+    std = _float(table.get("std", 1.0), "std", where)
+    if not std > 0:
+        raise ValueError(f"std = {std!r} in {where} must be > 0 (inputs are (x·scale − mean)/std)")
+    if (scale, mean, std) != (1.0, 0.0, 1.0):
+        inputs = (inputs * scale - mean) / std
     spec = {"kind": "dataset", "name": name, "split": split, "label": label, "start": start,
             "count": int(len(labels)), "shape": list(inputs.shape)}
+    if (scale, mean, std) != (1.0, 0.0, 1.0):      # recorded when used (older specs stay equal)
+        spec.update(scale=scale, mean=mean, std=std)
     return inputs, spec, np.asarray(labels, np.int64)
 
 

@@ -132,3 +132,39 @@ key = "inputs.label"
 values = [8, 9]
 ''', str(tmp_path))
     assert [int(sweep.point_config(i).labels[0]) for i in range(2)] == [8, 9]
+
+
+def test_dataset_inputs_scale_mean_std():
+    """Issue 13.9: torchvision-style Normalize(mean, std) inputs from a config, recorded in the spec."""
+    plain = loads_config(_dataset_config('kind = "dataset"\nname = "mnist"\ncount = 4'))
+    cfg = loads_config(_dataset_config('kind = "dataset"\nname = "mnist"\ncount = 4\n'
+                                       "mean = 0.1307\nstd = 0.3081"))
+    np.testing.assert_array_equal(cfg.inputs, (plain.inputs - 0.1307) / 0.3081)
+    assert cfg.spec["inputs"]["mean"] == 0.1307 and cfg.spec["inputs"]["std"] == 0.3081
+    assert cfg.to_dict()["inputs"]["scale"] == 1.0 and "mean" not in plain.spec["inputs"]
+    cfg = loads_config(_dataset_config('kind = "dataset"\nname = "mnist"\ncount = 4\nscale = 255.0'))
+    np.testing.assert_array_equal(cfg.inputs, plain.inputs * 255.0)
+    with pytest.raises(ValueError, match=r"std = 0.0 in \[inputs\] must be > 0"):
+        loads_config(_dataset_config('kind = "dataset"\nname = "mnist"\nstd = 0.0'))
+
+
+def test_sweep_base_network_with_load_model_options(tmp_path):
+    """Sweeps take the same [network] options (here format and activations of a state dict)."""
+    torch = pytest.importorskip("torch")
+    from fastnoise.sweep import loads_sweep
+
+    torch.manual_seed(0)
+    seq = torch.nn.Sequential(torch.nn.Linear(784, 5), torch.nn.ELU(0.5), torch.nn.Linear(5, 10)).double()
+    torch.save(seq.state_dict(), tmp_path / "mlp.pt")
+    sweep = loads_sweep('''
+[base]
+network = { kind = "file", path = "mlp.pt", format = "torch", activations = ["elu:0.5", "linear"] }
+inputs = { kind = "dataset", name = "mnist", count = 3, mean = 0.1307, std = 0.3081 }
+[[axes]]
+key = "inputs.label"
+values = [3, 9]
+''', str(tmp_path))
+    cfg = sweep.point_config(1)
+    want = seq(torch.tensor(cfg.inputs)).detach().numpy()
+    np.testing.assert_allclose(fn.forward(cfg.network, cfg.inputs)[1][-1], want, rtol=1e-12, atol=1e-12)
+    assert np.all(cfg.labels == 9) and cfg.spec["network"]["activations"] == ["elu:0.5", "linear"]

@@ -8,18 +8,28 @@ file                      extension       reader
 ========================  ==============  =====================================
 Keras legacy HDF5         .h5, .hdf5      :func:`from_keras` (no TensorFlow)
 Keras 3 archive           .keras          :func:`from_keras` (zipfile + h5py)
+Keras weights + JSON      .weights.h5     :func:`from_keras` with ``architecture=``
 PyTorch state dict        .pt, .pth       :func:`from_torch` (``weights_only``)
 NumPy archive             .npz            :func:`from_npz` / :func:`to_npz`
 fastnoise network         .h5, .hdf5      :meth:`fastnoise.Network.load`
 ========================  ==============  =====================================
 
 Only fully connected chains map onto a fastnoise network: Keras ``Dense``
-layers (with their activation, or a following ``Activation``/``ReLU``
-layer), ``InputLayer``, ``Flatten`` and ``Dropout`` (identity at
-inference); PyTorch ``nn.Linear`` stacks.  Keras/PyTorch ``sigmoid`` is
-fastnoise's ``logistic``; fastnoise's own name ``"sigmoid"`` means the
-paper's shifted sigmoid, so the importers refuse that bare name as
-ambiguous.
+layers (with their activation, or a following ``Activation``/``ReLU``/
+``LeakyReLU``/``ELU``/``Softmax`` layer), ``InputLayer``, ``Flatten`` and
+``Dropout`` (identity at inference); PyTorch ``nn.Linear`` stacks.
+Keras/PyTorch ``sigmoid`` is fastnoise's ``logistic``; fastnoise's own name
+``"sigmoid"`` means the paper's shifted sigmoid, so the importers refuse
+that bare name as ambiguous.
+
+Activations with a built-in equivalent: linear, sigmoid, tanh, relu, elu,
+leaky_relu, softplus, gelu (exact erf form), swish/silu, hard_sigmoid
+(Keras 3/PyTorch x/6 + 1/2; Keras 2 files 0.2x + 1/2), softsign, selu.
+Any other one is given as a ``numba.njit`` scalar function
+(``activation_map={"mish": my_mish}`` for Keras, ``activations=[...]`` for
+PyTorch and ``.npz``).  A softmax acts on a whole layer: map it to
+``"linear"`` (``activation_map={"softmax": "linear"}``) to read its logits,
+whose argmax is the same class.
 
 Examples
 --------
@@ -75,7 +85,7 @@ def _hdf5_kind(path: str, group: str) -> str:
 
 
 def load_model(path, format: str | None = None, *, activations=None, activation_map=None,
-               group: str = "network", custom: dict | None = None):
+               group: str = "network", custom: dict | None = None, architecture=None):
     """Read a trained model file into a :class:`~fastnoise.Network`.
 
     Parameters
@@ -93,10 +103,15 @@ def load_model(path, format: str | None = None, *, activations=None, activation_
         For PyTorch state dicts (required) and ``.npz`` files (overrides the
         file's): one per weight layer, or one per layer input layer first.
     activation_map : dict, optional
-        For Keras models: extra activation names, e.g. ``{"softmax": "linear"}``.
+        For Keras models: extra activation names → fastnoise activations
+        (names, Activations or ``numba.njit`` functions), e.g.
+        ``{"softmax": "linear"}`` (see :func:`from_keras`).
     group, custom : optional
         For fastnoise files: the HDF5 group and user activations, as in
         :meth:`Network.load`.
+    architecture : str or path-like, optional
+        For Keras weights-only files (``model.save_weights``): the JSON of
+        ``model.to_json()``; default ``<stem>.json`` beside the weights.
 
     Returns
     -------
@@ -136,16 +151,20 @@ def load_model(path, format: str | None = None, *, activations=None, activation_
             raise ModelFileError(f"{path} is a fastnoise network file, not a Keras model; "
                                  "pass format='fastnoise' or leave format out")
     given = {"activations": activations, "activation_map": activation_map,
-             "custom": custom}
-    allowed = {"keras": ("activation_map",), "torch": ("activations",), "npz": ("activations",),
-               "fastnoise": ("custom",)}[kind]
+             "custom": custom, "architecture": architecture}
+    allowed = {"keras": ("activation_map", "architecture"), "torch": ("activations",),
+               "npz": ("activations",), "fastnoise": ("custom",)}[kind]
     for name, value in given.items():
         if value is not None and name not in allowed:
+            if name == "activations" and kind == "keras":
+                raise ModelFileError(f"activations= does not apply to {path}, a Keras model file, whose "
+                                     "activations are stored in it; map a Keras activation with "
+                                     "activation_map={'softmax': 'linear'} (or another name) instead")
             raise ModelFileError(f"{name}= does not apply to {path}, a {kind} model file, whose "
                                  f"{'activations are stored in it' if name == 'activations' else 'format ignores it'}; "
                                  "leave it out")
     if kind == "keras":
-        return from_keras(path, activation_map=activation_map)
+        return from_keras(path, activation_map=activation_map, architecture=architecture)
     if kind == "torch":
         return from_torch(path, activations)
     if kind == "npz":

@@ -107,8 +107,39 @@ def open_h5(path):
 
 # -- activations -----------------------------------------------------------------
 
-#: Keras / PyTorch activation names -> fastnoise names.
-KERAS_ACTIVATIONS = {"linear": "linear", "sigmoid": "logistic", "tanh": "tanh", "relu": "relu"}
+#: Keras activation names -> (fastnoise name, parameter or None for the default).
+#: Keras 3 definitions: ``elu`` α = 1, ``leaky_relu`` negative slope 0.2, ``gelu`` exact
+#: (``approximate=False``), ``swish`` = ``silu``, ``hard_sigmoid`` relu6(x + 3)/6 (slope
+#: 1/6; Keras 2 files use 0.2, see :func:`keras_activation`), ``selu`` with the standard
+#: constants.
+KERAS_ACTIVATIONS = {"linear": ("linear", None), "sigmoid": ("logistic", None),
+                     "tanh": ("tanh", None), "relu": ("relu", None), "elu": ("elu", 1.0),
+                     "selu": ("selu", None), "gelu": ("gelu", None), "softplus": ("softplus", 1.0),
+                     "softsign": ("softsign", None), "swish": ("swish", None),
+                     "silu": ("swish", None), "hard_sigmoid": ("hard_sigmoid", 1.0 / 6.0),
+                     "leaky_relu": ("leaky_relu", 0.2)}
+
+#: Hint for an activation without a built-in equivalent: a user function, never a substitute.
+CUSTOM_HINT = ("write it as a scalar function compiled with numba.njit and pass it as {how} "
+               "(in a TOML config: {toml} with \"module:function\" or \"file.py:function\")")
+
+
+def keras_activation(name: str, keras_major: int = 3):
+    """The fastnoise Activation of a Keras activation name, or None when there is none.
+
+    ``hard_sigmoid`` is max(0, min(1, x/6 + 1/2)) in Keras 3 but
+    max(0, min(1, 0.2·x + 1/2)) in Keras 2 (tf.keras), so legacy files saved
+    by Keras 2 get slope 0.2.
+    """
+    from .. import activations as _act
+
+    entry = KERAS_ACTIVATIONS.get(name.lower())
+    if entry is None:
+        return None
+    fname, param = entry
+    if fname == "hard_sigmoid" and keras_major < 3:
+        param = 0.2
+    return _act.get(fname, param)
 
 _AMBIGUOUS_SIGMOID = ("'sigmoid' is ambiguous here: fastnoise's 'sigmoid' is the paper's shifted "
                       "sigmoid, while Keras/PyTorch's sigmoid is fastnoise's 'logistic'; write "

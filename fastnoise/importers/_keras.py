@@ -14,6 +14,12 @@ Keras 3 ``.keras``
     datasets ``layers/<key>/vars/0, 1, ...`` (kernel, then bias); the group
     ``vars`` carries the layer's name as attribute ``name``, and ``<key>`` is
     the snake-cased class name made unique in layer order.
+Weights-only files (``model.save_weights("m.weights.h5")``)
+    Keras 3's layout of ``model.weights.h5`` above, or Keras 2's legacy
+    layout (root attribute ``layer_names``).  They hold no architecture, so
+    it is read from the JSON of ``model.to_json()``: passed as
+    ``architecture="m.json"``, or found beside the weights under the same
+    stem (``m.weights.h5`` or ``m.h5`` → ``m.json``).
 """
 
 from __future__ import annotations
@@ -26,27 +32,38 @@ import zipfile
 
 import numpy as np
 
-from ._common import KERAS_ACTIVATIONS, ModelFileError, open_h5, one_line, resolve_activation, sniff
+from ._common import (CUSTOM_HINT, KERAS_ACTIVATIONS, ModelFileError, keras_activation, open_h5,
+                      one_line, resolve_activation, sniff)
 
 __all__ = ["from_keras", "SUPPORTED_LAYERS"]
 
-SUPPORTED_LAYERS = ("Dense", "Activation", "ReLU", "Flatten", "Dropout", "InputLayer")
+SUPPORTED_LAYERS = ("Dense", "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax", "Flatten", "Dropout",
+                    "InputLayer")
 _NO_OPS = ("Dropout",)
 
 
-def from_keras(path, activation_map: dict | None = None):
+def from_keras(path, activation_map: dict | None = None, architecture=None):
     """Read a Keras model file into a :class:`~fastnoise.Network`.
 
     Parameters
     ----------
     path : str or path-like
-        A legacy Keras HDF5 file (``model.save("m.h5")``) or a Keras 3
-        ``.keras`` archive.  The format is recognised from the content.
+        A legacy Keras HDF5 file (``model.save("m.h5")``), a Keras 3
+        ``.keras`` archive, or a weights-only file
+        (``model.save_weights("m.weights.h5")``, Keras 3 or 2) together with
+        its architecture.  The format is recognised from the content.
     activation_map : dict, optional
         Extra or overriding Keras activation names → fastnoise activations
-        (names or :class:`~fastnoise.activations.Activation`), e.g.
-        ``{"softmax": "linear"}`` to drop an output softmax (the argmax, and
-        so the classification, is unchanged).
+        (names, :class:`~fastnoise.activations.Activation` objects or
+        ``numba.njit`` scalar functions), e.g. ``{"softmax": "linear"}`` to
+        read an output softmax's logits (the argmax, and so the
+        classification, is unchanged) or ``{"mish": my_njit_mish}``.
+        Built in: ``linear``, ``sigmoid`` (fastnoise ``logistic``), ``tanh``,
+        ``relu``, ``elu``, ``selu``, ``gelu`` (exact), ``softplus``,
+        ``softsign``, ``swish``/``silu``, ``hard_sigmoid``, ``leaky_relu``.
+    architecture : str or path-like, optional
+        For a weights-only file: the JSON written by ``model.to_json()``.
+        Default: ``<stem>.json`` beside the weights, if present.
 
     Returns
     -------
@@ -65,8 +82,11 @@ def from_keras(path, activation_map: dict | None = None):
     """
     path = os.fspath(path)
     kind = sniff(path)
+    if architecture is not None and kind != "hdf5":
+        raise ModelFileError(f"architecture= applies to weights-only Keras files (.weights.h5); {path} "
+                             "holds its architecture, leave architecture out")
     if kind == "hdf5":
-        return _from_legacy_h5(path, activation_map)
+        return _from_legacy_h5(path, activation_map, architecture)
     if kind == "keras":
         return _from_keras_zip(path, activation_map)
     what = {"torch": "a PyTorch file", "npz": "a NumPy .npz archive"}.get(kind, kind.partition(":")[2])
@@ -90,44 +110,93 @@ def _parse_config(text, path: str, where: str) -> dict:
     return cfg
 
 
-def _from_legacy_h5(path: str, activation_map):
+def _architecture_beside(path: str) -> str | None:
+    """``<stem>.json`` beside a weights file (``m.weights.h5``, ``m.h5`` → ``m.json``)."""
+    base = os.path.basename(path)
+    for suffix in (".weights.h5", ".weights.hdf5", ".h5", ".hdf5", ".hdf"):
+        if base.lower().endswith(suffix):
+            base = base[: -len(suffix)]
+            break
+    cand = os.path.join(os.path.dirname(path), base + ".json")
+    return cand if os.path.isfile(cand) else None
+
+
+def _read_architecture(arch, path: str) -> dict:
+    arch = os.fspath(arch)
+    if not os.path.isfile(arch):
+        raise ModelFileError(f"architecture file {arch} for the Keras weights {path} does not exist; "
+                             "write it with open('model.json', 'w').write(model.to_json())")
+    with open(arch, "rb") as fh:
+        return _parse_config(fh.read(), arch, "the architecture JSON")
+
+
+def _weights_only(path: str, f, architecture, keras3: bool) -> dict:
+    """The architecture of a weights-only file, or the one-line dead-end message naming the fix."""
+    arch = architecture if architecture is not None else _architecture_beside(path)
+    if arch is None:
+        stem = os.path.join(os.path.dirname(path), os.path.basename(path).split(".")[0] + ".json")
+        raise ModelFileError(
+            f"{path} holds Keras {'3 ' if keras3 else ''}weights only (model.save_weights) and no "
+            f"architecture; pass architecture='model.json' written by "
+            f"open('model.json', 'w').write(model.to_json()) (in a TOML config: architecture = "
+            f"\"model.json\" in [network]), put that JSON beside the weights as {stem}, or save the whole "
+            "model with model.save('model.keras')")
+    return _read_architecture(arch, path)
+
+
+def _from_legacy_h5(path: str, activation_map, architecture=None):
     with open_h5(path) as f:
         if "model_config" not in f.attrs:
             if "layer_names" in f.attrs:
-                raise ModelFileError(
-                    f"{path} holds Keras weights only (model.save_weights) and no architecture; "
-                    "save the whole model with model.save('model.keras') or model.save('model.h5')")
+                cfg = _weights_only(path, f, architecture, keras3=False)
+                return _legacy_weights(cfg, f, path, activation_map, _keras_major(f, 2))
             if "layers" in f or "_layer_checkpoint_dependencies" in f:
-                raise ModelFileError(
-                    f"{path} is the weights file of a Keras 3 archive and holds no architecture; "
-                    "load the .keras file it came from")
+                cfg = _weights_only(path, f, architecture, keras3=True)
+                return _keras3_weights(cfg, f, path, activation_map, where=path)
             raise ModelFileError(f"{path} is an HDF5 file without a Keras 'model_config' attribute; "
                                  "it is not a Keras model saved with model.save()")
+        if architecture is not None:
+            raise ModelFileError(f"architecture= applies to weights-only Keras files; {path} holds its "
+                                 "architecture (model_config), leave architecture out")
         cfg = _parse_config(f.attrs["model_config"], path, "attribute model_config")
         if "model_weights" not in f:
             raise ModelFileError(f"{path} has a Keras model_config but no 'model_weights' group: the "
                                  "weights are missing; save the model with model.save() after training")
-        g = f["model_weights"]
+        return _legacy_weights(cfg, f["model_weights"], path, activation_map, _keras_major(f, 2))
 
-        def get_weights(layer: dict, index: int):
-            name = layer["name"]
-            if name not in g:
-                raise ModelFileError(f"{path} has no weights for layer {name!r} (no group "
-                                     f"model_weights/{name}); the file is incomplete, save the model again")
-            lg = g[name]
-            names = [_decode(n) for n in lg.attrs.get("weight_names", [])]
-            arrays = {}
-            for wn in names:
-                if wn not in lg:
-                    raise ModelFileError(f"{path}: weight {wn!r} of layer {name!r} is listed but missing; "
-                                         "the file is incomplete, save the model again")
-                key = wn.rsplit("/", 1)[-1].split(":", 1)[0]
-                arrays[key] = _read(lg[wn], path)
-            ordered = list(arrays.values())
-            return arrays.get("kernel", ordered[0] if ordered else None), \
-                arrays.get("bias", ordered[1] if len(ordered) > 1 else None), len(ordered)
 
-        return _build(cfg, path, get_weights, activation_map)
+def _keras_major(f, default: int) -> int:
+    """Major Keras version that wrote a legacy HDF5 file (its ``keras_version`` attribute)."""
+    v = f.attrs.get("keras_version")
+    try:
+        return int(_decode(v).split(".")[0]) if v is not None else default
+    except ValueError:
+        return default
+
+
+def _legacy_weights(cfg: dict, g, path: str, activation_map, keras_major: int):
+    """Network from a legacy-layout weights group ``g`` (``model_weights`` or a weights-only root)."""
+
+    def get_weights(layer: dict, index: int):
+        name = layer["name"]
+        if name not in g:
+            group = (g.name.rstrip("/") + "/" + name).lstrip("/")
+            raise ModelFileError(f"{path} has no weights for layer {name!r} (no group {group}); the file "
+                                 "is incomplete or belongs to another model, save it again")
+        lg = g[name]
+        names = [_decode(n) for n in lg.attrs.get("weight_names", [])]
+        arrays = {}
+        for wn in names:
+            if wn not in lg:
+                raise ModelFileError(f"{path}: weight {wn!r} of layer {name!r} is listed but missing; "
+                                     "the file is incomplete, save the model again")
+            key = wn.rsplit("/", 1)[-1].split(":", 1)[0]
+            arrays[key] = _read(lg[wn], path)
+        ordered = list(arrays.values())
+        return arrays.get("kernel", ordered[0] if ordered else None), \
+            arrays.get("bias", ordered[1] if len(ordered) > 1 else None), len(ordered)
+
+    return _build(cfg, path, get_weights, activation_map, keras_major)
 
 
 def _read(ds, path: str) -> np.ndarray:
@@ -171,42 +240,47 @@ def _from_keras_zip(path: str, activation_map):
         raise ModelFileError(f"model.weights.h5 in {path} is a damaged HDF5 file ({one_line(exc)}); "
                              "save the model again") from None
     with f:
-        container = next((f[k] for k in ("layers", "_layer_checkpoint_dependencies") if k in f), None)
-        if container is None:
-            raise ModelFileError(f"model.weights.h5 in {path} has no 'layers' group: the weights are "
-                                 "missing; save the model again with model.save()")
-        by_name = {}
-        for key in container:
-            v = container[key].get("vars")
-            if v is not None and "name" in v.attrs:
-                by_name[_decode(v.attrs["name"])] = key
-        # Keras names each layer's group by its snake-cased class, made unique in layer order
-        # (Sequential models leave out their InputLayer).
-        layers = _config_layers(cfg, path)
-        if cfg["class_name"] == "Sequential":
-            layers = [lay for lay in layers if lay["class_name"] != "InputLayer"]
-        used: dict[str, int] = {}
-        by_position = {}
-        for lay in layers:
-            key = _snake(lay["class_name"])
-            if key in used:
-                used[key] += 1
-                key = f"{key}_{used[key]}"
-            else:
-                used[key] = 0
-            by_position[lay["name"]] = key
+        return _keras3_weights(cfg, f, path, activation_map, where=f"model.weights.h5 in {path}")
 
-        def get_weights(layer: dict, index: int):
-            name = layer["name"]
-            key = by_name.get(name) if by_name else by_position.get(name)
-            if key is None or key not in container or "vars" not in container[key]:
-                raise ModelFileError(f"model.weights.h5 in {path} has no weights for layer {name!r}; "
-                                     "the archive is incomplete, save the model again")
-            v = container[key]["vars"]
-            arrays = [_read(v[k], path) for k in sorted(v, key=lambda s: int(s) if s.isdigit() else 1 << 30)]
-            return (arrays[0] if arrays else None), (arrays[1] if len(arrays) > 1 else None), len(arrays)
 
-        return _build(cfg, path, get_weights, activation_map)
+def _keras3_weights(cfg: dict, f, path: str, activation_map, where: str):
+    """Network from Keras 3 weights (``model.weights.h5`` of an archive, or ``.weights.h5``)."""
+    container = next((f[k] for k in ("layers", "_layer_checkpoint_dependencies") if k in f), None)
+    if container is None:
+        raise ModelFileError(f"{where} has no 'layers' group: the weights are "
+                             "missing; save the model again with model.save()")
+    by_name = {}
+    for key in container:
+        v = container[key].get("vars")
+        if v is not None and "name" in v.attrs:
+            by_name[_decode(v.attrs["name"])] = key
+    # Keras names each layer's group by its snake-cased class, made unique in layer order
+    # (Sequential models leave out their InputLayer).
+    layers = _config_layers(cfg, path)
+    if cfg["class_name"] == "Sequential":
+        layers = [lay for lay in layers if lay["class_name"] != "InputLayer"]
+    used: dict[str, int] = {}
+    by_position = {}
+    for lay in layers:
+        key = _snake(lay["class_name"])
+        if key in used:
+            used[key] += 1
+            key = f"{key}_{used[key]}"
+        else:
+            used[key] = 0
+        by_position[lay["name"]] = key
+
+    def get_weights(layer: dict, index: int):
+        name = layer["name"]
+        key = by_name.get(name) if by_name else by_position.get(name)
+        if key is None or key not in container or "vars" not in container[key]:
+            raise ModelFileError(f"{where} has no weights for layer {name!r}; "
+                                 "the file is incomplete or belongs to another model, save it again")
+        v = container[key]["vars"]
+        arrays = [_read(v[k], path) for k in sorted(v, key=lambda s: int(s) if s.isdigit() else 1 << 30)]
+        return (arrays[0] if arrays else None), (arrays[1] if len(arrays) > 1 else None), len(arrays)
+
+    return _build(cfg, path, get_weights, activation_map, 3)
 
 
 # -- architecture --------------------------------------------------------------------
@@ -323,24 +397,33 @@ def _activation_name(spec) -> str:
     return str(spec)
 
 
-def _map_activation(spec, layer: str, activation_map):
+def _map_activation(spec, layer: str, activation_map, keras_major: int = 3):
     name = _activation_name(spec)
     key = name.lower()
     amap = {k.lower(): v for k, v in (activation_map or {}).items()}
     if key in amap:
         return resolve_activation(amap[key], f"Keras activation {name!r} (layer {layer!r})")
-    if key in KERAS_ACTIVATIONS:
-        from .. import activations as _act
-
-        return _act.get(KERAS_ACTIVATIONS[key])
-    hint = " (dropping an output softmax leaves the argmax unchanged)" if key == "softmax" else ""
+    if isinstance(spec, dict) and key == "gelu" and (spec.get("config") or {}).get("approximate"):
+        raise ModelFileError(
+            f"layer {layer!r} uses the tanh approximation of gelu; fastnoise's built-in 'gelu' is the exact "
+            "erf form, so " + CUSTOM_HINT.format(how="activation_map={'gelu': my_function}",
+                                                 toml="activation_map = { gelu = ... }"))
+    act = keras_activation(key, keras_major)
+    if act is not None:
+        return act
+    if key == "softmax":
+        raise ModelFileError(
+            f"layer {layer!r} ends in a softmax, which acts on the whole layer, not neuron by neuron; pass "
+            "activation_map={'softmax': 'linear'} (in a TOML config: activation_map = { softmax = "
+            "\"linear\" } in [network]) to read its logits: the argmax, and so the classification, "
+            "is unchanged")
     raise ModelFileError(
-        f"layer {layer!r} uses Keras activation {name!r}, which has no fastnoise equivalent; supported: "
-        f"{', '.join(KERAS_ACTIVATIONS)}; pass activation_map={{{name!r}: 'linear'}} or another "
-        f"fastnoise activation to substitute one{hint}")
+        f"layer {layer!r} uses Keras activation {name!r}, which is not a fastnoise built-in (built in: "
+        f"{', '.join(KERAS_ACTIVATIONS)}); " + CUSTOM_HINT.format(
+            how=f"activation_map={{{name!r}: my_function}}", toml=f"activation_map = {{ {key} = ... }}"))
 
 
-def _build(cfg: dict, path: str, get_weights, activation_map):
+def _build(cfg: dict, path: str, get_weights, activation_map, keras_major: int = 3):
     from ..network import Network
 
     chain = _ordered_layers(cfg, path)
@@ -413,17 +496,28 @@ def _build(cfg: dict, path: str, get_weights, activation_map):
             ws.append(kernel.T)
             bs.append(bias)
             owners.append(name)
-            acts.append(_map_activation(lc.get("activation", "linear"), name, activation_map))
+            acts.append(_map_activation(lc.get("activation", "linear"), name, activation_map, keras_major))
             width, flat = kernel.shape[1], True
         elif cls == "Activation":
-            apply_activation(_map_activation(lc.get("activation", "linear"), name, activation_map), name)
-        elif cls == "ReLU":
-            if any(lc.get(k) not in (None, 0, 0.0) for k in ("max_value", "negative_slope", "threshold")):
-                raise ModelFileError(f"ReLU layer {name!r} has max_value/negative_slope/threshold set; only "
-                                     "the plain ReLU max(x, 0) has a fastnoise equivalent")
+            apply_activation(_map_activation(lc.get("activation", "linear"), name, activation_map,
+                                             keras_major), name)
+        elif cls == "Softmax":
+            apply_activation(_map_activation("softmax", name, activation_map), name)
+        elif cls in ("ReLU", "LeakyReLU", "ELU"):
             from .. import activations as _act
 
-            apply_activation(_act.relu(), name)
+            if cls == "ELU":
+                act = _act.elu(float(lc.get("alpha", 1.0)))
+            else:
+                slope = lc.get("negative_slope", lc.get("alpha", 0.3 if cls == "LeakyReLU" else 0.0))
+                if any(lc.get(k) not in (None, 0, 0.0) for k in ("max_value", "threshold")):
+                    raise ModelFileError(
+                        f"{cls} layer {name!r} has max_value/threshold set, which no built-in has; "
+                        + CUSTOM_HINT.format(how=f"activation_map={{{name!r}: my_function}} after "
+                                             "replacing the layer by Activation(name)",
+                                             toml="activation_map"))
+                act = _act.leaky_relu(float(slope)) if slope not in (None, 0, 0.0) else _act.relu()
+            apply_activation(act, name)
         elif cls == "Flatten":
             flat = True
         elif cls in _NO_OPS:

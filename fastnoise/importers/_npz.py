@@ -9,7 +9,9 @@ Layout (read by :func:`from_npz`, written by :func:`to_npz`)
 ``b1, ..., bL``
     Optional biases of shape (I_n,); a missing one is zero.
 ``weights_0, ..., weights_{L-1}`` and ``biases_0, ..., biases_{L-1}``
-    The same, numbered from 0; use one naming scheme per file.
+    The same, numbered from 0; use one naming scheme per file.  Zero-based
+    ``W0, b0`` and Keras-style (in, out) matrices are refused with a message
+    that names the renaming or the transpose to do.
 ``activations``
     Optional 1-D string array with L entries (input layer linear) or L + 1
     (input layer first).  Each entry is a fastnoise activation name,
@@ -110,7 +112,8 @@ def _network_from_arrays(arrays: dict, path: str, activations):
             found = (w, b, base, shown)
     if found is None or not found[0]:
         raise ModelFileError(f"{path} holds no weight arrays (W1, W2, ... or weights_0, weights_1, ...); "
-                             f"found {', '.join(sorted(arrays)) or 'nothing'}")
+                             f"found {', '.join(sorted(arrays)) or 'nothing'}; rename them W1, b1, W2, b2, ... ((out, in) "
+                             "matrices, W1 the first layer after the input layer)")
     w, b, base, shown = found
     used = set(w.values()) | set(b.values())
     extra = sorted(k for k in arrays if k not in used)
@@ -119,10 +122,21 @@ def _network_from_arrays(arrays: dict, path: str, activations):
                              f"holds only {shown} and 'activations'")
     L = len(w)
     expected = list(range(base, base + L))
+    found_names = ", ".join(sorted(used, key=lambda k: (re.sub(r"\d+$", "", k), int(re.sub(r"^\D+", "", k)))))
+    if base == 1 and 0 in w:
+        renamed = ", ".join(f"{k}→{k[0]}{int(k[1:]) + 1}" for k in
+                            sorted(used, key=lambda k: (k[0], int(k[1:]))))
+        raise ModelFileError(
+            f"{path} has {found_names}: W/b names are one-based (W1 is the first layer after the input "
+            f"layer, so W0 is not a layer name); rename {renamed}, or name them weights_0, biases_0, ...")
     if sorted(w) != expected:
         missing = sorted(set(range(base, max(w) + 1)) - set(w))
-        raise ModelFileError(f"{path} lacks weight array(s) {', '.join(_w_name(base, i) for i in missing)}; "
-                             "layers must be numbered without gaps")
+        raise ModelFileError(
+            f"{path} has {found_names} but lacks weight array(s) "
+            f"{', '.join(_w_name(base, i) for i in missing)}; expected {_w_name(base, base)}, ..., "
+            f"{_w_name(base, base + L - 1)} numbered without gaps from {base}; renumber them")
+    _check_layout([arrays[w[i]] for i in expected], [arrays.get(b[i]) if i in b else None for i in expected],
+                  [w[i] for i in expected], path)
     stray = sorted(set(b) - set(w))
     if stray:
         raise ModelFileError(f"{path} has bias {b[stray[0]]!r} without weight {_w_name(base, stray[0])!r}")
@@ -159,6 +173,25 @@ def _network_from_arrays(arrays: dict, path: str, activations):
     parsed = [_parse_activation(a, f"{nm} of {path}") if isinstance(a, str) else
               resolve_activation(a, f"{nm} of {path}") for a, nm in zip(acts, names)]
     return Network.from_layers(ws, bs, parsed)
+
+
+def _check_layout(ws, bs, names, path: str) -> None:
+    """Name the transpose when the matrices are stored (in, out), as Keras kernels are."""
+    if any(not np.issubdtype(a.dtype, np.number) or a.ndim != 2 for a in ws):
+        return                                 # reported layer by layer afterwards
+
+    def fits(mats):
+        chain = all(mats[i].shape[1] == mats[i - 1].shape[0] for i in range(1, len(mats)))
+        return chain and all(b is None or b.shape == (m.shape[0],) for m, b in zip(mats, bs))
+
+    if fits(ws) or not fits([a.T for a in ws]):
+        return
+    shapes = ", ".join(f"{n} {tuple(a.shape)}" for n, a in zip(names, ws))
+    first = ws[0].shape
+    raise ModelFileError(
+        f"{path} has {shapes}: that is the (in, out) layout of Keras kernels (e.g. {names[0]} {first} = "
+        f"({first[0]} in, {first[1]} out)), but a fastnoise .npz holds (out, in) matrices "
+        f"({names[0]} {first[::-1]}); transpose every weight matrix (W.T) and save again")
 
 
 def _w_name(base: int, i: int) -> str:

@@ -13,14 +13,19 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ._common import ModelFileError, one_line, resolve_activation, sniff
+from ._common import CUSTOM_HINT, ModelFileError, one_line, resolve_activation, sniff
 
 __all__ = ["from_torch", "load_state_dict"]
 
 _WRAPPER_KEYS = ("state_dict", "model_state_dict", "model")
-_TORCH_ACTIVATIONS = {"Sigmoid": "logistic", "Tanh": "tanh", "ReLU": "relu", "Identity": "linear"}
+#: torch.nn activation class -> (fastnoise name, attribute holding its parameter or None)
+_TORCH_ACTIVATIONS = {"Sigmoid": ("logistic", None), "Tanh": ("tanh", None), "ReLU": ("relu", None),
+                      "Identity": ("linear", None), "ELU": ("elu", "alpha"),
+                      "LeakyReLU": ("leaky_relu", "negative_slope"), "Softplus": ("softplus", "beta"),
+                      "GELU": ("gelu", None), "SiLU": ("swish", None), "Hardsigmoid": ("hard_sigmoid", None),
+                      "SELU": ("selu", None), "Softsign": ("softsign", None)}
 _TORCH_NO_OPS = ("Dropout", "Identity", "Flatten")
-_SUPPORTED_MODULES = "Linear, Sigmoid, Tanh, ReLU, Identity, Dropout, Flatten"
+_SUPPORTED_MODULES = "Linear, " + ", ".join(_TORCH_ACTIVATIONS) + ", Dropout, Flatten"
 
 
 def _require_torch(why: str):
@@ -148,14 +153,37 @@ def _layers_from_state_dict(sd: Mapping, where: str):
 
 
 def _activation_of(a, where: str):
-    """A fastnoise Activation from a name, Activation or torch.nn activation module/class."""
+    """A fastnoise Activation from a name, Activation, njit function or torch.nn activation module/class.
+
+    Module parameters are read from the instance (a class gets PyTorch's defaults):
+    ``ELU(alpha)``, ``LeakyReLU(negative_slope)``, ``Softplus(beta)`` (its ``threshold``
+    switch to the identity is not mimicked: < 2.1e-9/β apart), ``GELU()`` only with
+    ``approximate="none"`` (the exact erf form).
+    """
     cls = a if isinstance(a, type) else type(a)
     if cls.__module__.startswith("torch.nn"):
-        name = _TORCH_ACTIVATIONS.get(cls.__name__)
-        if name is None:
-            raise ModelFileError(f"torch.nn.{cls.__name__} for {where} has no fastnoise equivalent; "
-                                 f"use Sigmoid, Tanh, ReLU or Identity, or a fastnoise activation name")
-        return resolve_activation(name, where)
+        entry = _TORCH_ACTIVATIONS.get(cls.__name__)
+        if entry is None:
+            raise ModelFileError(
+                f"torch.nn.{cls.__name__} for {where} is not a fastnoise built-in (built in: "
+                f"{', '.join(_TORCH_ACTIVATIONS)}); "
+                + CUSTOM_HINT.format(how="that entry of activations=[...]", toml="activations = [...]"))
+        name, attr = entry
+        if isinstance(a, type):
+            a = a()
+        if name == "gelu" and getattr(a, "approximate", "none") != "none":
+            raise ModelFileError(
+                f"torch.nn.GELU(approximate={a.approximate!r}) for {where} is the tanh approximation; "
+                "fastnoise's built-in 'gelu' is the exact erf form, so "
+                + CUSTOM_HINT.format(how="that entry of activations=[...]", toml="activations = [...]"))
+        if attr is None:
+            return resolve_activation(name, where)
+        from .. import activations as _act
+
+        try:
+            return _act.get(name, float(getattr(a, attr)))
+        except (ValueError, TypeError) as exc:
+            raise ModelFileError(f"torch.nn.{cls.__name__} for {where}: {one_line(exc)}") from None
     return resolve_activation(a, where)
 
 
@@ -203,7 +231,7 @@ def _from_sequential(module, where: str):
             bs.append(np.zeros(w.shape[0]) if m.bias is None else m.bias.detach().to("cpu").double().numpy())
             acts.append(None)
             owners.append(name)
-        elif cls in _TORCH_ACTIVATIONS and cls != "Identity":
+        elif cls in _TORCH_ACTIVATIONS and cls != "Identity" and type(m).__module__.startswith("torch.nn"):
             act = _activation_of(m, f"module {name!r}")
             if not ws:
                 if input_act is not None:
@@ -217,6 +245,15 @@ def _from_sequential(module, where: str):
                                      f"layer {owners[-1]!r}; a fastnoise neuron has one activation")
         elif cls in _TORCH_NO_OPS:
             continue
+        elif cls in ("Softmax", "LogSoftmax"):
+            raise ModelFileError(f"module {name!r} ({cls}) acts on the whole layer, not neuron by neuron; "
+                                 "pass activations=[...] with 'linear' for the last Linear layer to read its "
+                                 "logits (the argmax, and so the classification, is unchanged)")
+        elif not any(True for _ in m.parameters()):
+            raise ModelFileError(f"module {name!r} of type {cls} is not a fastnoise built-in (supported: "
+                                 f"{_SUPPORTED_MODULES}); " + CUSTOM_HINT.format(
+                                     how="its entry of activations=[...] (one per Linear layer)",
+                                     toml="activations = [...]"))
         else:
             raise ModelFileError(f"module {name!r} of type {cls} cannot be mapped to a fully connected "
                                  f"fastnoise network; supported: {_SUPPORTED_MODULES}")
@@ -242,10 +279,16 @@ def from_torch(state_dict_or_path, activations=None):
         One per Linear layer (input layer linear) or one per layer including
         the input layer: fastnoise names (``"logistic"`` for
         ``torch.nn.Sigmoid``, ``"tanh"``, ``"relu"``, ``"linear"``,
-        ``"shifted_sigmoid"``), :class:`~fastnoise.activations.Activation`
-        objects, or ``torch.nn`` activation modules.  Required for a state
-        dict; for an ``nn.Sequential`` module they are read from the module
-        when omitted.  The bare name ``"sigmoid"`` is refused as ambiguous.
+        ``"elu"``, ``"gelu"``, ``"swish"``, ...; see
+        :func:`fastnoise.activations.get`),
+        :class:`~fastnoise.activations.Activation` objects, ``numba.njit``
+        scalar functions (for activations without a built-in), or
+        ``torch.nn`` activation modules (``Sigmoid``, ``Tanh``, ``ReLU``,
+        ``Identity``, ``ELU``, ``LeakyReLU``, ``Softplus``, ``GELU``,
+        ``SiLU``, ``Hardsigmoid``, ``SELU``, ``Softsign``, with their
+        parameters).  Required for a state dict; for an ``nn.Sequential``
+        module they are read from the module when omitted.  The bare name
+        ``"sigmoid"`` is refused as ambiguous.
 
     Returns
     -------
