@@ -26,6 +26,7 @@ import math
 import os
 import sys
 import time
+import warnings
 
 from ._version import __version__
 from .runconfig import _one_line
@@ -96,6 +97,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="inputs per kernel call and store write (default: [output] block of the "
                         "config, else 64); smaller blocks report progress and save more often")
     s.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    s.add_argument("--allow-nonfinite", action="store_true",
+                   help="accept NaN or infinite means and variances (arithmetic overflow from huge "
+                        "noise intensities, inputs or weights); without it such a run fails, "
+                        "its results kept in STORE.h5")
     s.set_defaults(func=_cmd_simulate)
 
     i = sub.add_parser(
@@ -238,7 +243,7 @@ def _cmd_simulate(args) -> int:
     from .io.errors import StoreError
     from .io.store import Store
     from .runconfig import load_config
-    from .simulate import simulate
+    from .simulate import NonFiniteWarning, simulate
     from .stats import summary_table
 
     cfg = load_config(args.config)
@@ -275,8 +280,10 @@ def _cmd_simulate(args) -> int:
               "(--overwrite recomputes it)")
     try:
         if not reused:
-            simulate(**kwargs, store=out, resume=args.resume, overwrite=args.overwrite,
-                     threads=args.threads, progress=not args.quiet, keep=False)
+            with warnings.catch_warnings():  # reported below from the store, as one line
+                warnings.simplefilter("ignore", NonFiniteWarning)
+                simulate(**kwargs, store=out, resume=args.resume, overwrite=args.overwrite,
+                         threads=args.threads, progress=not args.quiet, keep=False)
     except KeyboardInterrupt:
         if args.overwrite and existed:
             raise _Interrupted(f"{out} is unchanged (the replacing run was discarded)") from None
@@ -285,6 +292,15 @@ def _cmd_simulate(args) -> int:
     wall = time.perf_counter() - start
     with Store(out, "r") as store:
         run = store.run(name if reused else None)
+        nonfinite = run.group.attrs.get("nonfinite")
+        if nonfinite is not None and not args.allow_nonfinite:
+            counts = json.loads(nonfinite)
+            layer = next(n for n, (a, b) in enumerate(zip(counts["mean"], counts["var"])) if a or b)
+            total = int(run.done.size) * sum(run.widths)
+            raise ValueError(f"{sum(counts['mean'])} of {total} means and {sum(counts['var'])} of "
+                             f"{total} variances of run {run.name} are not finite (layer {layer} first): noise intensities, "
+                             "inputs or weights too large? The results are kept in "
+                             f"{out}; pass --allow-nonfinite to accept them")
         done = run.done
         print(f"run {run.name}: {run.status}, {int(done.sum())}/{done.size} inputs, "
               f"network {'-'.join(map(str, run.widths))}, {cfg.repeats} repeats, seed {cfg.seed}")

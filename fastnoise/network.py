@@ -17,7 +17,29 @@ import numpy as np
 from . import activations as _act
 from .resources import check_allocation
 
-__all__ = ["Network", "symmetric", "random_dense"]
+__all__ = ["Network", "symmetric", "random_dense", "check_real"]
+
+
+def check_real(name: str, value) -> None:
+    """Refuse complex values (casting them to float64 would drop the imaginary part)."""
+    kind = getattr(getattr(value, "dtype", None), "kind", None)
+    if kind is None and isinstance(value, (list, tuple)):
+        kind = np.asarray(value).dtype.kind if _has_complex(value) else None
+    if kind == "c" or isinstance(value, (complex, np.complexfloating)):
+        dtype = getattr(value, "dtype", None)
+        dtype = np.asarray(value).dtype if dtype is None else dtype
+        raise TypeError(f"{name} must be real, got {dtype}")
+
+
+def _has_complex(seq) -> bool:
+    for v in seq:
+        if isinstance(v, (complex, np.complexfloating)):
+            return True
+        if getattr(getattr(v, "dtype", None), "kind", None) == "c":
+            return True
+        if isinstance(v, (list, tuple)) and _has_complex(v):
+            return True
+    return False
 
 
 def _check_finite(name: str, a: np.ndarray) -> None:
@@ -76,6 +98,7 @@ class Network:
             ws = ws[1:]
         mats = []
         for n, w in enumerate(ws, start=1):
+            check_real(f"weights[{n}]", w)
             a = np.array(w, dtype=np.float64, copy=True)
             if a.ndim != 2:
                 raise ValueError(f"weights[{n}] must be a 2-D array (I_{n}, I_{n - 1}), got shape {a.shape}")
@@ -97,6 +120,8 @@ class Network:
                 bs = bs[1:]
             if len(bs) != len(mats):
                 raise ValueError(f"got {len(bs)} bias vectors for {len(mats)} weight layers")
+            for n, b in enumerate(bs, start=1):
+                check_real(f"biases[{n}]", b)
             bs = [np.zeros(widths[n]) if b is None else np.array(b, dtype=np.float64, copy=True).reshape(-1)
                   for n, b in enumerate(bs, start=1)]
             for n, b in enumerate(bs, start=1):

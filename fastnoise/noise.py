@@ -6,7 +6,12 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Sequence
 
+import numpy as np
+
 __all__ = ["Noise", "per_layer"]
+
+#: Largest intensity D whose amplitude √(2D) is finite in float64 (2D overflows above).
+MAX_INTENSITY = float(np.nextafter(np.finfo(np.float64).max / 2, 0))
 
 _FIELDS = ("additive", "additive_correlated", "multiplicative", "multiplicative_correlated")
 
@@ -40,6 +45,9 @@ class Noise:
     def __post_init__(self):
         for name in _FIELDS:
             value = getattr(self, name)
+            if isinstance(value, (complex, np.complexfloating)):
+                raise TypeError(f"{name.replace('_', ' ')} intensity must be real, got "
+                                f"{np.asarray(value).dtype}")
             try:
                 value = float(value)
             except (TypeError, ValueError):
@@ -47,6 +55,10 @@ class Noise:
             if not math.isfinite(value) or value < 0:
                 raise ValueError(
                     f"{name.replace('_', ' ')} intensity must be a finite number ≥ 0, got {value!r}")
+            if value > MAX_INTENSITY:
+                raise ValueError(
+                    f"{name.replace('_', ' ')} intensity must be ≤ {MAX_INTENSITY:.4g} (its noise "
+                    f"amplitude √(2D) overflows float64 above), got {value!r}")
             object.__setattr__(self, name, value)
 
     @property

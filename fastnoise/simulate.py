@@ -17,11 +17,12 @@ from typing import Any, Callable
 import numpy as np
 
 from . import config as _cfg
-from .network import Network
+from .network import Network, check_real
 from .noise import Noise, per_layer
 from .resources import check_plan, check_sizes
 
-__all__ = ["simulate", "plan", "execute", "forward", "Plan", "Result", "validate_inputs"]
+__all__ = ["simulate", "plan", "execute", "forward", "Plan", "Result", "validate_inputs",
+           "NonFiniteWarning"]
 
 _MAX_SEED = 2 ** 64
 
@@ -98,6 +99,7 @@ class Result:
 
 def validate_inputs(net: Network, inputs) -> np.ndarray:
     """Return ``inputs`` as a C-contiguous (T, I_0) float64 array or raise."""
+    check_real("inputs", inputs)
     try:
         u = np.array(inputs, dtype=np.float64, copy=True)
     except (TypeError, ValueError):
@@ -326,6 +328,11 @@ def plan(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1, *,
     s_layer, s_neuron = _sample_spec(net, samples)
     hist = _hist_spec(net, histogram)
     classify, lab = _labels_spec(net, labels, classify, T)
+    if precision == "float32":  # the kernel's amplitudes are float32
+        if max(max(nz.amplitudes) for nz in noises) > float(np.finfo(np.float32).max):
+            raise ValueError(f"noise intensities up to {max(max(nz.to_dict().values()) for nz in noises):g} "
+                             "overflow float32 (amplitude √(2D) above 3.4e38); precision='float32' "
+                             "takes intensities ≤ 5.8e76, use precision='float64'")
     n_slots = int(np.sum(net.packed["widths"] + 2))
     if noise_values is not None:
         noise_values = np.ascontiguousarray(noise_values, dtype=np.float64)
@@ -438,12 +445,16 @@ def simulate(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1
         T = pl.n_inputs
         todo = np.ones(T, dtype=bool) if run_obj is None else ~run_obj.done
         sink = _Collector(pl) if keep else None
+        finite = _FiniteCheck(pl)
         writers = [w for w in (None if run_obj is None else run_obj.write_block,
                                None if sink is None else sink.write) if w is not None]
         reporter = _reporter(progress, T)
         if reporter is not None:
             reporter.begin(int(T - todo.sum()))
-        execute(pl, todo, writers, threads=threads, reporter=reporter)
+        execute(pl, todo, writers + [finite.write], threads=threads, reporter=reporter)
+        if run_obj is not None and not todo.all():  # resumed: what an earlier process wrote
+            finite.add_stored(run_obj, ~todo)
+        finite.warn(run_obj)
         if run_obj is not None:
             run_obj.set_status("complete")
             if keep and not todo.all():  # resumed: fill in what an earlier process wrote
@@ -460,6 +471,54 @@ def simulate(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1
         if own_store and store_obj is not None:
             store_obj.close()
             verify_stored(store_obj.path, run_obj.name, pl.config)
+
+
+class NonFiniteWarning(RuntimeWarning):
+    """A simulation gave NaN or infinite means or variances (from finite inputs,
+    weights and intensities: the arithmetic overflowed).  ``fastnoise simulate``
+    fails on it unless ``--allow-nonfinite``."""
+
+
+class _FiniteCheck:
+    """A writer of :func:`execute` that counts non-finite means and variances per layer."""
+
+    def __init__(self, pl: Plan):
+        self.pl = pl
+        p = pl.net.packed
+        self.off = np.asarray(p["out_off"], dtype=np.intp)
+        self.bad = np.zeros((2, len(self.off)), dtype=np.int64)  # (mean, var) x layer
+        self.n = 0
+
+    def write(self, start, stop, arrays):
+        self.n += stop - start
+        for j, key in enumerate(("mean", "var")):
+            bad = ~np.isfinite(arrays[key])
+            if bad.any():
+                self.bad[j] += np.add.reduceat(bad.sum(axis=0), self.off)
+
+    def add_stored(self, run, rows) -> None:
+        """Count the rows ``rows`` of a store's run too."""
+        self.n += int(rows.sum())
+        for n in range(len(self.off)):
+            for j, values in enumerate((run.mean(n), run.var(n))):
+                self.bad[j, n] += int((~np.isfinite(values[rows])).sum())
+
+    def warn(self, run=None) -> None:
+        if not self.bad.any():
+            return
+        import warnings
+
+        total = self.n * int(self.pl.net.packed["total"])
+        layer = int(np.flatnonzero(self.bad.sum(axis=0))[0])
+        counts = {"mean": self.bad[0].tolist(), "var": self.bad[1].tolist()}
+        if run is not None:  # the store says so too
+            import json
+
+            run.group.attrs["nonfinite"] = json.dumps(counts)
+        warnings.warn(f"{int(self.bad[0].sum())} of {total} means and {int(self.bad[1].sum())} of "
+                      f"{total} variances are not finite (layer {layer} first): noise intensities, "
+                      f"inputs or weights too large for {self.pl.precision} arithmetic?",
+                      NonFiniteWarning, stacklevel=3)
 
 
 def stored_run(path, config: dict, name: str | None = None):

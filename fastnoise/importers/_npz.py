@@ -155,6 +155,9 @@ def _network_from_arrays(arrays: dict, path: str, activations):
         if bias is not None and (not np.issubdtype(bias.dtype, np.number) or bias.shape != (a.shape[0],)):
             raise ModelFileError(f"{b[i]!r} in {path} has shape {bias.shape}; expected ({a.shape[0]},) to match "
                                  f"{w[i]!r} of shape {a.shape}")
+        for name, arr in ((w[i], a), (b.get(i), bias)):
+            if arr is not None and np.iscomplexobj(arr):  # a cast would drop the imaginary part
+                raise ModelFileError(f"{name!r} in {path} must be real, got {arr.dtype}")
         ws.append(a.astype(np.float64))
         bs.append(np.zeros(a.shape[0]) if bias is None else bias.astype(np.float64))
     if activations is None:
