@@ -135,9 +135,10 @@ def _parser() -> argparse.ArgumentParser:
         q.add_argument("--method", "-m", default="gauss", choices=list(METHODS), metavar="METHOD",
                        help=f"one of {', '.join(METHODS)} (default gauss)")
         q.add_argument("--order", type=_positive_int, metavar="M",
-                       help="Taylor order for --method taylor (default 15)")
+                       help="Taylor order for --method taylor, 1..268 (default 15)")
         q.add_argument("--nodes", type=_positive_int, metavar="N",
-                       help="Gauss–Hermite nodes for gauss/moments")
+                       help="Gauss–Hermite nodes for gauss (1..1000, default 64) or moments "
+                            "(2..150, default 32)")
         q.add_argument("--inherit", choices=["correlated", "uncorrelated"],
                        help="first-order/taylor/gauss: inherited noise as in Eq. 6 (correlated, "
                             "default) or Eq. 14 (uncorrelated)")

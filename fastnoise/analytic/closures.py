@@ -72,12 +72,42 @@ def _out(a):
     return a[()] if a.ndim == 0 else a
 
 
-def _check_int(name, value, least):
+def _check_int(name, value, least, most=None, why=""):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be an integer, got {value!r}")
     if value < least:
         raise ValueError(f"{name} must be ≥ {least}, got {value}")
+    if most is not None and value > most:
+        raise ValueError(f"{name} must be an integer in [{least}, {most}] {why}, got {value}")
     return int(value)
+
+
+def _max_taylor_order() -> int:
+    """Highest M whose scale √μ_(2M) = √((2M−1)!!) is finite in float64."""
+    def log_mu(k):
+        h = k // 2
+        return math.lgamma(k + 1) - h * math.log(2.0) - math.lgamma(h + 1)
+
+    limit = math.log(np.finfo(np.float64).max)
+    m = 1
+    while 0.5 * log_mu(2 * (m + 1)) < limit:
+        m += 1
+    return m
+
+
+#: Highest Taylor order the closure can compute: above it the scale √μ_(2M) of the
+#: order-M term overflows float64, so every term with a variance > 0 is infinite (268).
+MAX_TAYLOR_ORDER = _max_taylor_order()
+_WHY_ORDER = (f"for the taylor closure (above {MAX_TAYLOR_ORDER} the Gaussian moment scale "
+              "√μ_2M of the order-M term overflows float64, so every term is infinite; the paper "
+              "uses 15)")
+#: Most Gauss–Hermite nodes of the gauss closure: 1000 nodes integrate polynomials of
+#: degree < 2000 exactly; more cost time and memory (_CHUNK × nodes values per block)
+#: without gaining accuracy in float64.
+MAX_NODES = 1000
+_WHY_NODES = (f"for the gauss closure ({MAX_NODES} Gauss–Hermite nodes integrate polynomials of "
+              "degree < 2000 exactly; more cost time and memory without gaining accuracy — for "
+              "very wide inputs use method 'density')")
 
 
 def _no_custom(act, closure):
@@ -227,7 +257,7 @@ def taylor(act, mean, var, order: int = 15):
         E f(X) and F̂|_M.
     """
     act = _activation(act)
-    order = _check_int("order", order, 1)
+    order = _check_int("order", order, 1, MAX_TAYLOR_ORDER, _WHY_ORDER)
     _no_custom(act, "taylor")
     mean, var = _prep(mean, var)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -272,7 +302,7 @@ def taylor_orders(act, mean, var, max_order: int, return_mean: bool = False):
         F̂|_M (and, first, E f|_M when ``return_mean``).
     """
     act = _activation(act)
-    max_order = _check_int("max_order", max_order, 1)
+    max_order = _check_int("max_order", max_order, 1, MAX_TAYLOR_ORDER, _WHY_ORDER)
     _no_custom(act, "taylor")
     mean, var = _prep(mean, var)
     f0, b, mean_w, rho = _scaled_terms(act, mean, var, max_order)
@@ -363,7 +393,7 @@ def gauss(act, mean, var, nodes: int = 64):
         E f(X) and Var f(X) (paper's F̂ without any expansion).
     """
     act = _activation(act)
-    nodes = _check_int("nodes", nodes, 1)
+    nodes = _check_int("nodes", nodes, 1, MAX_NODES, _WHY_NODES)
     mean, var = _prep(mean, var)
     p = float(act.param)
     if not act.is_custom and act.name == "linear":
@@ -425,7 +455,7 @@ def mean_slope(act, mean, var, nodes: int = 64):
     of about 1e-16·|f|/σ.
     """
     act = _activation(act)
-    nodes = _check_int("nodes", nodes, 1)
+    nodes = _check_int("nodes", nodes, 1, MAX_NODES, _WHY_NODES)
     mean, var = _prep(mean, var)
     p = float(act.param)
     if not act.is_custom and act.name == "linear":
@@ -496,8 +526,8 @@ def transfer(act, mean, var, closure: str = "gauss", order: int = 15, nodes: int
     if name not in CLOSURES:
         raise ValueError(f"unknown closure {closure!r}; choose one of "
                          f"{', '.join(map(repr, CLOSURES))}")
-    order = _check_int("order", order, 1)
-    nodes = _check_int("nodes", nodes, 1)
+    order = _check_int("order", order, 1, MAX_TAYLOR_ORDER if name == "taylor" else None, _WHY_ORDER)
+    nodes = _check_int("nodes", nodes, 1, MAX_NODES if name == "gauss" else None, _WHY_NODES)
     act = _activation(act)
     mean, var = _prep(mean, var)
     if name == "first-order":

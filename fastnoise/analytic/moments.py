@@ -86,6 +86,8 @@ __all__ = ["moments"]
 #: processed in blocks so that the peak memory is a few times this.
 _BLOCK_BYTES = 32 * 2 ** 20
 _SQRT_2PI = math.sqrt(2.0 * math.pi)
+#: Most Gauss–Hermite nodes: numpy's ``hermegauss`` weights overflow above (NaN results).
+_MAX_NODES = 150
 #: Highest order of the Mehler series for cross-covariances.
 _MAX_ORDER = 8
 
@@ -374,8 +376,9 @@ def moments(net: Network, inputs, noise=None, nodes: int = 32, full_covariance: 
         raise TypeError(f"net must be a fastnoise Network, got {type(net).__name__}")
     if isinstance(nodes, bool) or not isinstance(nodes, (int, np.integer)):
         raise TypeError(f"nodes must be an integer number of Gauss–Hermite nodes, got {nodes!r}")
-    if nodes < 2:
-        raise ValueError(f"nodes must be ≥ 2 Gauss–Hermite nodes, got {nodes}")
+    if not 2 <= nodes <= _MAX_NODES:
+        raise ValueError(f"nodes must be an integer in [2, {_MAX_NODES}] Gauss–Hermite nodes "
+                         f"(numpy's hermegauss weights overflow above {_MAX_NODES}), got {nodes}")
     if not isinstance(full_covariance, (bool, np.bool_)):
         raise TypeError(f"full_covariance must be True or False, got {full_covariance!r}")
     if isinstance(order, bool) or not isinstance(order, (int, np.integer)):
