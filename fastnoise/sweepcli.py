@@ -160,6 +160,7 @@ def run(args) -> int:
     if options and args.predict is None:
         raise ValueError("--order/--nodes set options of --predict; add --predict METHOD")
     t0 = time.perf_counter()
+    replacing = args.overwrite and os.path.exists(out)
     try:
         summary = run_sweep(sweep, out, scheduler=args.scheduler, workers=args.workers,
                             threads=args.threads, resume=args.resume, overwrite=args.overwrite,
@@ -168,6 +169,8 @@ def run(args) -> int:
     except KeyboardInterrupt:
         from .cli import _Interrupted
 
+        if replacing:
+            raise _Interrupted(f"{out} is unchanged (the replacing sweep was discarded)") from None
         raise _Interrupted(f"finished points are saved in {out}; run 'fastnoise sweep "
                            f"{args.spec} --out {out} --resume' to continue") from None
     wall = time.perf_counter() - t0

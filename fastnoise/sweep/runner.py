@@ -381,9 +381,10 @@ def _run_locked(sweep, out, exists, resume, scheduler, workers, threads, pred, p
             try:
                 res = fut.result()
             except Exception as exc:
+                kept = (f"{out} is unchanged (the replacing sweep is discarded)" if not st.in_place
+                        else f"finished points are kept in {out}")
                 raise SweepError(f"point {i} ({sweep.describe(i)}) failed on a worker: "
-                                 f"{type(exc).__name__}: {exc}; finished points are kept in "
-                                 f"{out}") from None
+                                 f"{type(exc).__name__}: {exc}; {kept}") from None
             fut.release()
             del fut
             run = idx.run(i)
