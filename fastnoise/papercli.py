@@ -7,7 +7,7 @@ Examples
     fastnoise paper fig3 --out paper/
     fastnoise paper all --out paper/                  # about 3 minutes on two cores
     fastnoise paper all --out quick/ --quick          # seconds, for a first look
-    fastnoise paper fig5 --out paper/ --data ~/datasets --networks examples/networks
+    fastnoise paper fig5 --out paper/ --data ~/datasets --networks my_networks/
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def add_parser(subparsers):
                "settings is refused unless --overwrite. CSV, JSON, plots and paper.md are "
                "rewritten on every call. Figs. 5 and 6 need the MNIST and Fashion-MNIST test "
                "sets ($FASTNOISE_DATA or --data; 'fastnoise data fetch mnist') and the trained "
-               "networks (examples/networks or --networks).")
+               "networks (shipped with fastnoise, or --networks).")
     p.add_argument("figure", choices=list(FIGURES) + ["all"], metavar="FIGURE",
                    help=f"one of {', '.join(FIGURES)}, or all")
     p.add_argument("--out", "-o", metavar="DIR", required=True,
@@ -53,8 +53,8 @@ def add_parser(subparsers):
                    help="folder with the MNIST / Fashion-MNIST files (default: $FASTNOISE_DATA "
                         "and the usual caches)")
     p.add_argument("--networks", metavar="DIR",
-                   help="folder with the trained networks A.h5, B.h5, C.h5 (default: "
-                        "examples/networks of the fastnoise source tree)")
+                   help="folder with the trained networks A.h5, B.h5, C.h5 (default: the "
+                        "paper's networks shipped with fastnoise, fastnoise/paper/networks)")
     p.add_argument("--no-plots", action="store_true",
                    help="write CSV, JSON and paper.md only (no matplotlib needed)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")

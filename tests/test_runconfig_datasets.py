@@ -68,7 +68,7 @@ def test_dataset_inputs_run_with_accuracy(tmp_path):
 repeats = 4
 [network]
 kind = "file"
-path = "{os.path.join(EXAMPLES, 'networks', 'A.h5')}"
+path = "{os.path.join(EXAMPLES, '..', 'fastnoise', 'paper', 'networks', 'A.h5')}"
 [noise]
 additive = 1e-4
 [inputs]
@@ -93,14 +93,14 @@ start = 3
 ])
 def test_bad_dataset_inputs(inputs, match):
     net = "A.h5" if "dataset" in inputs else "C.h5"
-    text = (f'[network]\nkind = "file"\npath = "{os.path.join(EXAMPLES, "networks", net)}"\n'
+    text = (f'[network]\nkind = "file"\npath = "{os.path.join(EXAMPLES, "..", "fastnoise", "paper", "networks", net)}"\n'
             f"[inputs]\n{inputs}\n")
     with pytest.raises(ValueError, match=match):
         loads_config(text)
 
 
 def _dataset_config(inputs: str, net: str = "A.h5") -> str:
-    return (f'[network]\nkind = "file"\npath = "{os.path.join(EXAMPLES, "networks", net)}"\n'
+    return (f'[network]\nkind = "file"\npath = "{os.path.join(EXAMPLES, "..", "fastnoise", "paper", "networks", net)}"\n'
             f"[inputs]\n{inputs}\n")
 
 
@@ -122,7 +122,7 @@ def test_sweep_over_dataset_label_reaches_9(tmp_path):
     """Issue 13.3 in sweeps: an axis over inputs.label may include 9."""
     from fastnoise.sweep import loads_sweep
 
-    net = os.path.join(EXAMPLES, "networks", "A.h5")
+    net = os.path.join(EXAMPLES, "..", "fastnoise", "paper", "networks", "A.h5")
     sweep = loads_sweep(f'''
 [base]
 network = {{ kind = "file", path = "{net}" }}

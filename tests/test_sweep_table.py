@@ -20,7 +20,7 @@ pytest.importorskip("distributed")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QUICK = os.path.join(ROOT, "examples", "quick.toml")
-NET_A = os.path.join(ROOT, "examples", "networks", "A.h5")
+NET_A = os.path.join(ROOT, "fastnoise", "paper", "networks", "A.h5")
 
 STATS = ["mean_y", "mean_var", "snr_min", "snr_median", "snr_max"]
 

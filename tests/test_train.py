@@ -1,7 +1,7 @@
 """Training of networks A, B, C (PyTorch) and the quality of the shipped networks.
 
 The torch tests skip without PyTorch; the checks of the shipped networks in
-``examples/networks/`` need only NumPy/Numba and always run (they skip only
+``fastnoise/paper/networks/`` need only NumPy/Numba and always run (they skip only
 when the MNIST/Fashion-MNIST files cannot be found).
 """
 
@@ -19,7 +19,7 @@ from fastnoise import traincli
 from fastnoise.train import evaluate, task_data
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-NETS = os.path.join(ROOT, "examples", "networks")
+NETS = os.path.join(ROOT, "fastnoise", "paper", "networks")
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -519,14 +519,9 @@ def fig4(out, settings: Settings | None = None, *, overwrite: bool = False,
 # ============================================================================ Figs. 5 and 6
 
 def default_networks() -> Path:
-    """``examples/networks`` (A.h5, B.h5, C.h5) of the fastnoise source tree.
-
-    Beside the package for a source checkout or an editable install; for an
-    installed copy, the one under the current directory (a clone's root).
-    """
-    beside = Path(__file__).resolve().parents[2] / "examples" / "networks"
-    here = Path.cwd() / "examples" / "networks"
-    return beside if beside.is_dir() or not here.is_dir() else here
+    """The folder of the paper's trained networks A.h5, B.h5 and C.h5 shipped inside the
+    package (``fastnoise/paper/networks``, package data), so found from any directory."""
+    return Path(__file__).resolve().parent / "networks"
 
 
 def _network_file(networks, name: str) -> str:
@@ -535,8 +530,8 @@ def _network_file(networks, name: str) -> str:
     if not path.is_file():
         raise FileNotFoundError(
             f"trained network {name} not found at {path}; pass --networks DIR (API networks=) "
-            "with the folder holding A.h5, B.h5 and C.h5 (examples/networks of the fastnoise "
-            "source tree), or train them with 'fastnoise train'")
+            "with the folder holding A.h5, B.h5 and C.h5 (fastnoise/paper/networks of the "
+            "installed package), or train them with 'fastnoise train'")
     return str(path)
 
 

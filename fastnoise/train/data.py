@@ -1,6 +1,6 @@
 """Data of the paper's three trained networks and their noise-free quality.
 
-Torch-free: the shipped networks under ``examples/networks/`` can be checked
+Torch-free: the shipped networks under ``fastnoise/paper/networks/`` can be checked
 with :func:`evaluate` without PyTorch.
 
 Tasks (paper Sec. IV)
