@@ -14,8 +14,10 @@ Examples
     fastnoise plot fig3.h5 --kind snr-mean --out fig3_snr.pdf
 
 Every error is one line on stderr, ``fastnoise: error: <message>``, with exit
-status 2; an interrupted simulation exits with status 1.  Set
-``FASTNOISE_TRACEBACK=1`` to see the traceback of an error instead.
+status 2; an interrupted simulation exits with status 1; an unexpected error
+(a bug) is one ``fastnoise: internal error: ...`` line saying where to report
+it, exit status 3.  ``fastnoise --debug COMMAND ...`` (or
+``FASTNOISE_TRACEBACK=1``) prints the traceback first.
 """
 
 from __future__ import annotations
@@ -68,8 +70,12 @@ def _parser() -> argparse.ArgumentParser:
                     "(Semenova, Larger & Brunner, Neural Networks 146, 2022) and inspect the "
                     "HDF5 stores the simulations write.",
         epilog="Run 'fastnoise COMMAND --help' for the options of a command. Errors are printed "
-               "as one line and exit with status 2 (1 when interrupted).")
+               "as one line and exit with status 2 (1 when interrupted, 3 for an internal "
+               "error); --debug adds the traceback.")
     p.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    p.add_argument("--debug", action="store_true",
+                   help="print the traceback of an error before its one-line message (as "
+                        "FASTNOISE_TRACEBACK=1 does)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", title="commands")
 
     s = sub.add_parser(
@@ -323,7 +329,6 @@ def _text(value) -> str:
 def _run_info(run) -> dict:
     cfg = run.config
     done = run.done
-    attrs = run.group.attrs
     return {
         "name": run.name,
         "status": run.status,
@@ -337,8 +342,8 @@ def _run_info(run) -> dict:
         "noise": cfg.get("noise"),
         "samples": cfg.get("samples") or None,
         "histogram": cfg.get("histogram"),
-        "fastnoise_version": _text(attrs.get("fastnoise_version", "unknown")),
-        "created": _text(attrs.get("created", "unknown")),
+        "fastnoise_version": run.text("fastnoise_version", "unknown"),
+        "created": run.text("created", "unknown"),
         "config_hash": run.config_hash,
         "accuracy": _accuracy_info(run),
     }
@@ -422,10 +427,9 @@ def _cmd_info(args) -> int:
     with Store(args.store, "r") as store:
         names = [args.run] if args.run else store.runs()
         runs = [store.run(name) for name in names]
-        attrs = store.file.attrs
         header = {"path": os.path.abspath(args.store),
-                  "format_version": int(attrs.get("format_version", -1)),
-                  "fastnoise_version": _text(attrs.get("fastnoise_version", "unknown"))}
+                  "format_version": store.format_version,
+                  "fastnoise_version": store.text("fastnoise_version", "unknown")}
         if store.is_sweep:
             idx = store.sweep_index()
             header["sweep"] = {"points": idx.n_points, "done": int(idx.done.sum()),
@@ -448,48 +452,100 @@ def _cmd_info(args) -> int:
 
 # -- entry point -----------------------------------------------------------------
 
+#: Where an internal error is to be reported (no public tracker is named in pyproject.toml).
+REPORT_TO = ("the fastnoise maintainers, with the command and the output of "
+             "'fastnoise --debug COMMAND ...'")
+#: Exit status of an unexpected exception (a bug), distinct from 2 (an error the user can fix).
+INTERNAL_ERROR = 3
+
+#: Errors whose message is meant for the user: one line, exit status 2.
+_EXPECTED = (FileExistsError, FileNotFoundError, ValueError, TypeError, OSError, ImportError)
+
+
+def _debug_requested(argv) -> bool:
+    if os.environ.get("FASTNOISE_TRACEBACK", "0").lower() not in ("0", "", "false", "no"):
+        return True
+    for arg in argv:  # global option: before the command
+        if arg == "--debug":
+            return True
+        if not arg.startswith("-"):
+            return False
+    return False
+
+
 def main(argv=None) -> int:
     """Run the ``fastnoise`` command; return the exit status.
+
+    Every failure is one line on stderr: ``fastnoise: error: ...`` (status 2)
+    for errors the user can fix, ``fastnoise: internal error: ...`` (status 3)
+    for anything unexpected, ``fastnoise: interrupted`` (status 1).  With
+    ``--debug`` (or ``FASTNOISE_TRACEBACK=1``) the traceback comes first.
 
     Parameters
     ----------
     argv : list of str, optional
         Arguments without the program name (default: ``sys.argv[1:]``).
     """
-    from .io.errors import StoreError
-    from .sweep.runner import SweepError
-
-    parser = _parser()
+    argv = sys.argv[1:] if argv is None else [os.fspath(a) for a in argv]
+    debug = _debug_requested(argv)
     try:
-        try:
-            args = parser.parse_args(argv)
-        except SystemExit as exc:  # --help, --version
-            return exc.code if isinstance(exc.code, int) else 0
-        if args.command is None:
-            raise _UsageError("choose a command: simulate, sweep, info, predict, compare, plot, data, "
-                              "train or paper (see 'fastnoise --help')")
-        return args.func(args)
+        return _main(argv)
     except _Interrupted as exc:
+        _report(exc, debug)
         _error(str(exc), "interrupted")
         return 1
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        _report(exc, debug)
         _error("", "interrupted")
         return 1
     except BrokenPipeError:  # e.g. 'fastnoise info STORE.h5 --json | head'
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes stdout
         return 1
-    except (_UsageError, FileExistsError, FileNotFoundError, ValueError, TypeError, StoreError,
-            OSError, ImportError, SweepError) as exc:
-        if os.environ.get("FASTNOISE_TRACEBACK", "0") not in ("0", "", "false", "no"):
-            raise
+    except SystemExit as exc:  # a command that exits itself
+        if exc.code is None or isinstance(exc.code, int):
+            return exc.code or 0
+        _report(exc, debug)
         _error(_one_line(exc))
         return 2
+    except Exception as exc:  # noqa: BLE001 - the CLI-wide guard: never a bare traceback
+        from .io.errors import StoreError
+        from .sweep.runner import SweepError
+
+        _report(exc, debug)
+        if isinstance(exc, (_UsageError, StoreError, SweepError) + _EXPECTED):
+            _error(_one_line(exc))
+            return 2
+        _error(f"{type(exc).__name__}: {_one_line(exc)}; please report it to {REPORT_TO} "
+               "(rerun with --debug for the traceback)", "internal error")
+        return INTERNAL_ERROR
+
+
+def _main(argv) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version
+        return exc.code if isinstance(exc.code, int) else 0
+    if args.command is None:
+        raise _UsageError("choose a command: simulate, sweep, info, predict, compare, plot, data, "
+                          "train or paper (see 'fastnoise --help')")
+    return args.func(args)
+
+
+def _report(exc: BaseException, debug: bool) -> None:
+    if debug:
+        import traceback
+
+        traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
 
 
 def _error(message: str, label: str = "error") -> None:
+    from .io.errors import safe_text
+
     if getattr(sys.stderr, "isatty", lambda: False)():
         sys.stderr.write("\n")  # end a progress line drawn in place
+    message = safe_text(message, limit=4000, ascii_only=False)  # one line, no raw bytes
     print(f"{PROG}: {label}" + (f": {message}" if message else ""), file=sys.stderr)
 
 

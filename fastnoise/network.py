@@ -261,23 +261,78 @@ class Network:
         """Read a network written by :meth:`save` (or found in a store)."""
         import h5py
 
-        from .io.errors import open_h5_readonly
+        from .io.errors import open_h5_readonly, reading
 
-        with open_h5_readonly(path) as f:
-            if group not in f:
+        with open_h5_readonly(path, kind="network file") as f:
+            with reading(path, kind="network file", where="/"):
+                found = group in f
+            if not found:
                 raise ValueError(f"{path} has no group {group!r}; it is not a fastnoise network file")
             return cls.read_group(f[group], custom=custom)
 
     @classmethod
     def read_group(cls, g, custom: dict | None = None) -> "Network":
-        if g.attrs.get("fastnoise_object") != "network":
-            raise ValueError(f"HDF5 group {g.name!r} does not hold a fastnoise network")
-        cfg = json.loads(g.attrs["config"])
-        L = len(cfg["widths"])
-        ws = [g[f"W{n}"][()] for n in range(1, L)]
-        bs = [g[f"b{n}"][()] for n in range(1, L)]
-        acts = [_act.Activation.from_dict(a, custom) for a in cfg["activations"]]
-        return cls.from_layers(ws, bs, acts, input_width=cfg["widths"][0])
+        """Read a network stored by :meth:`write_group`.
+
+        A damaged group raises :class:`~fastnoise.io.errors.StoreError` (a
+        ``ValueError``), one line naming the file and what is wrong.
+        """
+        import h5py
+
+        from .io.errors import damaged, reading, safe_text
+
+        path = g.file.filename
+        kind = "store" if g.name.startswith("/runs/") else "network file"
+        with reading(path, kind, where=g.name):
+            tag = g.attrs.get("fastnoise_object")
+            text = g.attrs.get("config")
+        if isinstance(tag, bytes):
+            tag = tag.decode("utf-8", errors="replace")
+        if tag != "network":
+            if tag is None:
+                raise ValueError(f"HDF5 group {g.name!r} of {path} does not hold a fastnoise network")
+            raise damaged(path, f"attribute 'fastnoise_object' of {g.name} is "
+                                f"{safe_text(repr(tag), 40)}, not 'network'", kind)
+        try:
+            if isinstance(text, bytes):
+                text = text.decode("utf-8")
+            cfg = json.loads(text)
+            widths = cfg["widths"]
+            acts = cfg["activations"]
+            if (not isinstance(widths, list) or len(widths) < 1 or not isinstance(acts, list)
+                    or len(acts) != len(widths) or not all(isinstance(a, dict) for a in acts)
+                    or not all(isinstance(w, int) and not isinstance(w, bool) and 1 <= w <= 2**31
+                               for w in widths)):
+                raise ValueError("widths/activations do not match")
+        except (TypeError, ValueError, KeyError) as exc:
+            raise damaged(path, f"attribute 'config' of {g.name} is not a network description "
+                                f"({type(exc).__name__}: {safe_text(exc, 80)})", kind) from None
+        L = len(widths)
+        arrays = []
+        for n in range(1, L):
+            for name, shape in ((f"W{n}", (widths[n], widths[n - 1])), (f"b{n}", (widths[n],))):
+                where = f"{g.name}/{name}"
+                with reading(path, kind, where=where):
+                    ds = g.get(name)
+                    if not isinstance(ds, h5py.Dataset):
+                        raise damaged(path, f"dataset {where} missing" if ds is None
+                                      else f"{where} is not a dataset", kind)
+                    if ds.shape != shape or ds.dtype.kind not in "fiu":
+                        raise damaged(path, f"{where} has shape {ds.shape} and dtype {ds.dtype}, "
+                                            f"expected {shape} float", kind)
+                    arrays.append(ds[()])
+        ws, bs = arrays[0::2], arrays[1::2]
+        try:
+            acts = [_act.Activation.from_dict(a, custom) for a in acts]
+        except (KeyError, TypeError) as exc:
+            raise damaged(path, f"activation of {g.name} unreadable ({type(exc).__name__}: "
+                                f"{safe_text(exc, 60)})", kind) from None
+        except ValueError as exc:
+            raise ValueError(f"{path}: {' '.join(str(exc).split())}") from None
+        try:
+            return cls.from_layers(ws, bs, acts, input_width=widths[0])
+        except ValueError as exc:  # e.g. non-finite weights: never saved, so a damaged file
+            raise damaged(path, f"{g.name}: {safe_text(exc, 120)}", kind) from None
 
 
 def _check_weight_memory(widths: list) -> None:

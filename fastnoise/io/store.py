@@ -49,7 +49,8 @@ import time
 import numpy as np
 
 from .._version import __version__
-from .errors import StoreError, open_failure
+from .errors import (StoreError, _first_line, check_global_heaps, damaged, open_failure,
+                     reading, safe_text)
 
 __all__ = ["Store", "Run", "open_store", "FORMAT", "FORMAT_VERSION"]
 
@@ -123,15 +124,47 @@ class Store:
         except BaseException:
             self._abandon()
             raise
-        if self._f.attrs.get("fastnoise_format") != FORMAT:
+        try:
+            self._check_opened()
+        except BaseException:
             self._abandon()
-            raise StoreError(f"{self.path} is an HDF5 file but not a fastnoise store "
-                             "(no fastnoise_format attribute); give a store written by fastnoise")
-        version = int(self._f.attrs.get("format_version", -1))
+            raise
+
+    def _check_opened(self) -> None:
+        """Refuse a foreign, newer or structurally damaged file, with one line."""
+        import h5py
+
+        if self._tmp is None:
+            check_global_heaps(self.path)  # before h5py reads a string (see errors.py)
+        with reading(self.path, where="/"):
+            fmt = self._f.attrs.get("fastnoise_format")
+        if isinstance(fmt, bytes):
+            fmt = fmt.decode("utf-8", errors="replace")
+        if fmt != FORMAT:
+            if fmt is None:
+                raise StoreError(f"{self.path} is an HDF5 file but not a fastnoise store "
+                                 "(no fastnoise_format attribute); give a store written by "
+                                 "fastnoise")
+            raise damaged(self.path, f"fastnoise_format attribute is {safe_text(repr(fmt), 60)}, "
+                                     f"not {FORMAT!r}")
+        with reading(self.path, where="/"):
+            raw = self._f.attrs.get("format_version", -1)
+        try:
+            version = int(raw)
+        except (TypeError, ValueError, OverflowError):
+            raise damaged(self.path, f"format_version attribute is {safe_text(repr(raw), 60)}, "
+                                     "not an integer") from None
         if version > FORMAT_VERSION:
-            self._abandon()
             raise StoreError(f"{self.path} has store format {version}, newer than this fastnoise "
                              f"({__version__}, format {FORMAT_VERSION}); upgrade fastnoise")
+        if version < 1:
+            raise damaged(self.path, f"format_version attribute is {version}")
+        self._format_version = version
+        with reading(self.path, where="/runs"):
+            runs = self._f.get("runs")
+            ok = isinstance(runs, h5py.Group)
+        if not ok:
+            raise damaged(self.path, "no /runs group" if runs is None else "/runs is not a group")
 
     def _remove_stale_partials(self) -> None:
         """Delete half-built stores left at ``path`` by killed writers (we hold the lock)."""
@@ -238,6 +271,23 @@ class Store:
         """Whether the store is at ``path`` (False while a new or replacing store is built)."""
         return self._tmp is None
 
+    def text(self, name: str, default: str | None = None) -> str | None:
+        """Text attribute ``name`` of the file (``default`` when absent), checked printable."""
+        with reading(self.path, where="/"):
+            value = self._f.attrs.get(name)
+        if value is None:
+            return default
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", errors="replace")
+        if not isinstance(value, str) or not value.isprintable():
+            raise damaged(self.path, f"attribute {name!r} of / is {safe_text(repr(value), 60)}")
+        return value
+
+    @property
+    def format_version(self) -> int:
+        """The store format version (checked when the store was opened)."""
+        return self._format_version
+
     @property
     def file(self):
         """The underlying ``h5py.File``."""
@@ -246,18 +296,25 @@ class Store:
     # -- runs ------------------------------------------------------------------
     def runs(self) -> list[str]:
         """Names of the runs in creation order."""
-        return list(self._f["runs"].keys())
+        with reading(self.path, where="/runs"):
+            names = list(self._f["runs"].keys())
+        for name in names:
+            if not name.isascii() or not name.isprintable():
+                raise damaged(self.path, f"run name {safe_text(repr(name), 60)} in /runs")
+        return names
 
     def run(self, name: str | None = None) -> "Run":
         """The run called ``name`` (default: the last one created)."""
-        runs = self._f["runs"]
-        if name is not None and "/" not in name and name in runs:  # no listing: sweeps hold thousands
-            return Run(self, runs[name])
+        with reading(self.path, where="/runs" if name is None else f"/runs/{name}"):
+            runs = self._f["runs"]
+            if name is not None and "/" not in name and name in runs:  # no listing: sweeps hold thousands
+                return Run(self, _group(self.path, runs, name))
         names = self.runs()
         if not names:
             raise StoreError(f"{self.path} holds no runs yet")
         if name is None:
-            return Run(self, runs[names[-1]])
+            with reading(self.path, where=f"/runs/{names[-1]}"):
+                return Run(self, _group(self.path, runs, names[-1]))
         raise StoreError(f"{self.path} has no run {name!r}; runs: {', '.join(names)}")
 
     def next_run_name(self) -> str:
@@ -377,6 +434,85 @@ class Store:
         return f"Store({self.path!r}, mode={self.mode!r}, runs={self.runs()})"
 
 
+_STATUSES = ("running", "complete")
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _config_problem(cfg) -> str:
+    """What makes a stored run config unusable, or ''."""
+    if not isinstance(cfg, dict):
+        return f"a JSON {type(cfg).__name__}, not an object"
+    net = cfg.get("network", {"widths": [1]})  # (runs laid out by hand may leave it out)
+    if not isinstance(net, dict):
+        return "'network' is not an object"
+    widths = net.get("widths")
+    if (not isinstance(widths, list) or len(widths) < 1
+            or not all(_is_int(w) and 1 <= w <= 2**31 for w in widths)):
+        return f"network.widths is {safe_text(repr(widths), 60)}, not a list of positive integers"
+    acts = net.get("activations")
+    if acts is not None and (not isinstance(acts, list) or len(acts) != len(widths)
+                             or not all(isinstance(a, dict) for a in acts)):
+        return f"network.activations is not a list of {len(widths)} objects"
+    repeats = cfg.get("repeats")
+    if not _is_int(repeats) or repeats < 1:
+        return f"repeats is {safe_text(repr(repeats), 40)}, not a positive integer"
+    if not _is_int(cfg.get("seed")) or cfg["seed"] < 0:
+        return f"seed is {safe_text(repr(cfg.get('seed')), 40)}, not an integer >= 0"
+    for act in acts or ():
+        name, param = act.get("name"), act.get("param", 0.0)
+        if not isinstance(name, str) or not name.isascii() or not name.isprintable():
+            return f"activation name {safe_text(repr(name), 40)} is not a name"
+        if not _is_number(param):
+            return f"activation parameter {safe_text(repr(param), 40)} is not a number"
+    noise = cfg.get("noise")
+    if noise is not None and (not isinstance(noise, list) or len(noise) != len(widths)
+                              or not all(isinstance(d, dict) for d in noise)):
+        return f"noise is not a list of {len(widths)} objects"
+    for d in noise or ():
+        for key, value in d.items():
+            if not _is_number(value) or value < 0:
+                return f"noise intensity {safe_text(key, 30)} = {safe_text(repr(value), 30)}"
+    n_inputs = cfg.get("n_inputs")
+    if n_inputs is not None and (not _is_int(n_inputs) or n_inputs < 1):
+        return f"n_inputs is {safe_text(repr(n_inputs), 40)}"
+    if not _is_int(cfg.get("stream", 0)):
+        return f"stream is {safe_text(repr(cfg.get('stream')), 40)}, not an integer"
+    hist = cfg.get("histogram")
+    if hist is not None and not (isinstance(hist, dict) and _is_int(hist.get("bins"))):
+        return "histogram is not an object with integer bins"
+    samples = cfg.get("samples")
+    if samples is not None and not (isinstance(samples, list) and all(
+            isinstance(p, list) and len(p) == 2 and all(_is_int(i) for i in p) for p in samples)):
+        return "samples is not a list of [layer, neuron] pairs"
+    return ""
+
+
+def _is_number(v) -> bool:
+    return (isinstance(v, (int, float)) and not isinstance(v, bool)) and v == v and abs(v) != float("inf")
+
+
+def _array_digest(a: np.ndarray) -> str:
+    """SHA-256 of an array's shape and bytes, as recorded in a run config (``inputs_sha256``)."""
+    a = np.ascontiguousarray(a)
+    h = hashlib.sha256()
+    h.update(str(a.shape).encode())
+    h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def _group(path, parent, name: str):
+    """``parent[name]``, which must be an HDF5 group (else the store is damaged)."""
+    import h5py
+
+    obj = parent[name]
+    if not isinstance(obj, h5py.Group):
+        raise damaged(path, f"{parent.name.rstrip('/')}/{name} is not a group")
+    return obj
+
+
 def _allocated_dataset(group, name, shape, dtype, fill):
     """A contiguous dataset whose space is allocated and filled at creation.
 
@@ -406,10 +542,79 @@ class Run:
         self._config = None
 
     # -- metadata ----------------------------------------------------------------
+    # Every reader goes through _attr/_read: a damaged file gives one StoreError
+    # "PATH: damaged store (<what> at /runs/<run>/<name>)", never an h5py traceback.
+
+    def _where(self, name: str = "") -> str:
+        return f"{self.group.name}/{name}" if name else self.group.name
+
+    def _damaged(self, what: str) -> StoreError:
+        return damaged(self.store.path, what)
+
+    def _attr(self, name: str):
+        with reading(self.store.path, where=self._where()):
+            if name not in self.group.attrs:
+                raise self._damaged(f"attribute {name!r} missing from {self._where()}")
+            return self.group.attrs[name]
+
+    def text(self, name: str, default: str | None = None) -> str | None:
+        """Text attribute ``name`` of the run (``default`` when absent), checked printable."""
+        with reading(self.store.path, where=self._where()):
+            present = name in self.group.attrs
+        return self._text_attr(name) if present else default
+
+    def _text_attr(self, name: str) -> str:
+        value = self._attr(name)
+        if isinstance(value, bytes):
+            try:
+                value = value.decode("utf-8")
+            except UnicodeDecodeError:
+                raise self._damaged(f"attribute {name!r} of {self._where()} is not UTF-8 "
+                                    f"({safe_text(value, 60)})") from None
+        if not isinstance(value, str):
+            raise self._damaged(f"attribute {name!r} of {self._where()} is "
+                                f"{safe_text(repr(value), 60)}, not text")
+        if not value.isprintable():
+            raise self._damaged(f"attribute {name!r} of {self._where()} holds unprintable "
+                                f"characters ({safe_text(value, 60)})")
+        return value
+
+    def _has(self, name: str) -> bool:
+        with reading(self.store.path, where=self._where()):
+            return name in self.group
+
+    def _read(self, name: str, shape=None, kinds: str = "fiu", group=None) -> np.ndarray:
+        """Dataset ``name`` of this run (or of ``group``), checked against ``shape``/``kinds``."""
+        import h5py
+
+        g = self.group if group is None else group
+        where = f"{g.name}/{name}"
+        with reading(self.store.path, where=where):
+            if name not in g:
+                raise self._damaged(f"dataset {where} missing")
+            ds = g[name]
+            if not isinstance(ds, h5py.Dataset):
+                raise self._damaged(f"{where} is not a dataset")
+            if ds.dtype.kind not in kinds:
+                raise self._damaged(f"{where} has dtype {ds.dtype}, expected "
+                                    + {"f": "float", "fiu": "numbers", "iu": "integers"}.get(kinds, kinds))
+            if shape is not None and ds.shape != tuple(shape):
+                raise self._damaged(f"{where} has shape {ds.shape}, expected {tuple(shape)}")
+            return ds[()]
+
     def _cfg(self) -> dict:
         """The parsed config, shared: parsed once (a run's config never changes)."""
         if self._config is None:
-            self._config = json.loads(self.group.attrs["config"])
+            text = self._text_attr("config")
+            try:
+                cfg = json.loads(text)
+            except ValueError as exc:
+                raise self._damaged(f"attribute 'config' of {self._where()} is not JSON: "
+                                    f"{_first_line(exc)}") from None
+            problem = _config_problem(cfg)
+            if problem:
+                raise self._damaged(f"attribute 'config' of {self._where()}: {problem}")
+            self._config = cfg
         return self._config
 
     @property
@@ -419,39 +624,91 @@ class Run:
 
     @property
     def config_hash(self) -> str:
-        return str(self.group.attrs["config_hash"])
+        return self._text_attr("config_hash")
 
     @property
     def status(self) -> str:
-        s = self.group.attrs["status"]
-        return (s.decode() if isinstance(s, bytes) else str(s)).strip()
+        value = self._attr("status")
+        text = value.decode("ascii", errors="replace") if isinstance(value, bytes) else str(value)
+        text = text.strip()
+        if text not in _STATUSES:
+            raise self._damaged(f"attribute 'status' of {self._where()} is "
+                                f"{safe_text(repr(text), 40)}, not one of {', '.join(_STATUSES)}")
+        return text
 
     @property
     def widths(self) -> list[int]:
-        return list(self._cfg()["network"]["widths"])
+        cfg = self._cfg()
+        if "network" not in cfg:
+            raise self._damaged(f"attribute 'config' of {self._where()} has no 'network' object")
+        return list(cfg["network"]["widths"])
 
     @property
     def n_layers(self) -> int:
         return len(self.widths)
 
     @property
+    def n_inputs(self) -> int:
+        """T, the number of inputs (the length of ``done``)."""
+        with reading(self.store.path, where=self._where("done")):
+            shape = self.group["done"].shape if "done" in self.group else None
+        if shape is None or len(shape) != 1:
+            self.done  # noqa: B018  (raises the precise message)
+        want = self._cfg().get("n_inputs")
+        if want is not None and want != shape[0]:
+            raise self._damaged(f"{self._where('done')} has {shape[0]} entries, the config "
+                                f"{want} inputs")
+        return int(shape[0])
+
+    @property
     def done(self) -> np.ndarray:
         """Boolean mask of the inputs whose results are complete."""
-        return self.group["done"][()].astype(bool)
+        flags = self._read("done", kinds="iu")
+        if flags.ndim != 1:
+            raise self._damaged(f"{self._where('done')} has shape {flags.shape}, expected (inputs,)")
+        if flags.size and flags.max(initial=0) > 1:
+            bad = int(np.argmax(flags > 1))
+            raise self._damaged(f"{self._where('done')}[{bad}] is {int(flags[bad])}, not 0 or 1")
+        return flags.astype(bool)
 
     @property
     def inputs(self) -> np.ndarray:
-        return self.group["inputs"][()]
+        """(T, I_0) inputs, checked against the SHA-256 recorded in the config."""
+        u = self._read("inputs", (self.n_inputs, self.widths[0]), "f")
+        want = self._cfg().get("inputs_sha256")
+        if isinstance(want, str) and _array_digest(u) != want:
+            raise self._damaged(f"{self._where('inputs')} does not match the SHA-256 recorded "
+                                "in the run's config")
+        return u
 
     def network(self, custom: dict | None = None):
         from ..network import Network
 
-        return Network.read_group(self.group["network"], custom=custom)
+        with reading(self.store.path, where=self._where("network")):
+            g = _group(self.store.path, self.group, "network") if "network" in self.group else None
+        if g is None:
+            raise self._damaged(f"group {self._where('network')} missing")
+        try:
+            net = Network.read_group(g, custom=custom)
+        except StoreError:
+            raise
+        except ValueError as exc:  # read_group's checks of what it read
+            raise self._damaged(f"{self._where('network')}: {_first_line(exc)}") from None
+        if "network" not in self._cfg():
+            return net
+        if list(net.widths) != self.widths:
+            raise self._damaged(f"{self._where('network')} has widths {list(net.widths)}, the "
+                                f"config {self.widths}")
+        want = self._cfg()["network"].get("sha256")
+        if isinstance(want, str) and custom is None and net.digest() != want:
+            raise self._damaged(f"the weights in {self._where('network')} do not match the "
+                                "SHA-256 recorded in the run's config")
+        return net
 
     def _layer(self, kind: str, n: int) -> np.ndarray:
         if not 0 <= n < self.n_layers:
             raise IndexError(f"layer {n} out of range; this run has layers 0..{self.n_layers - 1}")
-        return self.group[f"{kind}_{n}"][()]
+        return self._read(f"{kind}_{n}", (self.n_inputs, self.widths[n]), "f")
 
     def mean(self, n: int) -> np.ndarray:
         """(T, I_n) mean of y in layer n (NaN where not yet computed)."""
@@ -459,7 +716,12 @@ class Run:
 
     def var(self, n: int) -> np.ndarray:
         """(T, I_n) unbiased variance of y in layer n."""
-        return self._layer("var", n)
+        v = self._layer("var", n)
+        if (v < 0).any():  # no run writes one (NaN passes: non-finite runs are allowed)
+            t, i = np.argwhere(v < 0)[0]
+            raise self._damaged(f"{self._where(f'var_{n}')}[{t}, {i}] is {v[t, i]:g}, a "
+                                "negative variance")
+        return v
 
     def noiseless_xt(self, n: int) -> np.ndarray:
         return self._layer("xt", n)
@@ -469,25 +731,48 @@ class Run:
 
     def samples(self):
         """(T, K, S) raw samples, and the (layer, neuron) of each, or None."""
-        if "samples" not in self.group:
+        if not self._has("samples"):
             return None
-        return (self.group["samples"][()], self.group["sample_layer"][()],
-                self.group["sample_neuron"][()])
+        layer = self._read("sample_layer", kinds="iu")
+        neuron = self._read("sample_neuron", (layer.size,), kinds="iu")
+        if layer.ndim != 1:
+            raise self._damaged(f"{self._where('sample_layer')} has shape {layer.shape}, expected (samples,)")
+        widths = self.widths
+        for s_, (l_, i_) in enumerate(zip(layer.tolist(), neuron.tolist())):
+            if not (0 <= l_ < len(widths) and 0 <= i_ < widths[l_]):
+                raise self._damaged(f"{self._where('sample_layer')}[{s_}], sample_neuron[{s_}] = "
+                                    f"({l_}, {i_}) is not a neuron of widths {widths}")
+        samples = self._read("samples", (self.n_inputs, self._cfg()["repeats"], layer.size), "f")
+        return samples, layer, neuron
 
     def histogram(self):
         """(counts (L, nb+2) summed over inputs, lo (L,), hi (L,)) or None."""
-        if "hist" not in self.group:
+        if not self._has("hist"):
             return None
-        return (self.group["hist"][()].sum(axis=0), self.group["hist_lo"][()],
-                self.group["hist_hi"][()])
+        L = self.n_layers
+        counts = self._read("hist", kinds="iu")
+        if counts.ndim != 3 or counts.shape[:2] != (self.n_inputs, L) or counts.shape[2] < 3:
+            raise self._damaged(f"{self._where('hist')} has shape {counts.shape}, expected "
+                                f"({self.n_inputs}, {L}, bins + 2)")
+        # each done input counts every repetition of every neuron once (outliers included)
+        want = self._cfg()["repeats"] * np.asarray(self.widths, dtype=np.int64)
+        sums = counts.sum(axis=2)
+        done = self.done
+        bad = np.flatnonzero((done[:, None] & (sums != want)).any(axis=1))  # (a killed run may
+        if bad.size:                                                     # leave rows not done)
+            raise self._damaged(f"{self._where('hist')}[{bad[0]}] counts {sums[bad[0]].tolist()} "
+                                f"values per layer, not {want.tolist()}")
+        return (counts.sum(axis=0), self._read("hist_lo", (L,), "f"), self._read("hist_hi", (L,), "f"))
 
     def predicted(self):
         """(T, K) class chosen by the noisy network in each repetition, or None."""
-        return self.group["predicted"][()] if "predicted" in self.group else None
+        if not self._has("predicted"):
+            return None
+        return self._read("predicted", (self.n_inputs, self._cfg()["repeats"]), "iu")
 
     def labels(self):
         """(T,) true classes, or None."""
-        return self.group["labels"][()] if "labels" in self.group else None
+        return self._read("labels", (self.n_inputs,), "iu") if self._has("labels") else None
 
     def to_result(self):
         """The run as a :class:`fastnoise.Result` (loads everything in memory)."""
@@ -507,12 +792,18 @@ class Run:
 
         ``mean[n]``, ``var[n]`` are (T, I_n) arrays, NaN where not yet written.
         """
-        if "prediction" not in self.group:
+        if not self._has("prediction"):
             return None
-        g = self.group["prediction"]
-        L = self.n_layers
-        return ([g[f"mean_{n}"][()] for n in range(L)], [g[f"var_{n}"][()] for n in range(L)],
-                str(g.attrs["method"]))
+        with reading(self.store.path, where=self._where("prediction")):
+            g = _group(self.store.path, self.group, "prediction")
+            method = g.attrs["method"] if "method" in g.attrs else None
+        if isinstance(method, bytes):
+            method = method.decode("utf-8", errors="replace")
+        if not isinstance(method, str) or not method.isprintable():
+            raise self._damaged(f"attribute 'method' of {g.name} is {safe_text(repr(method), 40)}")
+        T, L = self.n_inputs, self.n_layers
+        return ([self._read(f"mean_{n}", (T, self.widths[n]), "f", g) for n in range(L)],
+                [self._read(f"var_{n}", (T, self.widths[n]), "f", g) for n in range(L)], method)
 
     # -- writing -----------------------------------------------------------------
     def create_prediction(self, method: str, options: dict | None = None) -> None:
