@@ -125,7 +125,16 @@ def check_sweep_resources(sweep: Sweep, path: str, threads: int | None = None) -
     return disk
 
 
-def _create(sweep: Sweep, st, predict: dict | None, progress) -> list[str]:
+def _create(sweep: Sweep, path: str, replace: bool, predict: dict | None, progress) -> list[str]:
+    """Lay out ``sweep`` in a new store at ``path`` (replacing a file there if ``replace``);
+    the store appears at ``path`` complete, in one rename, or not at all."""
+    from ..io.store import Store
+
+    with Store(path, "w" if replace else "x") as st:
+        return _lay_out(sweep, st, predict, progress)
+
+
+def _lay_out(sweep: Sweep, st, predict: dict | None, progress) -> list[str]:
     """Lay out every point of ``sweep`` and its index in the new store ``st``."""
     from ..io.sweep_index import create_sweep_index
 
@@ -348,7 +357,7 @@ def _run_locked(sweep, out, exists, resume, scheduler, workers, threads, pred, p
             # a new store appears once laid out (resumable from then on); a replacing one is
             # built beside the old file and replaces it only when every point is written
             st = Store(out, "w" if exists else "x")
-            hashes = _create(sweep, st, pred, progress)
+            hashes = _lay_out(sweep, st, pred, progress)
             if not exists:
                 st.commit()
         else:
