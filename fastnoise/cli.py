@@ -247,7 +247,6 @@ def _cmd_compare(args) -> int:
 # -- simulate --------------------------------------------------------------------
 
 def _cmd_simulate(args) -> int:
-    from .io.errors import StoreError
     from .io.store import Store
     from .runconfig import load_config
     from .simulate import NonFiniteWarning, simulate
@@ -268,20 +267,10 @@ def _cmd_simulate(args) -> int:
     reused, existed = False, os.path.exists(out)
     if existed and not (args.resume or args.overwrite):
         # an identical complete run is reused as it is; anything else is never touched
-        from .simulate import plan, stored_run
+        from .simulate import plan, reusable_run
 
-        try:
-            name, complete = stored_run(out, plan(**kwargs).config)
-        except StoreError as exc:
-            raise FileExistsError(f"--out {out} exists and is not a fastnoise store we can read "
-                                  f"({exc}); pass --overwrite to replace it, or choose another "
-                                  "--out") from None
-        if name is None:
-            raise FileExistsError(f"--out {out} exists and holds no run of {args.config}; pass "
-                                  "--overwrite to replace it, or choose another --out")
-        if not complete:
-            raise FileExistsError(f"--out {out} holds this run unfinished; pass --resume to "
-                                  "complete it, or --overwrite to start again")
+        name = reusable_run(out, plan(**kwargs).config, label=f"--out {out}",
+                            overwrite="--overwrite", resume="--resume")
         reused = True
         print(f"{out} already holds this run, complete: nothing to compute "
               "(--overwrite recomputes it)")

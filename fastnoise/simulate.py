@@ -541,24 +541,42 @@ def stored_run(path, config: dict, name: str | None = None):
     return None, False
 
 
-def _reuse(path: str, run: str | None, pl: Plan, keep: bool):
-    """``simulate`` into an existing store without overwrite/resume: read back an identical
-    complete run (the same bits a recomputation would give), or refuse."""
-    from .io.store import Store
+def reusable_run(path, config: dict, run: str | None = None, *, label: str | None = None,
+                 overwrite: str = "overwrite=True", resume: str = "resume=True") -> str:
+    """The name of the complete run of ``config`` in the existing store at ``path``.
 
+    For ``simulate`` into an existing path without overwrite or resume: such a
+    run is read back as it is (the same bits a recomputation would give).
+
+    Raises
+    ------
+    FileExistsError
+        ``path`` is not a readable store, holds no run of ``config``, or holds it
+        unfinished; the message names the fix with the ``overwrite``/``resume``
+        spellings given (Python arguments by default, CLI flags from the CLI).
+    """
     from .io.errors import StoreError
 
+    label = label or str(path)
     try:
-        name, complete = stored_run(path, pl.config, run)
+        name, complete = stored_run(path, config, run)
     except StoreError as exc:
-        raise FileExistsError(f"{path} exists and is not a fastnoise store we can read ({exc}); "
-                              "pass overwrite=True to replace it, or choose another path") from None
+        raise FileExistsError(f"{label} exists and is not a fastnoise store we can read ({exc}); "
+                              f"pass {overwrite} to replace it, or choose another path") from None
     if name is None:
-        raise FileExistsError(f"{path} exists and holds no run of this configuration; pass "
-                              "overwrite=True to replace it, or choose another path")
+        raise FileExistsError(f"{label} exists and holds no run of this configuration; pass "
+                              f"{overwrite} to replace it, or choose another path")
     if not complete:
-        raise FileExistsError(f"{path} holds this run ({name!r}) unfinished; pass resume=True to "
-                              "complete it, or overwrite=True to start again")
+        raise FileExistsError(f"{label} holds this run ({name!r}) unfinished; pass {resume} to "
+                              f"complete it, or {overwrite} to start again")
+    return name
+
+
+def _reuse(path: str, run: str | None, pl: Plan, keep: bool):
+    """``simulate`` into an existing store without overwrite/resume (see :func:`reusable_run`)."""
+    from .io.store import Store
+
+    name = reusable_run(path, pl.config, run)
     if not keep:
         return None
     with Store(path, "r") as st:
