@@ -53,6 +53,21 @@ def holder(path) -> dict | None:
     return info if isinstance(info, dict) else None
 
 
+def _read_holder(fd: int, wait: float = 0.5) -> dict | None:
+    """The holder's record in the lock file open as ``fd``; waits up to ``wait`` s for a
+    holder that has just taken the lock and not yet written it."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            raw = os.pread(fd, 4096, 0)
+            info = json.loads(raw.decode("utf-8", "replace")) if raw else None
+        except (OSError, ValueError):
+            info = None
+        if isinstance(info, dict) or time.monotonic() > deadline:
+            return info if isinstance(info, dict) else None
+        time.sleep(0.01)
+
+
 def _describe(info: dict | None) -> str:
     if not info:
         return "another process"
@@ -84,8 +99,9 @@ class WriteLock:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
+                info = _read_holder(fd)
                 os.close(fd)
-                raise StoreBusyError(f"{self.path} is being written by {_describe(holder(self.path))}; "
+                raise StoreBusyError(f"{self.path} is being written by {_describe(info)}; "
                                      "wait for it to finish or choose another path") from None
             # the previous holder unlinks the lock file on release: make sure we
             # locked the file that is at the path now, not an unlinked one
