@@ -67,9 +67,10 @@ _KIND_FORMAT = {"keras": "format='keras'", "torch": "format='torch'", "npz": "fo
 
 
 def _hdf5_kind(path: str, group: str) -> str:
+    from ..io.errors import reading
     from ._common import open_h5
 
-    with open_h5(path) as f:
+    with open_h5(path) as f, reading(path, "HDF5 model file"):  # h5py errors: one line
         if "model_config" in f.attrs:
             return "keras"
         g = f.get(group)

@@ -96,7 +96,10 @@ def open_h5(path):
     """Open an HDF5 file read-only with a one-line error for damaged files."""
     import h5py
 
+    from ..io.errors import check_global_heaps
+
     path = os.fspath(path)
+    check_global_heaps(path, "HDF5 model file")  # HDF5 loops forever on a damaged one
     try:
         return h5py.File(path, "r")
     except OSError as exc:

@@ -44,6 +44,7 @@ import copy
 import hashlib
 import json
 import os
+import re
 import time
 
 import numpy as np
@@ -278,7 +279,11 @@ class Store:
         if value is None:
             return default
         if isinstance(value, bytes):
-            value = value.decode("utf-8", errors="replace")
+            try:
+                value = value.decode("utf-8")
+            except UnicodeDecodeError:
+                raise damaged(self.path, f"attribute {name!r} of / is not UTF-8 "
+                                         f"({safe_text(value, 60)})") from None
         if not isinstance(value, str) or not value.isprintable():
             raise damaged(self.path, f"attribute {name!r} of / is {safe_text(repr(value), 60)}")
         return value
@@ -435,6 +440,10 @@ class Store:
 
 
 _STATUSES = ("running", "complete")
+#: What the text attributes written by create_run look like.
+_TEXT_FORMATS = {"created": r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d([+-]\d{4}|Z)?",
+                 "fastnoise_version": r"\d+\.\d+[0-9A-Za-z.+_-]*",
+                 "config_hash": r"[0-9a-f]{16}"}
 
 
 def _is_int(v) -> bool:
@@ -557,12 +566,6 @@ class Run:
                 raise self._damaged(f"attribute {name!r} missing from {self._where()}")
             return self.group.attrs[name]
 
-    def text(self, name: str, default: str | None = None) -> str | None:
-        """Text attribute ``name`` of the run (``default`` when absent), checked printable."""
-        with reading(self.store.path, where=self._where()):
-            present = name in self.group.attrs
-        return self._text_attr(name) if present else default
-
     def _text_attr(self, name: str) -> str:
         value = self._attr(name)
         if isinstance(value, bytes):
@@ -614,6 +617,13 @@ class Run:
             problem = _config_problem(cfg)
             if problem:
                 raise self._damaged(f"attribute 'config' of {self._where()}: {problem}")
+            with reading(self.store.path, where=self._where()):
+                recorded = self.group.attrs.get("config_hash")
+            if isinstance(recorded, bytes):
+                recorded = recorded.decode("ascii", errors="replace")
+            if recorded is not None and str(recorded) != config_hash(cfg):
+                raise self._damaged(f"attributes 'config' and 'config_hash' of {self._where()} "
+                                    "disagree")
             self._config = cfg
         return self._config
 
@@ -624,7 +634,22 @@ class Run:
 
     @property
     def config_hash(self) -> str:
+        self._cfg()  # checks the hash against the config
         return self._text_attr("config_hash")
+
+    def text(self, name: str, default: str | None = None) -> str | None:
+        """Text attribute ``name`` of the run (``default`` when absent), checked printable
+        (``created`` and ``fastnoise_version`` also checked against their formats)."""
+        with reading(self.store.path, where=self._where()):
+            present = name in self.group.attrs
+        if not present:
+            return default
+        value = self._text_attr(name)
+        pattern = _TEXT_FORMATS.get(name)
+        if pattern is not None and not re.fullmatch(pattern, value):
+            raise self._damaged(f"attribute {name!r} of {self._where()} is "
+                                f"{safe_text(repr(value), 60)}")
+        return value
 
     @property
     def status(self) -> str:
