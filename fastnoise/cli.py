@@ -505,6 +505,10 @@ def main(argv=None) -> int:
         if isinstance(exc, (_UsageError, StoreError, SweepError) + _EXPECTED):
             _error(_one_line(exc))
             return 2
+        if isinstance(exc, ArithmeticError):  # e.g. a prediction from weights of 1e300
+            _error(f"arithmetic overflow ({type(exc).__name__}: {_one_line(exc)}): values in the "
+                   "network, inputs or noise intensities are too large for float64; check them")
+            return 2
         _error(f"{type(exc).__name__}: {_one_line(exc)}; please report it to {REPORT_TO} "
                "(rerun with --debug for the traceback)", "internal error")
         return INTERNAL_ERROR

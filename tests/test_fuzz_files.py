@@ -472,3 +472,25 @@ def test_guard_end_to_end(files, tmp_path):
                           cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "Traceback" in proc.stderr
     assert proc.stderr.strip().splitlines()[-1].startswith("fastnoise: error: ")
+
+
+def test_arithmetic_overflow_is_one_error_line(capsys, monkeypatch, files):
+    """An overflow inside a computation (a prediction from weights of 1e300) is the user's
+    data, not a bug: one error line, status 2, not an 'internal error'."""
+    import fastnoise.cli as cli
+
+    parser = cli._parser
+
+    def _overflow(args):
+        raise OverflowError("math range error")
+
+    def patched():
+        p = parser()
+        p._subparsers._group_actions[0].choices["info"].set_defaults(func=_overflow)
+        return p
+
+    monkeypatch.setattr(cli, "_parser", patched)
+    code, out, err = call(capsys, "info", files / "store.h5")
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and "Traceback" not in err, err
+    assert lines[0].startswith("fastnoise: error: arithmetic overflow") and "internal" not in lines[0]

@@ -215,12 +215,12 @@ def test_bad_combine():
 
 # -- linspace / logspace / values ------------------------------------------------------
 
-def test_linspace_and_logspace_match_numpy():
+def test_linspace_matches_numpy_and_logspace_gives_powers_of_ten():
     s = loads_sweep(spec(axis("network.alpha", "linspace = [1.0, 5.0, 9]")
                          + axis("noise.additive", "logspace = [-6, -2, 5]")))
     alphas, intensities = (a.values for a in s.axes)
     assert alphas == np.linspace(1.0, 5.0, 9).tolist()
-    assert intensities == np.logspace(-6, -2, 5).tolist()
+    assert intensities == [1e-6, 1e-5, 1e-4, 1e-3, 1e-2]  # exact, unlike np.logspace on some CPUs
     assert all(type(v) is float for v in alphas + intensities)  # JSON-able, not numpy scalars
     assert s.shape == (9, 5)
     assert s.params[-1] == {"network.alpha": 5.0, "noise.additive": pytest.approx(1e-2)}
@@ -245,7 +245,8 @@ def test_linspace_forms(form, start, stop, n):
 ])
 def test_logspace_forms(form, start, stop, n):
     s = loads_sweep(spec(axis("noise.additive", form)), validate=False)
-    assert s.axes[0].values == np.logspace(start, stop, n).tolist()
+    assert s.axes[0].values == [10.0 ** e for e in np.linspace(start, stop, n)]
+    np.testing.assert_allclose(s.axes[0].values, np.logspace(start, stop, n), rtol=1e-15)
 
 
 def test_values_may_be_numbers_strings_lists_and_tables():
@@ -815,3 +816,16 @@ def test_params_json_is_canonical():
     s = loads_sweep(spec(axis("seed", "values = [1]") + axis("network.alpha", "values = [2.0]")))
     assert params_json(s.params[0]) == '{"network.alpha": 2.0, "seed": 1}'
     assert params_json({"b": 1, "a": [1, 2]}) == params_json({"a": [1, 2], "b": 1})
+
+
+def test_logspace_values_are_exact_powers_of_ten_on_every_machine(tmp_path):
+    """numpy.logspace's vectorised pow gives 9.999999999999999e-06 for 10**-5 on some CPUs;
+    a sweep's logspace axis holds the correctly rounded powers everywhere."""
+    from fastnoise.sweep.spec import load_sweep
+
+    (tmp_path / "base.toml").write_text('repeats = 4\n[network]\nkind = "symmetric"\nwidths = [1, 3, 1]\n'
+                                        '[inputs]\nkind = "linspace"\ncount = 3\n')
+    (tmp_path / "s.toml").write_text('config = "base.toml"\n[[axes]]\nkey = "noise.additive"\n'
+                                     'logspace = [-8, -1, 8]\n')
+    values = [p["noise.additive"] for p in load_sweep(tmp_path / "s.toml").params]
+    assert values == [1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1]

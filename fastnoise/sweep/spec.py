@@ -16,7 +16,7 @@ and the axes to vary::
 
     [[axes]]
     key = "noise.additive"
-    logspace = [-6, -3, 4]         # 10**-6 .. 10**-3, 4 values (numpy.logspace)
+    logspace = [-6, -3, 4]         # 10**-6 .. 10**-3, 4 values (10**e, e evenly spaced)
     # linspace = [0.0, 1e-3, 5]    # start, stop, count (numpy.linspace)
 
     [[axes]]
@@ -193,7 +193,9 @@ def _axis_values(table: dict, key: str, where: str) -> list:
         start, stop, n = _range(table["linspace"], "linspace", where, "[0.0, 1e-3, 5]")
         return [float(v) for v in np.linspace(start, stop, n)]
     start, stop, n = _range(table["logspace"], "logspace", where, "[-6, -3, 4] (10**-6 .. 10**-3)")
-    return [float(v) for v in np.logspace(start, stop, n)]
+    # Python's correctly rounded scalar pow, not numpy.logspace's vectorised one, which
+    # gives 9.999999999999999e-06 for 10**-5 on some CPUs: the same values on every machine
+    return [10.0 ** float(e) for e in np.linspace(start, stop, n)]
 
 
 def _split_key(key: str) -> list:
