@@ -31,7 +31,8 @@ import time
 import warnings
 
 from ._version import __version__
-from .runconfig import _one_line
+from .clicommon import Interrupted, positive_int
+from .runconfig import one_line
 
 __all__ = ["main"]
 
@@ -44,23 +45,9 @@ class _UsageError(Exception):
     """A command-line usage error (reported like every other error)."""
 
 
-class _Interrupted(Exception):
-    """A simulation stopped by Ctrl-C (exit status 1)."""
-
-
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line instead of usage + message
         raise _UsageError(f"{message} (see '{self.prog} --help')")
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -97,9 +84,9 @@ def _parser() -> argparse.ArgumentParser:
                            "config); starts a new store when the file does not exist")
     mode.add_argument("--overwrite", action="store_true",
                       help="replace an existing STORE.h5")
-    s.add_argument("--threads", "-j", type=_positive_int, metavar="N",
+    s.add_argument("--threads", "-j", type=positive_int, metavar="N",
                    help="Numba threads (default: all cores)")
-    s.add_argument("--block", type=_positive_int, metavar="B",
+    s.add_argument("--block", type=positive_int, metavar="B",
                    help="inputs per kernel call and store write (default: [output] block of the "
                         "config, else 64); smaller blocks report progress and save more often")
     s.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
@@ -140,9 +127,9 @@ def _parser() -> argparse.ArgumentParser:
     for q in (pr, cm):
         q.add_argument("--method", "-m", default="gauss", choices=list(METHODS), metavar="METHOD",
                        help=f"one of {', '.join(METHODS)} (default gauss)")
-        q.add_argument("--order", type=_positive_int, metavar="M",
+        q.add_argument("--order", type=positive_int, metavar="M",
                        help="Taylor order for --method taylor, 1..268 (default 15)")
-        q.add_argument("--nodes", type=_positive_int, metavar="N",
+        q.add_argument("--nodes", type=positive_int, metavar="N",
                        help="Gauss–Hermite nodes for gauss (1..1000, default 64) or moments "
                             "(2..150, default 32)")
         q.add_argument("--inherit", choices=["correlated", "uncorrelated"],
@@ -282,8 +269,8 @@ def _cmd_simulate(args) -> int:
                          threads=args.threads, progress=not args.quiet, keep=False)
     except KeyboardInterrupt:
         if args.overwrite and existed:
-            raise _Interrupted(f"{out} is unchanged (the replacing run was discarded)") from None
-        raise _Interrupted(f"completed blocks are saved in {out}; run "
+            raise Interrupted(f"{out} is unchanged (the replacing run was discarded)") from None
+        raise Interrupted(f"completed blocks are saved in {out}; run "
                            f"'fastnoise simulate {args.config} --out {out} --resume' to continue")
     wall = time.perf_counter() - start
     with Store(out, "r") as store:
@@ -479,7 +466,7 @@ def main(argv=None) -> int:
     debug = _debug_requested(argv)
     try:
         return _main(argv)
-    except _Interrupted as exc:
+    except Interrupted as exc:
         _report(exc, debug)
         _error(str(exc), "interrupted")
         return 1
@@ -495,7 +482,7 @@ def main(argv=None) -> int:
         if exc.code is None or isinstance(exc.code, int):
             return exc.code or 0
         _report(exc, debug)
-        _error(_one_line(exc))
+        _error(one_line(exc))
         return 2
     except Exception as exc:  # noqa: BLE001 - the CLI-wide guard: never a bare traceback
         from .io.errors import StoreError
@@ -503,13 +490,13 @@ def main(argv=None) -> int:
 
         _report(exc, debug)
         if isinstance(exc, (_UsageError, StoreError, SweepError) + _EXPECTED):
-            _error(_one_line(exc))
+            _error(one_line(exc))
             return 2
         if isinstance(exc, ArithmeticError):  # e.g. a prediction from weights of 1e300
-            _error(f"arithmetic overflow ({type(exc).__name__}: {_one_line(exc)}): values in the "
+            _error(f"arithmetic overflow ({type(exc).__name__}: {one_line(exc)}): values in the "
                    "network, inputs or noise intensities are too large for float64; check them")
             return 2
-        _error(f"{type(exc).__name__}: {_one_line(exc)}; please report it to {REPORT_TO} "
+        _error(f"{type(exc).__name__}: {one_line(exc)}; please report it to {REPORT_TO} "
                "(rerun with --debug for the traceback)", "internal error")
         return INTERNAL_ERROR
 

@@ -144,5 +144,5 @@ def _list(args) -> int:
 def _describe(loc, split: str, used) -> str:
     if loc == used:
         return "used"
-    found, why = datasets._probe(loc, split)
+    found, why = datasets.probe(loc, split)
     return "found (an earlier place wins)" if found else why

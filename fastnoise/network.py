@@ -15,6 +15,7 @@ from typing import Sequence
 import numpy as np
 
 from . import activations as _act
+from .kernels.activations import CUSTOM_BASE
 from .resources import check_allocation
 
 __all__ = ["Network", "symmetric", "random_dense", "check_real"]
@@ -185,7 +186,7 @@ class Network:
             if a.is_custom:
                 if a.function not in customs:
                     customs.append(a.function)
-                codes[n] = _act._k.CUSTOM_BASE + customs.index(a.function)
+                codes[n] = CUSTOM_BASE + customs.index(a.function)
             else:
                 codes[n] = a.code
             params[n] = a.param

@@ -13,7 +13,7 @@ __all__ = ["Noise", "per_layer"]
 #: Largest intensity D whose amplitude √(2D) is finite in float64 (2D overflows above).
 MAX_INTENSITY = float(np.nextafter(np.finfo(np.float64).max / 2, 0))
 
-_FIELDS = ("additive", "additive_correlated", "multiplicative", "multiplicative_correlated")
+FIELDS = ("additive", "additive_correlated", "multiplicative", "multiplicative_correlated")
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class Noise:
     multiplicative_correlated: float = 0.0
 
     def __post_init__(self):
-        for name in _FIELDS:
+        for name in FIELDS:
             value = getattr(self, name)
             if isinstance(value, (complex, np.complexfloating)):
                 raise TypeError(f"{name.replace('_', ' ')} intensity must be real, got "
@@ -81,19 +81,19 @@ class Noise:
 
     @property
     def is_zero(self) -> bool:
-        return not any(getattr(self, f) for f in _FIELDS)
+        return not any(getattr(self, f) for f in FIELDS)
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict) -> "Noise":
-        unknown = set(d) - set(_FIELDS)
+        unknown = set(d) - set(FIELDS)
         if unknown:
             import difflib
             key = sorted(unknown)[0]
-            hit = difflib.get_close_matches(key, _FIELDS, n=1)
-            hint = f"; did you mean {hit[0]!r}?" if hit else f"; valid keys: {', '.join(_FIELDS)}"
+            hit = difflib.get_close_matches(key, FIELDS, n=1)
+            hint = f"; did you mean {hit[0]!r}?" if hit else f"; valid keys: {', '.join(FIELDS)}"
             raise ValueError(f"unknown noise key {key!r}{hint}")
         return cls(**d)
 

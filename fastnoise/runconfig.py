@@ -76,10 +76,10 @@ import numpy as np
 
 from . import activations as _act
 from .network import Network, symmetric
-from .noise import _FIELDS as NOISE_KEYS
+from .noise import FIELDS as NOISE_KEYS
 from .noise import Noise
 from .resources import check_allocation
-from .simulate import _MAX_SEED, _hist_spec, _sample_spec, validate_inputs
+from .simulate import MAX_SEED, hist_spec, sample_spec, validate_inputs
 
 try:  # Python ≥ 3.11
     import tomllib as _toml
@@ -89,7 +89,7 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
 __all__ = ["RunConfig", "load_config", "loads_config", "parse_config"]
 
 TOP = "[top level]"
-_TOP_KEYS = ("repeats", "seed", "network", "noise", "inputs", "output")
+TOP_KEYS = ("repeats", "seed", "network", "noise", "inputs", "output")
 _NETWORK_KEYS = {"symmetric": ("kind", "widths", "alpha", "activation", "gain", "negative_slope", "beta",
                                "slope"),
                  "file": ("kind", "path", "format", "group", "activations", "activation_map", "custom",
@@ -106,7 +106,7 @@ _HIST_KEYS = ("bins", "range")
 
 # -- small validation helpers ---------------------------------------------------
 
-def _show(value) -> str:
+def show_value(value) -> str:
     """A value as it would be written in TOML (for error messages)."""
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -115,17 +115,17 @@ def _show(value) -> str:
     if isinstance(value, float) and math.isnan(value):
         return "nan"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k} = {_show(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{k} = {show_value(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
+        return "[" + ", ".join(show_value(v) for v in value) + "]"
     return repr(value)
 
 
-def _one_line(exc: BaseException) -> str:
+def one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
-def _check_keys(table: dict, valid, where: str) -> None:
+def check_keys(table: dict, valid, where: str) -> None:
     """Raise on the first key of ``table`` not in ``valid``, suggesting the closest."""
     for key in table:
         if key not in valid:
@@ -141,7 +141,7 @@ def _table(parent: dict, key: str, where: str, required: bool = True) -> dict | 
             raise ValueError(f"missing [{key}] table; add one (see examples/quick.toml)")
         return None
     if not isinstance(value, dict):
-        raise ValueError(f"{key} = {_show(value)} in {where} must be a table; "
+        raise ValueError(f"{key} = {show_value(value)} in {where} must be a table; "
                          f"write it as a [{key}] section")
     return value
 
@@ -154,13 +154,13 @@ def _kind(table: dict, kinds, where: str) -> str:
     if kind not in kinds:
         hit = difflib.get_close_matches(str(kind), list(kinds), n=1)
         hint = f'did you mean "{hit[0]}"?' if hit else f"choose {choices}"
-        raise ValueError(f"kind = {_show(kind)} in {where} is not a known kind; {hint}")
+        raise ValueError(f"kind = {show_value(kind)} in {where} is not a known kind; {hint}")
     return kind
 
 
 def _check_kind_keys(table: dict, kind: str, by_kind: dict, where: str) -> None:
     """Unknown keys against all kinds (with a suggestion), then keys of another kind."""
-    _check_keys(table, sorted({k for keys in by_kind.values() for k in keys}), where)
+    check_keys(table, sorted({k for keys in by_kind.values() for k in keys}), where)
     for key in table:
         if key not in by_kind[kind]:
             owners = " or ".join(f'"{k}"' for k, keys in by_kind.items() if key in keys)
@@ -185,7 +185,7 @@ def _int(value, key: str, where: str, low: int, high: int | None = None, why: st
                     else repr(value))
             raise ValueError(f"{key} = {text} in {where} must be an integer (TOML reads {text} "
                              f"as a float); write {key} = {int(value)}")
-        raise ValueError(f"{key} = {_show(value)} in {where} must be an integer, e.g. {key} = {max(low, 1)}")
+        raise ValueError(f"{key} = {show_value(value)} in {where} must be an integer, e.g. {key} = {max(low, 1)}")
     if value < low or (high is not None and value >= high):
         bound = "2**64" if high == 2 ** 64 else high
         rng = f"≥ {low}" if high is None else f"in [{low}, {bound})"
@@ -202,15 +202,15 @@ def _check_inputs_memory(count: int, width: int, where: str, values: int | None 
 
 def _float(value, key: str, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{key} = {_show(value)} in {where} must be a number, e.g. {key} = 1.0")
+        raise ValueError(f"{key} = {show_value(value)} in {where} must be a number, e.g. {key} = 1.0")
     if not math.isfinite(value):
-        raise ValueError(f"{key} = {_show(value)} in {where} must be a finite number")
+        raise ValueError(f"{key} = {show_value(value)} in {where} must be a finite number")
     return float(value)
 
 
 def _str(value, key: str, where: str) -> str:
     if not isinstance(value, str) or not value:
-        raise ValueError(f'{key} = {_show(value)} in {where} must be a non-empty string, e.g. {key} = "..."')
+        raise ValueError(f'{key} = {show_value(value)} in {where} must be a non-empty string, e.g. {key} = "..."')
     return value
 
 
@@ -238,7 +238,7 @@ def _parse_network(table: dict, base_dir: str | None) -> tuple[Network, dict]:
         acts = table.get("activations")
         if acts is not None and (not isinstance(acts, list)
                                  or not all(isinstance(a, str) for a in acts)):
-            raise ValueError(f"activations = {_show(acts)} in {where} must be a list of names, "
+            raise ValueError(f"activations = {show_value(acts)} in {where} must be a list of names, "
                              'e.g. ["logistic", "logistic", "linear"]')
         options = {}
         if "format" in table:
@@ -246,8 +246,8 @@ def _parse_network(table: dict, base_dir: str | None) -> tuple[Network, dict]:
             from .importers import FORMATS
 
             if fmt not in FORMATS:
-                raise ValueError(f"format = {_show(fmt)} in {where} must be one of "
-                                 f"{', '.join(_show(f) for f in FORMATS)}")
+                raise ValueError(f"format = {show_value(fmt)} in {where} must be one of "
+                                 f"{', '.join(show_value(f) for f in FORMATS)}")
             options["format"] = fmt
         if acts is not None:
             options["activations"] = [_activation_entry(a, "activations", where, base_dir) for a in acts]
@@ -256,7 +256,7 @@ def _parse_network(table: dict, base_dir: str | None) -> tuple[Network, dict]:
             if key in table:
                 amap = table[key]
                 if not isinstance(amap, dict) or not all(isinstance(v, str) for v in amap.values()):
-                    raise ValueError(f"{key} = {_show(amap)} in {where} must be a table of names to "
+                    raise ValueError(f"{key} = {show_value(amap)} in {where} must be a table of names to "
                                      f"activations, e.g. {key} = {example}")
                 options[key] = {k: _activation_entry(v, f"{key}.{k}", where, base_dir,
                                                      custom_only=key == "custom")
@@ -275,7 +275,7 @@ def _parse_network(table: dict, base_dir: str | None) -> tuple[Network, dict]:
         try:  # fastnoise networks, Keras .h5/.keras/.weights.h5, PyTorch state dicts, .npz
             net = load_model(path, group=group, **options)
         except (ValueError, TypeError, OSError, KeyError, ImportError) as exc:
-            raise ValueError(f'path = "{rel}" in {where}: {_one_line(exc)}') from None
+            raise ValueError(f'path = "{rel}" in {where}: {one_line(exc)}') from None
         spec = {"kind": kind, "path": path, "group": group}
         for key in ("format", "activations", "activation_map", "custom"):
             if key in table:
@@ -287,7 +287,7 @@ def _parse_network(table: dict, base_dir: str | None) -> tuple[Network, dict]:
     widths = _require(table, "widths", where, "[1, 200, 200, 1]")
     if (not isinstance(widths, list) or len(widths) < 2
             or any(isinstance(w, bool) or not isinstance(w, int) or w < 1 for w in widths)):
-        raise ValueError(f"widths = {_show(widths)} in {where} must list at least two layer widths "
+        raise ValueError(f"widths = {show_value(widths)} in {where} must list at least two layer widths "
                          "≥ 1, input layer first, e.g. widths = [1, 200, 200, 1]")
     activation = _str(table.get("activation", "shifted_sigmoid"), "activation", where)
     if ":" in activation:                     # "name:param" or a user "module:function"
@@ -296,7 +296,7 @@ def _parse_network(table: dict, base_dir: str | None) -> tuple[Network, dict]:
         try:
             hidden = _act.get(activation)
         except ValueError as exc:
-            raise ValueError(f"activation = {_show(activation)} in {where}: {_one_line(exc)}") from None
+            raise ValueError(f"activation = {show_value(activation)} in {where}: {one_line(exc)}") from None
     param_key = None if hidden.is_custom else _act.param_name(hidden.name)
     for key in ("alpha", "gain", "negative_slope", "beta", "slope"):
         if key in table and key != param_key:
@@ -309,7 +309,7 @@ def _parse_network(table: dict, base_dir: str | None) -> tuple[Network, dict]:
         try:
             hidden = _act.get(hidden.name, param)
         except ValueError as exc:
-            raise ValueError(f"{param_key} = {param!r} in {where}: {_one_line(exc)}") from None
+            raise ValueError(f"{param_key} = {param!r} in {where}: {one_line(exc)}") from None
         spec[param_key] = param
     return symmetric(widths, activation=hidden), spec
 
@@ -320,7 +320,7 @@ def _activation_entry(text: str, key: str, where: str, base_dir: str | None, cus
     head, sep, tail = text.rpartition(":")
     if not sep:
         if custom_only:
-            raise ValueError(f'{key} = {_show(text)} in {where} must name a numba.njit function, '
+            raise ValueError(f'{key} = {show_value(text)} in {where} must name a numba.njit function, '
                              'e.g. "acts.py:mish" or "package.module:mish"')
         return text                          # a name: the importer checks it (and refuses "sigmoid")
     try:
@@ -331,28 +331,28 @@ def _activation_entry(text: str, key: str, where: str, base_dir: str | None, cus
         try:
             return _act.get(head, param)
         except ValueError as exc:
-            raise ValueError(f"{key} = {_show(text)} in {where}: {_one_line(exc)}") from None
+            raise ValueError(f"{key} = {show_value(text)} in {where}: {one_line(exc)}") from None
     try:
         return _act.load_function(text, base_dir)
     except ValueError as exc:
-        raise ValueError(f"{key} = {_show(text)} in {where}: {_one_line(exc)}") from None
+        raise ValueError(f"{key} = {show_value(text)} in {where}: {one_line(exc)}") from None
 
 
 def _parse_noise_table(table: dict, where: str, allow_layers: bool) -> Noise:
     valid = NOISE_KEYS + (("layers",) if allow_layers else ())
-    _check_keys(table, valid, where)
+    check_keys(table, valid, where)
     values = {}
     for key in NOISE_KEYS:
         if key in table:
             value = table[key]
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ValueError(f"{key} = {_show(value)} in {where} must be a number ≥ 0 "
+                raise ValueError(f"{key} = {show_value(value)} in {where} must be a number ≥ 0 "
                                  f"(a noise intensity D), e.g. {key} = 1e-4")
             values[key] = value
     try:
         return Noise(**values)
     except ValueError as exc:
-        raise ValueError(f"{where}: {_one_line(exc)}; use 0 for no noise of that kind") from None
+        raise ValueError(f"{where}: {one_line(exc)}; use 0 for no noise of that kind") from None
 
 
 def _parse_noise(table: dict | None, n_layers: int):
@@ -363,13 +363,13 @@ def _parse_noise(table: dict | None, n_layers: int):
         noise = _parse_noise_table(table, where, allow_layers=True)
         return noise, noise.to_dict()
     extra = [k for k in table if k != "layers"]
-    _check_keys(table, NOISE_KEYS + ("layers",), where)
+    check_keys(table, NOISE_KEYS + ("layers",), where)
     if extra:
         raise ValueError(f"{where} has both {extra[0]} and [[noise.layers]]; give either global "
                          "intensities or one [[noise.layers]] table per layer, not both")
     layers = table["layers"]
     if not isinstance(layers, list) or not all(isinstance(t, dict) for t in layers):
-        raise ValueError(f"layers = {_show(layers)} in {where} must be an array of tables; "
+        raise ValueError(f"layers = {show_value(layers)} in {where} must be an array of tables; "
                          "write one [[noise.layers]] section per layer")
     if len(layers) != n_layers:
         raise ValueError(f"[[noise.layers]] has {len(layers)} tables but the network has {n_layers} "
@@ -400,7 +400,7 @@ def _parse_inputs(table: dict, net: Network, base_dir: str | None):
         try:
             arr = np.load(path, allow_pickle=False)
         except (ValueError, OSError, EOFError) as exc:
-            raise ValueError(f"{what}: cannot read it as a .npy array ({_one_line(exc)}); "
+            raise ValueError(f"{what}: cannot read it as a .npy array ({one_line(exc)}); "
                              "save the inputs with numpy.save") from None
         if not isinstance(arr, np.ndarray):
             arr.close()
@@ -413,7 +413,7 @@ def _parse_inputs(table: dict, net: Network, base_dir: str | None):
         try:
             inputs = validate_inputs(net, arr)
         except (ValueError, TypeError) as exc:
-            raise ValueError(f"{what}: {_one_line(exc)}") from None
+            raise ValueError(f"{what}: {one_line(exc)}") from None
         return inputs, {"kind": kind, "path": path, "shape": list(inputs.shape)}, None
 
     count = _int(_require(table, "count", where, "1000"), "count", where, 1)
@@ -429,7 +429,7 @@ def _parse_inputs(table: dict, net: Network, base_dir: str | None):
         high = _float(table.get("high", 1.0), "high", where)
         if not high > low:
             raise ValueError(f"high = {high!r} in {where} must be greater than low = {low!r}")
-        seed = _int(table.get("seed", 0), "seed", where, 0, _MAX_SEED)
+        seed = _int(table.get("seed", 0), "seed", where, 0, MAX_SEED)
         inputs = np.random.default_rng(seed).uniform(low, high, (count, width))
         spec = {"kind": kind, "low": low, "high": high, "count": count, "seed": seed}
     spec["shape"] = list(inputs.shape)
@@ -445,10 +445,10 @@ def _parse_dataset_inputs(table: dict, net: Network, base_dir: str | None):
     if name not in datasets.NAMES:
         hit = difflib.get_close_matches(name, datasets.NAMES, n=1)
         hint = f"did you mean {hit[0]!r}?" if hit else f"choose one of {', '.join(datasets.NAMES)}"
-        raise ValueError(f"name = {_show(name)} in {where} is not a known dataset; {hint}")
+        raise ValueError(f"name = {show_value(name)} in {where} is not a known dataset; {hint}")
     split = _str(table.get("split", "test"), "split", where)
     if split not in ("train", "test"):
-        raise ValueError(f'split = {_show(split)} in {where} must be "train" or "test"')
+        raise ValueError(f'split = {show_value(split)} in {where} must be "train" or "test"')
     label = table.get("label")
     if label is not None:
         label = _int(label, "label", where, 0, 10, why=" (a class label 0..9)")
@@ -504,10 +504,10 @@ def _parse_output(table: dict | None, net: Network) -> dict:
     out = {"samples": None, "histogram": None, "block": None, "precision": "float64"}
     if table is None:
         return out
-    _check_keys(table, _OUTPUT_KEYS, where)
+    check_keys(table, _OUTPUT_KEYS, where)
     if "precision" in table:
         if table["precision"] not in ("float64", "float32"):
-            raise ValueError(f"precision = {_show(table['precision'])} in {where} must be "
+            raise ValueError(f"precision = {show_value(table['precision'])} in {where} must be "
                              '"float64" or "float32" (single-precision states, about 2x faster)')
         out["precision"] = table["precision"]
     if "block" in table:
@@ -518,29 +518,29 @@ def _parse_output(table: dict | None, net: Network) -> dict:
             isinstance(p, list) and len(p) == 2
             and all(isinstance(i, int) and not isinstance(i, bool) for i in p) for p in samples)
         if not ok:
-            raise ValueError(f"samples = {_show(samples)} in {where} must be a list of "
+            raise ValueError(f"samples = {show_value(samples)} in {where} must be a list of "
                              "[layer, neuron] integer pairs, e.g. samples = [[3, 0]]")
         try:
-            _sample_spec(net, samples)
+            sample_spec(net, samples)
         except ValueError as exc:
-            raise ValueError(f"samples = {_show(samples)} in {where}: {_one_line(exc)} "
+            raise ValueError(f"samples = {show_value(samples)} in {where}: {one_line(exc)} "
                              f"(this network has widths {list(net.widths)})") from None
         out["samples"] = [list(p) for p in samples]
     if "histogram" in table:
         hwhere = "[output.histogram]"
         hist = _table(table, "histogram", where)
-        _check_keys(hist, _HIST_KEYS, hwhere)
+        check_keys(hist, _HIST_KEYS, hwhere)
         bins = _int(hist.get("bins", 100), "bins", hwhere, 1)
         rng = hist.get("range", [0.0, 1.0])
         flat = rng if not (isinstance(rng, list) and rng and isinstance(rng[0], list)) else sum(rng, [])
         if not isinstance(rng, list) or not all(
                 isinstance(v, (int, float)) and not isinstance(v, bool) for v in flat):
-            raise ValueError(f"range = {_show(rng)} in {hwhere} must be [lo, hi] or one [lo, hi] "
+            raise ValueError(f"range = {show_value(rng)} in {hwhere} must be [lo, hi] or one [lo, hi] "
                              "per layer")
         try:
-            _hist_spec(net, {"bins": bins, "range": rng})
+            hist_spec(net, {"bins": bins, "range": rng})
         except ValueError as exc:
-            raise ValueError(f"range = {_show(rng)} in {hwhere}: {_one_line(exc)}") from None
+            raise ValueError(f"range = {show_value(rng)} in {hwhere}: {one_line(exc)}") from None
         out["histogram"] = {"bins": bins, "range": rng}
     return out
 
@@ -622,10 +622,10 @@ def parse_config(data: dict, base_dir: str | None = None) -> RunConfig:
     """
     if not isinstance(data, dict):
         raise TypeError(f"a run config must be a dict (parsed TOML), got {type(data).__name__}")
-    _check_keys(data, _TOP_KEYS, TOP)
+    check_keys(data, TOP_KEYS, TOP)
     repeats = _int(data.get("repeats", 300), "repeats", TOP, 2,
                    why=" (a variance needs K ≥ 2 repetitions; the paper uses 300)")
-    seed = _int(data.get("seed", 1), "seed", TOP, 0, _MAX_SEED)
+    seed = _int(data.get("seed", 1), "seed", TOP, 0, MAX_SEED)
     net, net_spec = _parse_network(_table(data, "network", TOP), base_dir)
     noise, noise_spec = _parse_noise(_table(data, "noise", TOP, required=False), net.n_layers)
     inputs, input_spec, labels = _parse_inputs(_table(data, "inputs", TOP), net, base_dir)
@@ -641,7 +641,7 @@ def loads_config(text: str, base_dir: str | None = None) -> RunConfig:
     try:
         data = _toml.loads(text)
     except _toml.TOMLDecodeError as exc:
-        raise ValueError(f"invalid TOML: {_one_line(exc)}") from None
+        raise ValueError(f"invalid TOML: {one_line(exc)}") from None
     return parse_config(data, base_dir)
 
 

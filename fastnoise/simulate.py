@@ -24,7 +24,7 @@ from .resources import check_plan, check_sizes
 __all__ = ["simulate", "plan", "execute", "forward", "Plan", "Result", "validate_inputs",
            "NonFiniteWarning"]
 
-_MAX_SEED = 2 ** 64
+MAX_SEED = 2 ** 64
 
 #: Identifies the random stream (Philox4x32-10 counters, float64 Box–Muller);
 #: stored with every run so that a change of generator can never be mixed
@@ -135,7 +135,7 @@ def _power(n: int) -> str:
     return f"2**{n.bit_length() - 1}" if n > 2 ** 20 and n & (n - 1) == 0 else str(n)
 
 
-def _sample_spec(net: Network, samples):
+def sample_spec(net: Network, samples):
     if samples is None:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     pairs = [tuple(p) for p in samples]
@@ -183,7 +183,7 @@ def _labels_spec(net: Network, labels, classify, T: int):
     return classify, lab
 
 
-def _hist_spec(net: Network, histogram):
+def hist_spec(net: Network, histogram):
     """Normalise ``histogram`` to (lo (L,), hi (L,), n_bins) or None."""
     if histogram is None:
         return None
@@ -202,7 +202,7 @@ def _hist_spec(net: Network, histogram):
 
 
 @contextmanager
-def _threads(threads):
+def thread_limit(threads):
     """Run with ``threads`` Numba threads and single-threaded BLAS."""
     import numba
     # np.dot inside the kernels calls scipy's BLAS: load it before limiting
@@ -259,7 +259,7 @@ def forward(net: Network, inputs, threads: int | None = None):
     xt = np.empty((u.shape[0], p["total"]))
     x = np.empty_like(xt)
     _, fwd = _kernels(net)
-    with _threads(threads):
+    with thread_limit(threads):
         fwd(u, p["widths"], p["w_off"], p["w_flat"], p["b_off"], p["b_flat"], p["act_code"],
             p["act_param"], p["out_off"], xt, x)
     return _split(xt, p), _split(x, p)
@@ -321,12 +321,12 @@ def plan(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1, *,
     T = u.shape[0]
     repeats = _check_int("repeats", repeats, 2)
     check_sizes(T, repeats, net.widths)
-    seed = _check_int("seed", seed, 0, _MAX_SEED)
+    seed = _check_int("seed", seed, 0, MAX_SEED)
     stream = _check_int("stream", stream, 0, 2 ** 16)
     block = _cfg.DEFAULT_BLOCK if block is None else _check_int("block", block, 1)
     noises = per_layer(noise, net.n_layers)
-    s_layer, s_neuron = _sample_spec(net, samples)
-    hist = _hist_spec(net, histogram)
+    s_layer, s_neuron = sample_spec(net, samples)
+    hist = hist_spec(net, histogram)
     classify, lab = _labels_spec(net, labels, classify, T)
     if precision == "float32":  # the kernel's amplitudes are float32
         if max(max(nz.amplitudes) for nz in noises) > float(np.finfo(np.float32).max):
@@ -444,7 +444,7 @@ def simulate(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1
     try:
         T = pl.n_inputs
         todo = np.ones(T, dtype=bool) if run_obj is None else ~run_obj.done
-        sink = _Collector(pl) if keep else None
+        sink = Collector(pl) if keep else None
         finite = _FiniteCheck(pl)
         writers = [w for w in (None if run_obj is None else run_obj.write_block,
                                None if sink is None else sink.write) if w is not None]
@@ -649,7 +649,7 @@ def execute(pl: Plan, todo: np.ndarray, writers, threads: int | None = None, rep
     key0, key1 = np.uint64(pl.seed & 0xFFFFFFFF), np.uint64(pl.seed >> 32)
     empty_noise = np.zeros((0, repeats, n_slots))
     n_samp = len(pl.s_layer)
-    with _threads(threads):
+    with thread_limit(threads):
         for start, stop in _blocks(todo, pl.block):
             B = stop - start
             ub = pl.u[start:stop]
@@ -676,7 +676,7 @@ def execute(pl: Plan, todo: np.ndarray, writers, threads: int | None = None, rep
                 reporter.update(int(todo[start:stop].sum()))
 
 
-class _Collector:
+class Collector:
     """Gathers the blocks of :func:`execute` into whole (T, ...) arrays."""
 
     def __init__(self, pl: Plan):
@@ -708,7 +708,7 @@ class _Collector:
             labels=pl.labels)
 
 
-def _config_diff(stored: dict, new: dict, limit: int = 3) -> str:
+def config_diff(stored: dict, new: dict, limit: int = 3) -> str:
     """'key: stored -> new' for the first ``limit`` differing config entries."""
     import json
 
@@ -806,7 +806,7 @@ def _open_run(store, run, pl: Plan, overwrite, resume):
             r = st.run(name)
             if r.config_hash != config_hash(pl.config):
                 raise StoreError(f"run {name!r} in {st.path} was made with a different configuration "
-                                 f"({_config_diff(r.config, pl.config)}); resume with the same config, "
+                                 f"({config_diff(r.config, pl.config)}); resume with the same config, "
                                  "or start a new store")
             return st, r, own
         name = run or st.next_run_name()

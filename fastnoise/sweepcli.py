@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import os
 
-from .cli import _positive_int
+from .clicommon import positive_int
 
 __all__ = ["add_parser", "run", "sweep_text"]
 
@@ -55,17 +55,17 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="a running Dask scheduler: tcp://HOST:PORT, tls://HOST:PORT (TLS "
                         "certificates from Dask's configuration, distributed.comm.tls.*) or a "
                         "scheduler JSON file; default: a local cluster on 127.0.0.1")
-    s.add_argument("--workers", "-w", type=_positive_int, metavar="N",
+    s.add_argument("--workers", "-w", type=positive_int, metavar="N",
                    help=f"local cluster: worker processes (default {w} here: cores / --threads)")
-    s.add_argument("--threads", "-j", type=_positive_int, metavar="N",
+    s.add_argument("--threads", "-j", type=positive_int, metavar="N",
                    help=f"Numba threads per point (default {t} here: cores / workers; with "
                         "--scheduler: each worker's Dask thread count, 'dask worker --nthreads')")
     s.add_argument("--predict", nargs="?", const="gauss", choices=list(METHODS), metavar="METHOD",
                    help="also predict every point analytically with fastnoise.predict (method "
                         f"one of {', '.join(METHODS)}; default gauss) and store it beside the "
                         "simulation")
-    s.add_argument("--order", type=_positive_int, metavar="M", help="Taylor order for --predict taylor")
-    s.add_argument("--nodes", type=_positive_int, metavar="N",
+    s.add_argument("--order", type=positive_int, metavar="M", help="Taylor order for --predict taylor")
+    s.add_argument("--nodes", type=positive_int, metavar="N",
                    help="Gauss–Hermite nodes for --predict gauss/moments")
     s.add_argument("--dashboard", action="store_true",
                    help="serve the local cluster's Dask dashboard on 127.0.0.1 (a free port)")
@@ -167,11 +167,11 @@ def run(args) -> int:
                             predict=args.predict, predict_options=options,
                             progress=not args.quiet, dashboard=args.dashboard)
     except KeyboardInterrupt:
-        from .cli import _Interrupted
+        from .clicommon import Interrupted
 
         if replacing:
-            raise _Interrupted(f"{out} is unchanged (the replacing sweep was discarded)") from None
-        raise _Interrupted(f"finished points are saved in {out}; run 'fastnoise sweep "
+            raise Interrupted(f"{out} is unchanged (the replacing sweep was discarded)") from None
+        raise Interrupted(f"finished points are saved in {out}; run 'fastnoise sweep "
                            f"{args.spec} --out {out} --resume' to continue") from None
     wall = time.perf_counter() - t0
     with Store(out, "r") as store:

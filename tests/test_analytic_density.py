@@ -23,7 +23,7 @@ import pytest
 
 import fastnoise as fn
 from fastnoise.analytic.density import density
-from fastnoise.kernels.density import GH_RMAX, GH_SIZES, _density_kernel, _deposit, gh_tables
+from fastnoise.kernels.density import GH_RMAX, GH_SIZES, density_kernel, _deposit, gh_tables
 
 FIG3 = dict(additive=1e-4, additive_correlated=1e-4, multiplicative=1e-3,
             multiplicative_correlated=1e-3)
@@ -123,7 +123,7 @@ def test_quadrature_choice_matches_largest_rule():
         cdfs = []
         for rmax in (GH_RMAX, np.zeros_like(GH_RMAX)):
             mom, lost = np.empty((1, G, 4)), np.empty(1)
-            _density_kernel(np.ones((1, 1)), np.array([[S1]]), np.array([[S2]]), 0.0, a2, s_u,
+            density_kernel(np.ones((1, 1)), np.array([[S1]]), np.array([[S2]]), 0.0, a2, s_u,
                             s_c, lo, h, gx, gw, GH_SIZES, rmax, 8.0, 0.5, mom, lost)
             cdfs.append(np.cumsum(mom[0, :, 0]))
         worst = max(worst, np.max(np.abs(cdfs[0] - cdfs[1])))
@@ -166,7 +166,7 @@ def test_kernel_conserves_mass_with_grid_too_narrow():
     s1, s2 = x.copy(), x * x / 50
     mom, lost = np.empty((T, G, 4)), np.empty(T)
     lo, h = np.full(T, 0.3), np.full(T, 0.4 / G)         # cuts away a good part of the mass
-    _density_kernel(p, s1, s2, 0.0, 1e-4, 0.05, 0.05, lo, h, gx, gw, GH_SIZES, GH_RMAX,
+    density_kernel(p, s1, s2, 0.0, 1e-4, 0.05, 0.05, lo, h, gx, gw, GH_SIZES, GH_RMAX,
                     8.0, 0.5, mom, lost)
     np.testing.assert_allclose(mom[..., 0].sum(axis=1) + lost, 1.0, rtol=0, atol=1e-13)
     assert np.all(lost > 0.1)

@@ -215,7 +215,7 @@ def test_fprime_and_inverse_of_builtins(act):
     assert np.allclose(tr.fprime(act, x), (act(x + h) - act(x - h)) / (2 * h), rtol=1e-6, atol=1e-8)
     # f(f⁻¹(y)) = y on the open image; cubic: increasing branch for y in [0, 1]
     y = act(x)
-    lo, hi, _ = tr._image(act)
+    lo, hi, _ = tr.inverse_domain(act)
     ok = (y > lo) & (y < hi) & (np.abs(tr.fprime(act, x)) > 1e-6)
     assert np.allclose(act(tr.inverse(act, y[ok])), y[ok], rtol=1e-11, atol=1e-12)
     if act.name == "cubic":

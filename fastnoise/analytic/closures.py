@@ -41,7 +41,7 @@ import numpy as np
 from scipy import special
 
 from .. import activations as _acts
-from .jets import _coefficients, _slope, value
+from .jets import shifted_coefficients, first_derivative, value
 
 __all__ = ["CLOSURES", "transfer", "first_order", "taylor", "taylor_orders", "gauss",
            "mean_slope", "gaussian_central_moments"]
@@ -170,7 +170,7 @@ def _normalised_moments(order: int):
 def _scaled_terms(act, mean, var, order):
     """b_m = T_m σ^m √μ_(2m) (m = 1..order) and f(μ)."""
     sd = np.sqrt(var)
-    a = _coefficients(act, mean, order, sd)            # T_m σ^m
+    a = shifted_coefficients(act, mean, order, sd)            # T_m σ^m
     root, mean_w, rho = _normalised_moments(order)
     with np.errstate(invalid="ignore", over="ignore"):
         b = a[..., 1:] * root
@@ -224,7 +224,7 @@ def first_order(act, mean, var):
     """
     act = _activation(act)
     mean, var = _prep(mean, var)
-    c = _coefficients(act, mean, 1)
+    c = shifted_coefficients(act, mean, 1)
     return _out(c[..., 0]), _out(c[..., 1] ** 2 * var)
 
 
@@ -460,7 +460,7 @@ def mean_slope(act, mean, var, nodes: int = 64):
     p = float(act.param)
     if not act.is_custom and act.name == "linear":
         return _out(np.full(mean.shape, p))
-    slope0 = _coefficients(act, mean, 1)[..., 1]          # f'(μ), used where v = 0
+    slope0 = shifted_coefficients(act, mean, 1)[..., 1]          # f'(μ), used where v = 0
     if not act.is_custom and act.name == "relu":
         with np.errstate(divide="ignore", invalid="ignore"):
             a = p * mean / (abs(p) * np.sqrt(var))
@@ -478,7 +478,7 @@ def mean_slope(act, mean, var, nodes: int = 64):
             with np.errstate(divide="ignore", invalid="ignore"):
                 out[sl] = cov / sd[sl]
         else:
-            out[sl] = _slope(act, X) @ w
+            out[sl] = first_derivative(act, X) @ w
     out = out.reshape(shape)
     return _out(np.where(var > 0, out, slope0))
 

@@ -14,7 +14,7 @@ controlled to errors far below Monte Carlo error (``docs/density.md``).
 
 Per input t and layer n the distribution of x̃_n is held on G uniform cells
 covering the support of the next state (from the atoms of the previous
-layer).  The transition (:func:`fastnoise.kernels.density._density_kernel`)
+layer).  The transition (:func:`fastnoise.kernels.density.density_kernel`)
 integrates every Gaussian component exactly over the cells and keeps each
 cell's mass and first three moments; each cell is then represented by the
 two-point Gauss quadrature of its measure (two atoms), which gives E g(x̃)
@@ -202,7 +202,7 @@ def _evolve(net, rows, biases, noises, x0, G, width, keep, ez, vz, ex, vx, lost)
     Var x_n and the mass lost at layer n; returns the atoms of every layer
     when ``keep`` (else None entries).
     """
-    from ..kernels.density import GH_RMAX, GH_SIZES, _density_kernel, gh_tables
+    from ..kernels.density import GH_RMAX, GH_SIZES, density_kernel, gh_tables
 
     gh_x, gh_w = gh_tables()
     B = x0.shape[0]
@@ -237,7 +237,7 @@ def _evolve(net, rows, biases, noises, x0, G, width, keep, ez, vz, ex, vx, lost)
         lo, h = _grid_range(p, m_bar, np.sqrt(v_bar), ez[n], width, G)
         mom = np.empty((B, G, 4))
         lost_n = np.empty(B)
-        _density_kernel(np.ascontiguousarray(p), s1, s2, b, a2, s_u, s_c, lo, h,
+        density_kernel(np.ascontiguousarray(p), s1, s2, b, a2, s_u, s_c, lo, h,
                         gh_x, gh_w, GH_SIZES, GH_RMAX, _TAIL, _SMOOTH, mom, lost_n)
         lost[n] = lost_n
         z, p = _cell_atoms(mom, lo, h)

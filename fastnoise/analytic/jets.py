@@ -268,7 +268,7 @@ def _shifted_sigmoid_unit_jet(z0, order):
     return out
 
 
-def _coefficients(act, x, order, step=1.0):
+def shifted_coefficients(act, x, order, step=1.0):
     """Taylor coefficients of t ↦ f(x + step·t), shape x.shape + (order+1,)."""
     x, step = np.broadcast_arrays(np.asarray(x, float), np.asarray(step, float))
     if act.is_custom:
@@ -423,7 +423,7 @@ _MORE = {"elu": _elu_jet, "leaky_relu": _leaky_relu_jet, "hard_sigmoid": _hard_s
          "gelu": _gelu_jet, "selu": _selu_jet}
 
 
-def _slope(act, x):
+def first_derivative(act, x):
     """f'(x) of a built-in activation from closed forms (fast path, same values
     as ``derivatives(act, x, 1)[..., 1]`` to rounding)."""
     x = np.asarray(x, float)
@@ -439,7 +439,7 @@ def _slope(act, x):
         return (0.25 * p) * _sech2(0.5 * p * x)
     if name == "cubic":
         return 6.0 * x * (1.0 - x)
-    return _coefficients(act, x, 1)[..., 1]
+    return shifted_coefficients(act, x, 1)[..., 1]
 
 
 def _custom_coefficients(act, x, order):
@@ -489,7 +489,7 @@ def taylor_coefficients(act, x, order: int) -> np.ndarray:
         For a user-defined activation and ``order > 2``.
     """
     order = _check_order(order)
-    return _coefficients(_acts.get(act), x, order)
+    return shifted_coefficients(_acts.get(act), x, order)
 
 
 def derivatives(act, x, order: int) -> np.ndarray:
@@ -524,6 +524,6 @@ def derivatives(act, x, order: int) -> np.ndarray:
     array([ 0.,  1.,  0., -2.])
     """
     order = _check_order(order)
-    coef = _coefficients(_acts.get(act), x, order)
+    coef = shifted_coefficients(_acts.get(act), x, order)
     fact = np.array([float(math.factorial(k)) for k in range(order + 1)])
     return coef * fact

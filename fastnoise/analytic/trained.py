@@ -423,9 +423,9 @@ def _fprime_closed(act, x: np.ndarray) -> np.ndarray:
         return np.where(p * x > 0, p, 0.0)
     if act.name == "cubic":
         return 6.0 * x * (1.0 - x)
-    from .jets import _coefficients              # the activations added after cubic
+    from .jets import shifted_coefficients              # the activations added after cubic
 
-    return _coefficients(act, x, 1)[..., 1]
+    return shifted_coefficients(act, x, 1)[..., 1]
 
 
 def fprime(act, x) -> np.ndarray:
@@ -461,7 +461,7 @@ _BRANCH = {"gelu": (-0.75179152469356446, -0.16997120747990366),
 _SELU_LOW = -_kacts.SELU_SCALE * _kacts.SELU_ALPHA
 
 
-def _image(act) -> tuple[float, float, bool]:
+def inverse_domain(act) -> tuple[float, float, bool]:
     """(lo, hi, open) range of values on which f⁻¹ is defined."""
     p = act.param
     if act.is_custom or act.name in ("linear", "cubic"):
@@ -509,7 +509,7 @@ def inverse(act, y, bracket=None) -> np.ndarray:
     if not act.is_custom and _acts.param_name(name) in ("gain", "alpha", "slope") and p == 0 \
             and name != "elu":
         raise ValueError(f"{name} activation with parameter 0 is constant; f⁻¹ (Eq. 9) does not exist")
-    lo, hi, _ = _image(act)
+    lo, hi, _ = inverse_domain(act)
     if name in ("elu", "leaky_relu") and not act.is_custom and p <= 0:
         raise ValueError(f"{name} with parameter {p:g} ≤ 0 is not increasing (not invertible); f⁻¹ "
                          "(Eq. 9) does not exist — use fn.predict(..., method=\"trained\"), which needs no f⁻¹")
@@ -768,7 +768,7 @@ def curve_variance(net: Network, inputs, noise, layer: int, density="quartic", m
     xt, x = terms.states[n], terms.outputs[n]
     if means is None:
         lo, hi = float(x.min()), float(x.max())
-        ilo, ihi, _ = _image(act)
+        ilo, ihi, _ = inverse_domain(act)
         if n > 0:
             # keep the grid strictly inside the image of f (f⁻¹ exists there)
             eps = 1e-9 * max(1.0, abs(lo), abs(hi))

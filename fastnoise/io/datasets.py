@@ -43,7 +43,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .download import fetch  # re-exported: downloading lives in fastnoise.io.download
-from .idx import _refetch, read_idx  # re-exported: reading lives in fastnoise.io.idx
+from .idx import refetch, read_idx  # re-exported: reading lives in fastnoise.io.idx
 
 __all__ = ["CLASSES", "FILES", "NAMES", "SHA256", "SHA256_RAW", "SPLITS", "URLS", "Found",
            "Location", "cache_dir", "digits", "fetch", "load", "locate", "read_idx", "search_path",
@@ -134,7 +134,7 @@ class Found(NamedTuple):
     location: Location
 
 
-def _check_name(name) -> str:
+def check_name(name) -> str:
     if not isinstance(name, str):
         raise TypeError(f"dataset name must be a string, one of {', '.join(NAMES)}; got {name!r}")
     key = name.strip().lower().replace("_", "-")
@@ -161,7 +161,7 @@ def cache_dir(name: str | None = None) -> Path:
     """
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     root = Path(base).expanduser() / "fastnoise"
-    return root / _check_name(name) if name is not None else root
+    return root / check_name(name) if name is not None else root
 
 
 def _torch_roots() -> list[Path]:
@@ -186,7 +186,7 @@ def search_path(name: str, path=None) -> list[Location]:
     -------
     list of Location
     """
-    name = _check_name(name)
+    name = check_name(name)
     if path is not None:
         path = Path(path).expanduser()
         return [Location("path", path), Location("path", path / name)]
@@ -222,7 +222,7 @@ def _find_file(folder: Path, stem: str) -> Path | None:
     return None
 
 
-def _probe(loc: Location, split: str) -> tuple[Found | None, str]:
+def probe(loc: Location, split: str) -> tuple[Found | None, str]:
     """Look in one location: (found, why not)."""
     p = loc.path
     if p.suffix == ".npz":
@@ -258,7 +258,7 @@ def locate(name: str, split: str = "train", path=None) -> Found:
     FileNotFoundError
         Nowhere; the one-line message lists where it looked and how to get them.
     """
-    name = _check_name(name)
+    name = check_name(name)
     split = _check_split(split)
     if path is not None and Path(path).expanduser().is_file():
         p = Path(path).expanduser()
@@ -268,7 +268,7 @@ def locate(name: str, split: str = "train", path=None) -> Found:
         return Found(p, p, Location("path", p))
     looked = []
     for loc in search_path(name, path):
-        found, why = _probe(loc, split)
+        found, why = probe(loc, split)
         if found:
             return found
         looked.append(f"{loc.path} ({loc.label}: {why})")
@@ -334,17 +334,17 @@ def _load_found(found: Found, split: str) -> tuple[np.ndarray, np.ndarray]:
         images, labels = read_idx(found.images), read_idx(found.labels)
     if images.ndim != 3 or images.shape[1:] != (28, 28) or images.dtype != np.uint8:
         raise ValueError(f"{found.images} holds {images.dtype} data of shape {images.shape}, "
-                         f"expected (N, 28, 28) uint8 images; {_refetch(found.images)}")
+                         f"expected (N, 28, 28) uint8 images; {refetch(found.images)}")
     if labels.ndim != 1 or labels.dtype != np.uint8:
         raise ValueError(f"{found.labels} holds {labels.dtype} data of shape {labels.shape}, "
-                         f"expected (N,) uint8 labels; {_refetch(found.labels)}")
+                         f"expected (N,) uint8 labels; {refetch(found.labels)}")
     if images.shape[0] != labels.shape[0]:
         raise ValueError(f"{found.images} holds {images.shape[0]} images but {found.labels} holds "
                          f"{labels.shape[0]} labels; the two files come from different splits or "
-                         f"datasets; {_refetch(found.images)}")
+                         f"datasets; {refetch(found.images)}")
     if labels.size and labels.max() > 9:
         raise ValueError(f"{found.labels} holds label {int(labels.max())}, expected 0..9 "
-                         f"(not a labels file?); {_refetch(found.labels)}")
+                         f"(not a labels file?); {refetch(found.labels)}")
     return images, labels
 
 
@@ -369,7 +369,7 @@ def verify(name: str, split: str = "train", path=None) -> Found:
     ValueError
         The content differs from the official dataset.
     """
-    name = _check_name(name)
+    name = check_name(name)
     found = locate(name, split, path)
     images, labels = _load_found(found, split)
     n = images.shape[0]
@@ -382,7 +382,7 @@ def verify(name: str, split: str = "train", path=None) -> Found:
         if h.hexdigest() != SHA256_RAW[name][stem]:
             raise ValueError(f"{where} is not the official {name} {stem}: sha256 of its content "
                              f"{h.hexdigest()[:16]}…, expected {SHA256_RAW[name][stem][:16]}…; "
-                             f"{_refetch(where).replace('NAME', name)}")
+                             f"{refetch(where).replace('NAME', name)}")
     return found
 
 

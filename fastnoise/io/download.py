@@ -17,7 +17,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from .idx import _sniff
+from .idx import sniff
 
 __all__ = ["fetch"]
 
@@ -118,7 +118,7 @@ def _download(url: str, target: Path, sha256: str, progress: bool, timeout: floa
     got = digest.hexdigest()
     if got != sha256:
         part.unlink(missing_ok=True)
-        what = _sniff(first)
+        what = sniff(first)
         served = (f"the server sent {what}" if what.startswith(("an HTML", "an XML"))
                   else f"got sha256 {got}")
         raise ValueError(f"checksum mismatch for {url} ({meter.done:,} bytes): {served}, expected "
@@ -166,9 +166,9 @@ def fetch(name: str, dir=None, base_url: str | None = None, progress: bool = Tru
     OSError
         Network or HTTP errors.
     """
-    from .datasets import FILES, SHA256, SPLITS, URLS, _check_name, cache_dir
+    from .datasets import FILES, SHA256, SPLITS, URLS, check_name, cache_dir
 
-    name = _check_name(name)
+    name = check_name(name)
     folder = Path(dir).expanduser() / name if dir is not None else cache_dir(name)
     base = (base_url or URLS[name]).rstrip("/") + "/"
     paths, todo = [], []

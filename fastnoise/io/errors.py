@@ -52,7 +52,7 @@ def open_failure(path, exc: OSError) -> str:
         by = f" by process {who.get('pid')}" if who else " by another process"
         return (f"{path} is open for writing{by} (HDF5 file lock); wait for it to finish, "
                 "or read a copy of the file")
-    return (f"{path} is not a readable HDF5 file ({safe_text(_first_line(exc))}); check the path "
+    return (f"{path} is not a readable HDF5 file ({safe_text(first_line(exc))}); check the path "
             "or re-create it")
 
 
@@ -97,7 +97,7 @@ def _from_reader(exc: BaseException) -> bool:
 
 
 def _where(exc: BaseException) -> str:
-    text = _first_line(exc).strip("'\"")
+    text = first_line(exc).strip("'\"")
     if text.startswith("Unable to synchronously "):  # h5py's wording of an HDF5 failure
         return "unable to " + text[len("Unable to synchronously "):]
     return f"{type(exc).__name__}: {text}" if isinstance(exc, KeyError) or not text else text
@@ -185,6 +185,6 @@ def _collection_problem(buf, at: int, filesize: int) -> str:
     return ""
 
 
-def _first_line(exc) -> str:
+def first_line(exc) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__

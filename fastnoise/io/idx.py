@@ -25,7 +25,7 @@ _IDX_TYPES = {0x08: np.dtype("u1"), 0x09: np.dtype("i1"), 0x0B: np.dtype(">i2"),
 _MAX_BYTES = 1 << 34  # refuse headers declaring more than 16 GiB
 
 
-def _refetch(path: Path) -> str:
+def refetch(path: Path) -> str:
     """A hint naming how to get a good copy of ``path`` again."""
     from .datasets import NAMES
 
@@ -34,7 +34,7 @@ def _refetch(path: Path) -> str:
     return f"delete it and re-fetch with 'fastnoise data fetch {name} --overwrite'"
 
 
-def _sniff(data: bytes) -> str:
+def sniff(data: bytes) -> str:
     """Say what ``data`` (the first bytes of a file) looks like, for error messages."""
     head = data.lstrip()[:64].lower()
     if head.startswith((b"<!doctype html", b"<html", b"<head", b"<body")) or b"<html" in head:
@@ -122,7 +122,7 @@ def read_idx(path) -> np.ndarray:
         except (EOFError, gzip.BadGzipFile, zlib.error, struct.error) as exc:
             what = ("truncated gzip file (the download was cut short?)"
                     if isinstance(exc, EOFError) else f"corrupt gzip data ({exc})")
-            raise ValueError(f"{path}: {what}; {_refetch(path)}") from None
+            raise ValueError(f"{path}: {what}; {refetch(path)}") from None
 
 
 def _read_idx_stream(stream, path: Path, known_size: int | None, compressed: bool) -> np.ndarray:
@@ -130,7 +130,7 @@ def _read_idx_stream(stream, path: Path, known_size: int | None, compressed: boo
     inner = "decompressed data" if compressed else "file"
     magic = stream.read(4)
     if len(magic) < 4 or magic[:2] != b"\0\0" or magic[2] not in _IDX_TYPES or magic[3] == 0:
-        what = _sniff(magic + stream.read(60))
+        what = sniff(magic + stream.read(60))
         if what.startswith("not an IDX") and len(magic) == 4:
             value = int.from_bytes(magic, "big")
             what = (f"not an IDX file: magic number {value} (0x{value:08x}), expected 2051 "
@@ -140,14 +140,14 @@ def _read_idx_stream(stream, path: Path, known_size: int | None, compressed: boo
         elif len(magic) < 4:
             what = f"too short for an IDX header ({len(magic)} bytes)"
         where = " inside the gzip stream" if compressed else ""
-        raise ValueError(f"{path} is {what}{where}, not MNIST-format IDX data; {_refetch(path)}")
+        raise ValueError(f"{path} is {what}{where}, not MNIST-format IDX data; {refetch(path)}")
     dtype = _IDX_TYPES[magic[2]]
     ndim = magic[3]
     head = stream.read(4 * ndim)
     header = 4 + 4 * ndim
     if len(head) < 4 * ndim:
         raise ValueError(f"{path}: {inner} ends inside the IDX header ({4 + len(head)} of "
-                         f"{header} bytes); {_refetch(path)}")
+                         f"{header} bytes); {refetch(path)}")
     dims = struct.unpack(f">{ndim}I", head)
     count = int(np.prod(dims, dtype=np.int64))
     expected = header + count * dtype.itemsize
@@ -156,11 +156,11 @@ def _read_idx_stream(stream, path: Path, known_size: int | None, compressed: boo
     def mismatch(actual: int) -> ValueError:
         kind = "truncated" if actual < expected else "trailing bytes after the data"
         return ValueError(f"{path}: IDX header declares {shape} {dtype.name} = {expected:,} bytes "
-                          f"but the {inner} holds {actual:,} bytes ({kind}); {_refetch(path)}")
+                          f"but the {inner} holds {actual:,} bytes ({kind}); {refetch(path)}")
 
     if expected > _MAX_BYTES:
         raise ValueError(f"{path}: IDX header declares {shape} {dtype.name} = {expected:,} bytes, "
-                         f"an implausible size (corrupt header?); {_refetch(path)}")
+                         f"an implausible size (corrupt header?); {refetch(path)}")
     if known_size is not None and known_size != expected % (1 << 32 if compressed else 1 << 64):
         actual = header + _count_rest(stream) if compressed else known_size
         if actual == expected:  # a multi-member gzip file: its trailer holds the last size only

@@ -50,7 +50,7 @@ import time
 import numpy as np
 
 from .._version import __version__
-from .errors import (StoreError, _first_line, check_global_heaps, damaged, open_failure,
+from .errors import (StoreError, first_line, check_global_heaps, damaged, open_failure,
                      reading, safe_text)
 
 __all__ = ["Store", "Run", "open_store", "FORMAT", "FORMAT_VERSION"]
@@ -367,7 +367,7 @@ class Store:
             return ds
 
         def dataset(nm, dims, dtype, fill):
-            ds = _allocated_dataset(g, nm, tuple(scales[d][1] for d in dims), dtype, fill)
+            ds = allocated_dataset(g, nm, tuple(scales[d][1] for d in dims), dtype, fill)
             for axis, d in enumerate(dims):
                 ds.dims[axis].attach_scale(scales[d][0])
             return ds
@@ -522,7 +522,7 @@ def _group(path, parent, name: str):
     return obj
 
 
-def _allocated_dataset(group, name, shape, dtype, fill):
+def allocated_dataset(group, name, shape, dtype, fill):
     """A contiguous dataset whose space is allocated and filled at creation.
 
     Early allocation means later writes change raw data only, never the file's
@@ -613,7 +613,7 @@ class Run:
                 cfg = json.loads(text)
             except ValueError as exc:
                 raise self._damaged(f"attribute 'config' of {self._where()} is not JSON: "
-                                    f"{_first_line(exc)}") from None
+                                    f"{first_line(exc)}") from None
             problem = _config_problem(cfg)
             if problem:
                 raise self._damaged(f"attribute 'config' of {self._where()}: {problem}")
@@ -718,7 +718,7 @@ class Run:
         except StoreError:
             raise
         except ValueError as exc:  # read_group's checks of what it read
-            raise self._damaged(f"{self._where('network')}: {_first_line(exc)}") from None
+            raise self._damaged(f"{self._where('network')}: {first_line(exc)}") from None
         if "network" not in self._cfg():
             return net
         if list(net.widths) != self.widths:
@@ -838,7 +838,7 @@ class Run:
         g.attrs["options"] = json.dumps(options or {}, sort_keys=True)
         for n in range(self.n_layers):
             for kind in ("mean", "var"):
-                ds = _allocated_dataset(g, f"{kind}_{n}", self.group[f"mean_{n}"].shape,
+                ds = allocated_dataset(g, f"{kind}_{n}", self.group[f"mean_{n}"].shape,
                                         np.float64, np.nan)
                 ds.dims[0].attach_scale(self.group["input"])
                 ds.dims[1].attach_scale(self.group[f"neuron_{n}"])

@@ -48,7 +48,7 @@ def column_values(values: list):
 def create_sweep_index(store, spec: dict, keys: list[str], params: list[dict], runs: list[str],
                        hashes: list[str], predict: dict | None) -> None:
     """Write the ``/sweep`` group of a store being created (see module docstring)."""
-    from .store import _allocated_dataset
+    from .store import allocated_dataset
 
     f = store.file
     P = len(runs)
@@ -73,7 +73,7 @@ def create_sweep_index(store, spec: dict, keys: list[str], params: list[dict], r
                        ("config_hash", np.array([h.encode() for h in hashes]))):
         ds = g.create_dataset(name, data=data, track_times=False)
         ds.dims[0].attach_scale(point)
-    done = _allocated_dataset(g, "done", (P,), np.uint8, 0)
+    done = allocated_dataset(g, "done", (P,), np.uint8, 0)
     done.dims[0].attach_scale(point)
     f.flush()
 

@@ -34,7 +34,7 @@ import numpy as np
 from numba import njit
 
 from ..config import JIT
-from .rng32 import _i32_as_f32
+from .rng32 import i32_as_f32
 
 LINEAR, SHIFTED_SIGMOID, LOGISTIC, TANH, RELU, CUBIC = 0, 1, 2, 3, 4, 5
 ELU, LEAKY_RELU, SOFTPLUS, GELU, SWISH, HARD_SIGMOID, SOFTSIGN, SELU = 6, 7, 8, 9, 10, 11, 12, 13
@@ -147,7 +147,7 @@ def exp32(x):
     p = p * r + _EXP_C[5]
     p = p * r + _EXP_C[6]
     p = p * r + _EXP_C[7]
-    return p * _i32_as_f32(np.int32((np.int32(n) + np.int32(127)) << np.int32(23)))
+    return p * i32_as_f32(np.int32((np.int32(n) + np.int32(127)) << np.int32(23)))
 
 
 @njit(**JIT)

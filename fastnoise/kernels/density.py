@@ -176,7 +176,7 @@ def _deposit(mom, m, s, w, lo, h, G, tail, smooth):
 
 
 @njit(**JIT_PARALLEL)
-def _density_kernel(p, s1, s2, b, a2, s_u, s_c, lo, h, gh_x, gh_w, gh_n, gh_rmax,
+def density_kernel(p, s1, s2, b, a2, s_u, s_c, lo, h, gh_x, gh_w, gh_n, gh_rmax,
                     tail, smooth, out, lost):
     """One layer transition of the distribution of the shared state x̃ (Eqs. 1, 3, 19).
 

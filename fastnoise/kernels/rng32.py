@@ -53,7 +53,7 @@ _C = (_F(-1 / 3628800), _F(1 / 40320), _F(-1 / 720), _F(1 / 24), _F(-0.5))
 
 
 _f32_as_i32 = bitcast(types.float32, types.int32, "_f32_as_i32")
-_i32_as_f32 = bitcast(types.int32, types.float32, "_i32_as_f32")
+i32_as_f32 = bitcast(types.int32, types.float32, "i32_as_f32")
 
 
 @njit(inline="always", **JIT)
@@ -61,7 +61,7 @@ def log32(u):
     """Natural logarithm of a normal float32 ``u`` in (0, 1], branch-free."""
     bits = _f32_as_i32(u)
     e = _F(np.int32((bits >> _EXP_SHIFT) - _EXP_BIAS))
-    m = _i32_as_f32(np.int32((bits & _MANT_MASK) | _ONE_BITS))  # in [1, 2)
+    m = i32_as_f32(np.int32((bits & _MANT_MASK) | _ONE_BITS))  # in [1, 2)
     big = m > _SQRT2
     m = _HALF * m if big else m
     e = e + _ONE if big else e

@@ -562,9 +562,9 @@ def _trained_config(name: str, count, repeats: int, seed: int, noise: dict, netw
     except FileNotFoundError as exc:
         if dataset == "mackey-glass":
             raise
-        from ..runconfig import _one_line
+        from ..runconfig import one_line
 
-        raise FileNotFoundError(f"network {name} needs the {what}: {_one_line(exc)}") from None
+        raise FileNotFoundError(f"network {name} needs the {what}: {one_line(exc)}") from None
 
 
 def trained_specs(settings: Settings, networks=None, data=None, which=("A", "B", "C"),
@@ -755,10 +755,10 @@ def _curve_grid(net: Network, x, layer: int, points: int = 200, q: float = 0.01)
     largest of the layer's noiseless outputs ``x``, inside the image of f (where f⁻¹
     exists).  Starting at a low quantile rather than the minimum keeps the curve to
     the range of the simulated points instead of running down to SNR ≈ 0."""
-    from ..analytic.trained import _image
+    from ..analytic.trained import inverse_domain
 
     x = np.asarray(x, float).ravel()
-    lo_f, hi_f, _ = _image(net.activations[layer])
+    lo_f, hi_f, _ = inverse_domain(net.activations[layer])
     inside = x[(x > lo_f) & (x < hi_f)] if layer > 0 else x
     if inside.size == 0:
         inside = x

@@ -80,10 +80,10 @@ class RunSpec:
 
 
 def _differs(path: str, name: str, stored: dict, spec: RunSpec) -> str:
-    from ..simulate import _config_diff
+    from ..simulate import config_diff
 
     return (f"{path} holds a run {name!r} made with other settings "
-            f"({_config_diff(stored, spec.plan().config)}); add --overwrite to replace it "
+            f"({config_diff(stored, spec.plan().config)}); add --overwrite to replace it "
             "(API overwrite=True), or choose another output folder")
 
 

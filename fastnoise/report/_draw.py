@@ -12,13 +12,13 @@ SNR_LABEL = r"$\mathrm{SNR}$"
 VAR_LABEL = r"$\mathrm{Var}(y)$"
 #: Above this many points a scatter series is rasterised in vector output
 #: (a PDF of 10^5 vector markers is slow to open and adds nothing).
-_RASTER_ABOVE = 5000
+RASTER_ABOVE = 5000
 _PANEL_KEYS = {"points", "curves", "title", "xlabel", "ylabel", "logy"}
 
 
 # -- input checking ------------------------------------------------------------------
 
-def _series(value, what: str, label) -> tuple[np.ndarray, np.ndarray, dict]:
+def as_series(value, what: str, label) -> tuple[np.ndarray, np.ndarray, dict]:
     """``(x, y)`` or ``(x, y, props)`` as two flat float arrays and a dict."""
     if not isinstance(value, (tuple, list)) or len(value) not in (2, 3):
         raise TypeError(f"{what} {label!r} must be a tuple (x, y) or (x, y, props), got "
@@ -33,7 +33,7 @@ def _series(value, what: str, label) -> tuple[np.ndarray, np.ndarray, dict]:
     return x, y, props
 
 
-def _mapping(value, what: str) -> dict:
+def as_mapping(value, what: str) -> dict:
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -41,7 +41,7 @@ def _mapping(value, what: str) -> dict:
     return value
 
 
-def _panel(panel, i: int) -> dict:
+def check_panel(panel, i: int) -> dict:
     if not isinstance(panel, dict):
         raise TypeError(f"panel {i} must be a dict with keys 'points', 'curves', 'title', got "
                         f"{type(panel).__name__}")
@@ -57,20 +57,20 @@ def _panel(panel, i: int) -> dict:
 def _scatter(ax, x, y, label, style, props):
     n = x.size
     kw = {"s": 3.0 if n > 2000 else 6.0, "marker": "o", "linewidths": 0,
-          "alpha": 0.5 if n > 2000 else 0.85, "rasterized": n > _RASTER_ABOVE, "zorder": 2}
+          "alpha": 0.5 if n > 2000 else 0.85, "rasterized": n > RASTER_ABOVE, "zorder": 2}
     kw.update(style)
     kw.update(props)
     return ax.scatter(x, y, label=label, **kw)
 
 
-def _line(ax, x, y, label, style, props):
+def plot_line(ax, x, y, label, style, props):
     kw = {"zorder": 3}
     kw.update(style)
     kw.update(props)
     return ax.plot(x, y, label=label, **kw)[0]
 
 
-def _legend(ax, many_points: bool = False, **kw):
+def add_legend(ax, many_points: bool = False, **kw):
     handles, labels = ax.get_legend_handles_labels()
     if not handles:
         return None
@@ -80,23 +80,23 @@ def _legend(ax, many_points: bool = False, **kw):
     return ax.legend(handles, labels, **kw)
 
 
-def _draw_snr(ax, points, curves, *, title, xlabel, ylabel, logy, legend=True):
+def draw_snr(ax, points, curves, *, title, xlabel, ylabel, logy, legend=True):
     """Scatter ``points`` and draw ``curves`` on ``ax``; return the labels drawn."""
-    points = _mapping(points, "points")
-    curves = _mapping(curves, "curves")
+    points = as_mapping(points, "points")
+    curves = as_mapping(curves, "curves")
     labels = []
     total = 0
     for i, (label, value) in enumerate(points.items()):
-        x, y, props = _series(value, "points", label)
+        x, y, props = as_series(value, "points", label)
         _scatter(ax, x, y, label, point_style(label, i), props)
         labels.append(label)
         total += x.size
     for i, (label, value) in enumerate(curves.items()):
-        x, y, props = _series(value, "curves", label)
-        _line(ax, x, y, label, curve_style(label, i), props)
+        x, y, props = as_series(value, "curves", label)
+        plot_line(ax, x, y, label, curve_style(label, i), props)
         labels.append(label)
     if logy:
-        _log(ax, "y")
+        log_axis(ax, "y")
     if xlabel is not None:
         ax.set_xlabel(xlabel)
     if ylabel is not None:
@@ -104,11 +104,11 @@ def _draw_snr(ax, points, curves, *, title, xlabel, ylabel, logy, legend=True):
     if title:
         ax.set_title(title)
     if legend:
-        _legend(ax, many_points=total > _RASTER_ABOVE)
+        add_legend(ax, many_points=total > RASTER_ABOVE)
     return labels
 
 
-def _draw_hist(ax, hist: dict, i: int, *, xlabel, ylabel):
+def draw_hist(ax, hist: dict, i: int, *, xlabel, ylabel):
     if not isinstance(hist, dict) or "edges" not in hist or "counts" not in hist:
         raise TypeError(f"histogram {i} must be a dict with keys 'edges', 'counts' and optionally "
                         "'title', 'curves', 'label'")
@@ -119,9 +119,9 @@ def _draw_hist(ax, hist: dict, i: int, *, xlabel, ylabel):
                          "edge more than counts")
     ax.stairs(counts, edges, fill=True, facecolor="#56B4E9", alpha=0.45, edgecolor="none",
               label=hist.get("label", "simulated"))
-    for j, (label, value) in enumerate(_mapping(hist.get("curves"), "curves").items()):
-        x, y, props = _series(value, "curves", label)
-        _line(ax, x, y, label, curve_style(label, j), props)
+    for j, (label, value) in enumerate(as_mapping(hist.get("curves"), "curves").items()):
+        x, y, props = as_series(value, "curves", label)
+        plot_line(ax, x, y, label, curve_style(label, j), props)
     if hist.get("title"):
         ax.set_title(hist["title"])
     ax.set_xlabel(xlabel)
@@ -130,7 +130,7 @@ def _draw_hist(ax, hist: dict, i: int, *, xlabel, ylabel):
     ax.set_ylim(bottom=0)
 
 
-def _log(ax, which: str):
+def log_axis(ax, which: str):
     """Logarithmic x or y axis; non-positive values are masked, labels plain numbers."""
     if which == "x":
         ax.set_xscale("log", nonpositive="mask")
@@ -140,12 +140,12 @@ def _log(ax, which: str):
         readable_log_axis(ax.yaxis)
 
 
-def _remove_unused(axes, used: int):
+def remove_unused(axes, used: int):
     for ax in axes.ravel()[used:]:
         ax.remove()
 
 
-def _grid(n: int, ncols: int) -> tuple[int, int]:
+def subplot_grid(n: int, ncols: int) -> tuple[int, int]:
     if n < 1:
         raise ValueError("no panels to draw; give at least one")
     if ncols < 1:

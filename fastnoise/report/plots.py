@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._draw import (_RASTER_ABOVE, SNR_LABEL, VAR_LABEL, _draw_hist, _draw_snr, _grid, _legend,
-                    _line, _log, _mapping, _panel, _remove_unused, _series)
+from ._draw import (RASTER_ABOVE, SNR_LABEL, VAR_LABEL, draw_hist, draw_snr, subplot_grid, add_legend,
+                    plot_line, log_axis, as_mapping, check_panel, remove_unused, as_series)
 from ._save import save
 from .style import (COLUMN, GRAY, PAGE, SERIES, axes_or_new, curve_style, letters as _letters,
                     new_figure, panel_letter, styled)
@@ -65,7 +65,7 @@ def fig_snr_mean(points, curves=None, *, title=None, xlabel=r"mean $E(y)$", ylab
         The new figure, or ``ax.figure``.
     """
     ax = axes_or_new(ax)
-    _draw_snr(ax, points, curves, title=title, xlabel=xlabel, ylabel=ylabel, logy=logy,
+    draw_snr(ax, points, curves, title=title, xlabel=xlabel, ylabel=ylabel, logy=logy,
               legend=legend)
     return ax.figure
 
@@ -100,26 +100,26 @@ def fig_snr_panels(panels, *, ncols=3, sharey=True, letters=True, legend="auto",
     if legend not in ("auto", "all", "first", "none"):
         raise ValueError(f"legend must be 'auto', 'all', 'first' or 'none', got {legend!r}")
     panels = list(panels)
-    nrows, ncols = _grid(len(panels), ncols)
+    nrows, ncols = subplot_grid(len(panels), ncols)
     fig, axes = new_figure(nrows, ncols, sharey=sharey, width=width, height=height)
     tags = _letters(len(panels))
     shown: set = set()
     for i, panel in enumerate(panels):
-        panel = _panel(panel, i)
+        panel = check_panel(panel, i)
         ax = axes.ravel()[i]
         ylabel = panel.get("ylabel", SNR_LABEL) if (not sharey or i % ncols == 0) else None
-        labels = _draw_snr(ax, panel.get("points"), panel.get("curves"), title=panel.get("title"),
+        labels = draw_snr(ax, panel.get("points"), panel.get("curves"), title=panel.get("title"),
                            xlabel=panel.get("xlabel", r"mean $E(y)$"), ylabel=ylabel,
                            logy=panel.get("logy", True), legend=False)
-        many = sum(np.size(v[0]) for v in _mapping(panel.get("points"), "points").values())
+        many = sum(np.size(v[0]) for v in as_mapping(panel.get("points"), "points").values())
         show = (legend == "all" or (legend == "first" and i == 0)
                 or (legend == "auto" and not set(labels) <= shown))
         if show:
-            _legend(ax, many_points=many > _RASTER_ABOVE)
+            add_legend(ax, many_points=many > RASTER_ABOVE)
         shown.update(labels)
         if letters:
             panel_letter(ax, tags[i])
-    _remove_unused(axes, len(panels))
+    remove_unused(axes, len(panels))
     return fig
 
 
@@ -186,7 +186,7 @@ def fig_var_depth(rows, *, layers=None, xlabel=r"input $u$", ylabel=VAR_LABEL, l
     for r, row in enumerate(rows):
         u = np.asarray(row["inputs"], dtype=float).ravel()
         names = row.get("layer_names") or list(range(len(row["simulated"])))
-        predicted = _mapping(row.get("predicted"), f"row {r} 'predicted'")
+        predicted = as_mapping(row.get("predicted"), f"row {r} 'predicted'")
         for c, j in enumerate(picks):
             ax = axes[r, c]
             sim = np.asarray(row["simulated"][j], dtype=float).ravel()
@@ -194,14 +194,14 @@ def fig_var_depth(rows, *, layers=None, xlabel=r"input $u$", ylabel=VAR_LABEL, l
                 raise ValueError(f"row {r}, layer {names[j]}: {sim.size} simulated variances for "
                                  f"{u.size} inputs; give one per input")
             ax.plot(u, sim, linestyle="none", marker="o", markersize=1.6, color="#56B4E9",
-                    label="simulated", zorder=2, rasterized=u.size > _RASTER_ABOVE)
+                    label="simulated", zorder=2, rasterized=u.size > RASTER_ABOVE)
             for i, (label, per_layer) in enumerate(predicted.items()):
                 if per_layer is None or j >= len(per_layer) or per_layer[j] is None:
                     continue
-                _line(ax, u, np.asarray(per_layer[j], dtype=float).ravel(), label,
+                plot_line(ax, u, np.asarray(per_layer[j], dtype=float).ravel(), label,
                       curve_style(label, i), {})
             if logy:
-                _log(ax, "y")
+                log_axis(ax, "y")
             if r == 0:
                 ax.set_title(f"layer {names[j]}")
             if r == len(rows) - 1:
@@ -238,7 +238,7 @@ def fig_activation(curves, *, xlabel=r"$\tilde{x}$", ax=None):
     """
     from matplotlib.lines import Line2D
 
-    curves = _mapping(curves, "curves")
+    curves = as_mapping(curves, "curves")
     ax = axes_or_new(ax)
     any_derivative = False
     for i, (label, value) in enumerate(curves.items()):
@@ -246,10 +246,10 @@ def fig_activation(curves, *, xlabel=r"$\tilde{x}$", ax=None):
             raise TypeError(f"curve {label!r} must be a tuple (x, f(x), f'(x)), got "
                             f"{type(value).__name__}")
         color = SERIES[i % len(SERIES)]
-        x, f, _ = _series(value[:2], "curve", label)
+        x, f, _ = as_series(value[:2], "curve", label)
         ax.plot(x, f, color=color, label=label)
         if len(value) == 3 and value[2] is not None:
-            x, df, _ = _series((value[0], value[2]), "derivative", label)
+            x, df, _ = as_series((value[0], value[2]), "derivative", label)
             ax.plot(x, df, color=color, linestyle="--", label="_nolegend_")
             any_derivative = True
     ax.set_xlabel(xlabel)
@@ -302,9 +302,9 @@ def fig_lamerey(series, *, log=False, xlabel=r"$S_{n-1}$", ylabel=r"$S_n$", ax=N
         Its axes hold the diagonal first, then per series the staircase
         and the points.
     """
-    series = _mapping(series, "series")
+    series = as_mapping(series, "series")
     ax = axes_or_new(ax, width=COLUMN, height=COLUMN * 0.85)
-    data = [(label,) + _series(v, "series", label)[:2] for label, v in series.items()]
+    data = [(label,) + as_series(v, "series", label)[:2] for label, v in series.items()]
     values = np.concatenate([np.concatenate([a, b]) for _, a, b in data]) if data else np.zeros(0)
     values = values[np.isfinite(values) & ((values > 0) if log else True)]
     if values.size:
@@ -324,13 +324,13 @@ def fig_lamerey(series, *, log=False, xlabel=r"$S_{n-1}$", ylabel=r"$S_n$", ax=N
         ax.plot(sx, sy, color=color, linewidth=0.7, label="_nolegend_", zorder=2)
         ax.plot(a, b, linestyle="none", marker="o", color=color, label=label, zorder=3)
     if log:
-        _log(ax, "x")
-        _log(ax, "y")
+        log_axis(ax, "x")
+        log_axis(ax, "y")
     ax.set_xlim(lo, hi)
     ax.set_ylim(lo, hi)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    _legend(ax, loc="lower right", markerscale=1.0)
+    add_legend(ax, loc="lower right", markerscale=1.0)
     return ax.figure
 
 
@@ -360,16 +360,16 @@ def fig_order_error(orders, errors, *, logy=True, xlabel=r"Taylor order $M$",
     m = np.asarray(orders, dtype=float).ravel()
     ax = axes_or_new(ax)
     for i, (label, err) in enumerate(errors.items()):
-        x, y, props = _series((m, err), "errors", label)
+        x, y, props = as_series((m, err), "errors", label)
         kw = {"marker": "o", "color": SERIES[i % len(SERIES)]}
         kw.update(props)
         ax.plot(x, y, label=label, **kw)
     if logy:
-        _log(ax, "y")
+        log_axis(ax, "y")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    _legend(ax, markerscale=1.0)
+    add_legend(ax, markerscale=1.0)
     return ax.figure
 
 
@@ -394,16 +394,16 @@ def fig_histograms(histograms, *, ncols=3, letters=False, xlabel=r"$\tilde{x}_n$
     matplotlib.figure.Figure
     """
     histograms = list(histograms)
-    nrows, ncols = _grid(len(histograms), ncols)
+    nrows, ncols = subplot_grid(len(histograms), ncols)
     fig, axes = new_figure(nrows, ncols)
     tags = _letters(len(histograms))
     for i, hist in enumerate(histograms):
         ax = axes.ravel()[i]
-        _draw_hist(ax, hist, i, xlabel=xlabel, ylabel=ylabel if i % ncols == 0 else None)
+        draw_hist(ax, hist, i, xlabel=xlabel, ylabel=ylabel if i % ncols == 0 else None)
         if letters:
             panel_letter(ax, tags[i])
-    _legend(axes[0, 0])
-    _remove_unused(axes, len(histograms))
+    add_legend(axes[0, 0])
+    remove_unused(axes, len(histograms))
     return fig
 
 
@@ -437,27 +437,27 @@ def fig_hidden_snr(panels, histograms, *, letters=True, xlabel_hist=r"$\tilde{x}
     tags = _letters(len(panels) + len(histograms))
     shown: set = set()
     for i, panel in enumerate(panels):
-        panel = _panel(panel, i)
+        panel = check_panel(panel, i)
         ax = axes[0, i]
         if i:
             ax.sharey(axes[0, 0])
-        labels = _draw_snr(ax, panel.get("points"), panel.get("curves"), title=panel.get("title"),
+        labels = draw_snr(ax, panel.get("points"), panel.get("curves"), title=panel.get("title"),
                            xlabel=panel.get("xlabel", r"mean $E(y)$"),
                            ylabel=panel.get("ylabel", SNR_LABEL) if i == 0 else None,
                            logy=panel.get("logy", True), legend=False)
         if not set(labels) <= shown:
-            many = sum(np.size(v[0]) for v in _mapping(panel.get("points"), "points").values())
-            _legend(ax, many_points=many > _RASTER_ABOVE)
+            many = sum(np.size(v[0]) for v in as_mapping(panel.get("points"), "points").values())
+            add_legend(ax, many_points=many > RASTER_ABOVE)
         shown.update(labels)
         if letters:
             panel_letter(ax, tags[i])
     for i, hist in enumerate(histograms):
         ax = axes[1, i]
-        _draw_hist(ax, hist, i, xlabel=xlabel_hist, ylabel="density" if i == 0 else None)
+        draw_hist(ax, hist, i, xlabel=xlabel_hist, ylabel="density" if i == 0 else None)
         if letters:
             panel_letter(ax, tags[len(panels) + i])
     if histograms:
-        _legend(axes[1, 0])
+        add_legend(axes[1, 0])
     for ax in axes[0, len(panels):]:
         ax.remove()
     for ax in axes[1, len(histograms):]:
@@ -491,8 +491,8 @@ def fig_xy(series, *, xlabel, ylabel, logx=False, logy=False, title=None, catego
     """
     from matplotlib.lines import Line2D
 
-    series = {label: _series(value, "series", label)
-              for label, value in _mapping(series, "series").items()}
+    series = {label: as_series(value, "series", label)
+              for label, value in as_mapping(series, "series").items()}
     entries = len(styles or {}) + sum(bool(p.get("in_legend", True)) for _, _, p in series.values())
     outside = entries > 3  # more than a few entries would cover the lines: beside the axes
     ax = axes_or_new(ax, **({"width": PAGE} if outside and ax is None else {}))
@@ -507,9 +507,9 @@ def fig_xy(series, *, xlabel, ylabel, logx=False, logy=False, title=None, catego
     for label, props in (styles or {}).items():
         handles.append(Line2D([], [], label=label, **{"color": "0.3", **props}))
     if logx:
-        _log(ax, "x")
+        log_axis(ax, "x")
     if logy:
-        _log(ax, "y")
+        log_axis(ax, "y")
     if categories is not None:
         ax.set_xticks(range(len(categories)), [str(c) for c in categories])
     ax.set_xlabel(xlabel)

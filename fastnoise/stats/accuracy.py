@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .snr import _get as _layer
+from .snr import layer_array as _layer
 
 __all__ = ["accuracy"]
 
 
-def _get(source, name):
+def layer_array(source, name):
     value = getattr(source, name, None)
     return value() if callable(value) else value
 
@@ -35,12 +35,12 @@ def accuracy(source) -> dict:
         right; ``inputs``, ``repeats``.  Accuracy entries are None without
         labels.
     """
-    pred = _get(source, "predicted")
+    pred = layer_array(source, "predicted")
     if pred is None:
         raise ValueError("this result has no recorded classes; simulate with labels=... "
                          "(or classify=True, CLI: inputs from a dataset)")
     pred = np.asarray(pred)
-    done = _get(source, "done")
+    done = layer_array(source, "done")
     if done is not None:
         pred = pred[np.asarray(done, bool)]
     x_last = _layer(source, "noiseless_x", source.n_layers - 1)
@@ -49,7 +49,7 @@ def accuracy(source) -> dict:
     clean = np.argmax(x_last, axis=1)
     out = {"inputs": int(pred.shape[0]), "repeats": int(pred.shape[1]),
            "agreement": float(np.mean(pred == clean[:, None])) if pred.size else float("nan")}
-    labels = _get(source, "labels")
+    labels = layer_array(source, "labels")
     if labels is None:
         out.update(accuracy_mean=None, accuracy_std=None, accuracy_min=None, accuracy_max=None,
                    noiseless_accuracy=None, per_input_correct=None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def _get(source, kind: str, n: int) -> np.ndarray:
+def layer_array(source, kind: str, n: int) -> np.ndarray:
     if hasattr(source, kind) and callable(getattr(source, kind)):  # store Run
         return getattr(source, kind)(n)
     return getattr(source, kind)[n]  # Result
@@ -24,7 +24,7 @@ def _snr(mean: np.ndarray, var: np.ndarray) -> np.ndarray:
 
 def snr(source, n: int) -> np.ndarray:
     """(T, I_n) array of E(y)/√Var(y) for layer n (Eq. 4); NaN where Var is 0 or unknown."""
-    return _snr(_get(source, "mean", n), _get(source, "var", n))
+    return _snr(layer_array(source, "mean", n), layer_array(source, "var", n))
 
 
 def layer_summary(source) -> list[dict]:
@@ -34,8 +34,8 @@ def layer_summary(source) -> list[dict]:
     """
     rows = []
     for n in range(_n_layers(source)):
-        mean = _get(source, "mean", n)
-        var = _get(source, "var", n)
+        mean = layer_array(source, "mean", n)
+        var = layer_array(source, "var", n)
         s = _snr(mean, var)
         finite = s[np.isfinite(s)]
         rows.append({
@@ -72,7 +72,7 @@ def snr_curve(source, n: int, bins: int | np.ndarray = 50, range=None):
     dict with ``centers``, ``snr_median``, ``snr_mean``, ``snr_q10``,
     ``snr_q90`` and ``count`` (one entry per bin; NaN for empty bins).
     """
-    mean = np.asarray(_get(source, "mean", n)).ravel()
+    mean = np.asarray(layer_array(source, "mean", n)).ravel()
     s = snr(source, n).ravel()
     ok = np.isfinite(mean) & np.isfinite(s)
     mean, s = mean[ok], s[ok]

@@ -175,7 +175,7 @@ def _spec(sweep: Sweep) -> dict:
 
 
 def _check_resumable(sweep: Sweep, st, predict: dict | None) -> list[str]:
-    from ..simulate import _config_diff
+    from ..simulate import config_diff
 
     if not st.is_sweep:
         raise StoreError(f"{st.path} is not a sweep store; give a new --out, or --overwrite")
@@ -183,7 +183,7 @@ def _check_resumable(sweep: Sweep, st, predict: dict | None) -> list[str]:
     stored = idx.spec
     stored.pop("source", None)
     if stored != _spec(sweep):
-        raise StoreError(f"{st.path} holds a different sweep ({_config_diff(stored, _spec(sweep))}); "
+        raise StoreError(f"{st.path} holds a different sweep ({config_diff(stored, _spec(sweep))}); "
                          "resume with the same spec, or start a new store")
     if idx.predict != predict:
         def text(p):
@@ -196,7 +196,7 @@ def _check_resumable(sweep: Sweep, st, predict: dict | None) -> list[str]:
         if h != stored_hashes[i]:
             run = idx.run(i)
             raise StoreError(f"point {i} ({sweep.describe(i)}) of {st.path} was made with a "
-                             f"different configuration ({_config_diff(run.config, pl.config)}); "
+                             f"different configuration ({config_diff(run.config, pl.config)}); "
                              "resume with the same spec and data, or start a new store")
         hashes.append(h)
     return hashes

@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..runconfig import _TOP_KEYS, _check_keys, _one_line, _show, parse_config, read_text
+from ..runconfig import TOP_KEYS, check_keys, one_line, show_value, parse_config, read_text
 
 try:  # Python ≥ 3.11
     import tomllib as _toml
@@ -136,11 +136,11 @@ class Sweep:
         try:
             return parse_config(self.point_data(i), self.base_dir)
         except (ValueError, TypeError, FileNotFoundError) as exc:
-            raise type(exc)(f"sweep point {i} ({self.describe(i)}): {_one_line(exc)}") from None
+            raise type(exc)(f"sweep point {i} ({self.describe(i)}): {one_line(exc)}") from None
 
     def describe(self, i: int) -> str:
         """``key = value, ...`` of point ``i``."""
-        return ", ".join(f"{k} = {_show(v)}" for k, v in self.params[i].items())
+        return ", ".join(f"{k} = {show_value(v)}" for k, v in self.params[i].items())
 
     def to_dict(self) -> dict:
         """JSON-able description (what a sweep store records)."""
@@ -162,18 +162,18 @@ def _where(i: int, key=None) -> str:
 
 def _count(value, name: str, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} count {_show(value)} in {where} must be an integer ≥ 1")
+        raise ValueError(f"{name} count {show_value(value)} in {where} must be an integer ≥ 1")
     return value
 
 
 def _range(spec, name: str, where: str, example: str):
     if (not isinstance(spec, list) or len(spec) != 3
             or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in spec[:2])):
-        raise ValueError(f"{name} = {_show(spec)} in {where} must be [start, stop, count], "
+        raise ValueError(f"{name} = {show_value(spec)} in {where} must be [start, stop, count], "
                          f"e.g. {name} = {example}")
     start, stop = float(spec[0]), float(spec[1])
     if not (math.isfinite(start) and math.isfinite(stop)):
-        raise ValueError(f"{name} = {_show(spec)} in {where} must have finite start and stop")
+        raise ValueError(f"{name} = {show_value(spec)} in {where} must have finite start and stop")
     return start, stop, _count(spec[2], name, where)
 
 
@@ -186,7 +186,7 @@ def _axis_values(table: dict, key: str, where: str) -> list:
     if kind == "values":
         values = table["values"]
         if not isinstance(values, list) or not values:
-            raise ValueError(f"values = {_show(values)} in {where} must be a non-empty list, "
+            raise ValueError(f"values = {show_value(values)} in {where} must be a non-empty list, "
                              "e.g. values = [1.0, 2.0, 4.0]")
         return copy.deepcopy(values)
     if kind == "linspace":
@@ -244,7 +244,7 @@ def _read_toml(path: str, what: str) -> dict:
     try:
         return _toml.loads(read_text(path, what))
     except _toml.TOMLDecodeError as exc:
-        raise ValueError(f"{path}: invalid TOML: {_one_line(exc)}") from None
+        raise ValueError(f"{path}: invalid TOML: {one_line(exc)}") from None
 
 
 def parse_sweep(data: dict, base_dir: str | None = None, validate: bool = True) -> Sweep:
@@ -263,13 +263,13 @@ def parse_sweep(data: dict, base_dir: str | None = None, validate: bool = True) 
     if not isinstance(data, dict):
         raise TypeError(f"a sweep spec must be a dict (parsed TOML), got {type(data).__name__}")
     base_dir = os.path.abspath(base_dir or os.getcwd())
-    _check_keys(data, _SWEEP_KEYS, "[top level]")
+    check_keys(data, _SWEEP_KEYS, "[top level]")
     base: dict = {}
     cfg_dir = base_dir
     if "config" in data:
         rel = data["config"]
         if not isinstance(rel, str) or not rel:
-            raise ValueError(f"config = {_show(rel)} must be the path of a TOML run config, "
+            raise ValueError(f"config = {show_value(rel)} must be the path of a TOML run config, "
                              'e.g. config = "fig3.toml"')
         path = rel if os.path.isabs(rel) else os.path.join(base_dir, rel)
         base = _read_toml(path, "run config")
@@ -277,39 +277,39 @@ def parse_sweep(data: dict, base_dir: str | None = None, validate: bool = True) 
     if "base" in data:
         if not isinstance(data["base"], dict):
             raise ValueError("base must be a table of run-config fields, e.g. [base] repeats = 100")
-        stray = [k for k in data["base"] if k in _SWEEP_KEYS and k not in _TOP_KEYS]
+        stray = [k for k in data["base"] if k in _SWEEP_KEYS and k not in TOP_KEYS]
         if stray:
             raise ValueError(f"{stray[0]!r} is a top-level sweep key but sits in [base]; in TOML, "
                              "keys after a [table] header belong to it: move it above [base]")
-        _check_keys(data["base"], _TOP_KEYS, "[base]")
+        check_keys(data["base"], TOP_KEYS, "[base]")
         _merge(base, data["base"])
     if not base:
         raise ValueError('a sweep needs a base run config: config = "run.toml" and/or a [base] table')
     combine = data.get("combine", "product")
     if combine not in ("product", "zip"):
-        raise ValueError(f"combine = {_show(combine)} must be \"product\" or \"zip\"")
+        raise ValueError(f"combine = {show_value(combine)} must be \"product\" or \"zip\"")
     raw_axes = data.get("axes", [])
     if not isinstance(raw_axes, list) or not all(isinstance(a, dict) for a in raw_axes):
         raise ValueError("axes must be an array of tables: [[axes]] key = ..., values = [...]")
     axes: list[Axis] = []
     for i, table in enumerate(raw_axes):
-        _check_keys(table, _AXIS_KEYS, _where(i))
+        check_keys(table, _AXIS_KEYS, _where(i))
         key = table.get("key")
         if not isinstance(key, str) or not _KEY_RE.match(key):
-            raise ValueError(f"key = {_show(key)} in {_where(i)} must be a dotted config path, "
+            raise ValueError(f"key = {show_value(key)} in {_where(i)} must be a dotted config path, "
                              'e.g. key = "noise.additive"')
         top = key.split(".")[0]
-        if top not in _TOP_KEYS:
-            raise ValueError(f"key = {_show(key)} in {_where(i)} must start with one of "
-                             f"{', '.join(_TOP_KEYS)}")
+        if top not in TOP_KEYS:
+            raise ValueError(f"key = {show_value(key)} in {_where(i)} must start with one of "
+                             f"{', '.join(TOP_KEYS)}")
         if any(a.key == key for a in axes):
             raise ValueError(f"key {key!r} is swept twice; give every key one [[axes]] table")
         values = _axis_values(table, key, _where(i, key))
         group = table.get("group", key)
         if not isinstance(group, str) or not group:
-            raise ValueError(f"group = {_show(group)} in {_where(i, key)} must be a name")
+            raise ValueError(f"group = {show_value(group)} in {_where(i, key)} must be a name")
         if "group" in table and group in ("layer", "point", "run", "done"):
-            raise ValueError(f"group = {_show(group)} in {_where(i, key)} is a reserved name "
+            raise ValueError(f"group = {show_value(group)} in {_where(i, key)} is a reserved name "
                              "(layer, point, run, done); choose another")
         if combine == "zip":
             group = "point"
@@ -362,7 +362,7 @@ def loads_sweep(text: str, base_dir: str | None = None, validate: bool = True) -
     try:
         data = _toml.loads(text)
     except _toml.TOMLDecodeError as exc:
-        raise ValueError(f"invalid TOML: {_one_line(exc)}") from None
+        raise ValueError(f"invalid TOML: {one_line(exc)}") from None
     return parse_sweep(data, base_dir, validate)
 
 

@@ -44,7 +44,7 @@ def run_point(payload: dict) -> dict:
     import time
 
     from ..io.store import config_hash
-    from ..simulate import _Collector, _threads, execute, plan
+    from ..simulate import Collector, thread_limit, execute, plan
 
     threads = payload["threads"]
     if threads is None:
@@ -60,14 +60,14 @@ def run_point(payload: dict) -> dict:
                 f"point {payload['index']}: this worker's run config hash {got} differs from the "
                 f"client's {payload['config_hash']}; run the same fastnoise version "
                 f"(this worker has {__version__}) on the client and every worker")
-        sink = _Collector(pl)
+        sink = Collector(pl)
         execute(pl, np.ones(pl.n_inputs, dtype=bool), [sink.write], threads=threads)
         prediction = None
         if payload["predict"]:
             from ..analytic.predict import predict
 
             opts = dict(payload["predict"].get("options") or {})
-            with _threads(threads):  # single-threaded BLAS: the same bits everywhere
+            with thread_limit(threads):  # single-threaded BLAS: the same bits everywhere
                 pred = predict(pl.net, pl.u, pl.noises, method=payload["predict"]["method"], **opts)
             prediction = ([np.asarray(m, dtype=np.float64) for m in pred.mean],
                           [np.asarray(v, dtype=np.float64) for v in pred.var])
