@@ -8,7 +8,7 @@ x_n = f_n(x̃_n), where ``weights[n]`` has shape (I_n, I_{n−1}).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Sequence
 
@@ -19,6 +19,12 @@ from .kernels.activations import CUSTOM_BASE
 from .resources import check_allocation
 
 __all__ = ["Network", "symmetric", "random_dense", "check_real"]
+
+
+#: Weights (biases) of a layer that differ by less than this times the largest
+#: |weight| (|bias|) count as equal (:attr:`Network.is_symmetric`; the same
+#: tolerance as the ``density`` method's check).
+_EQUAL_RTOL = 1e-12
 
 
 def check_real(name: str, value) -> None:
@@ -64,11 +70,15 @@ class Network:
         ``biases[0]`` is None; ``biases[n]`` is (I_n,) float64.
     activations : tuple of Activation
         One per layer, the input layer's first (linear by default).
+    input_width : int or None
+        I_1, recorded by :meth:`from_layers` (needed for a network of only
+        the input layer, whose width no weight matrix gives).
     """
 
     weights: tuple
     biases: tuple
     activations: tuple
+    input_width: int | None = field(default=None, repr=False)
 
     @classmethod
     def from_layers(cls, weights: Sequence, biases: Sequence | None = None,
@@ -89,7 +99,9 @@ class Network:
             layer.  Names, :class:`~fastnoise.activations.Activation` objects or
             ``numba.njit`` functions.  Default: linear.
         input_width : int, optional
-            Only needed for a network without weight layers.
+            Only needed for a network without weight layers (then it has
+            one layer, the input layer: ``widths == (input_width,)``); when
+            given with weights it must match their second dimension.
         input_activation : optional
             Activation of the input layer when ``activations`` has one entry
             per non-input layer (default linear, as in the paper).
@@ -107,6 +119,13 @@ class Network:
             mats.append(a)
         if not mats and input_width is None:
             raise ValueError("a network needs at least one weight matrix or an input_width")
+        if input_width is not None:
+            if isinstance(input_width, bool) or not isinstance(input_width, (int, np.integer)) \
+                    or input_width < 1:
+                raise ValueError(f"input_width must be an integer ≥ 1, got {input_width!r}")
+            if mats and mats[0].shape[1] != input_width:
+                raise ValueError(f"input_width is {input_width} but weights[1] has shape "
+                                 f"{mats[0].shape}, i.e. {mats[0].shape[1]} inputs")
         widths = [mats[0].shape[1] if mats else int(input_width)] + [m.shape[0] for m in mats]
         for n, m in enumerate(mats, start=1):
             if m.shape[1] != widths[n - 1]:
@@ -141,17 +160,39 @@ class Network:
             acts = [_act.get(a) for a in acts]
         for a in (*mats, *bs):  # immutable: packed arrays and digest() stay in step
             a.setflags(write=False)
-        return cls((None, *mats), (None, *bs), tuple(acts))
+        return cls((None, *mats), (None, *bs), tuple(acts), widths[0])
 
     # -- shape ---------------------------------------------------------------
     @cached_property
     def widths(self) -> tuple[int, ...]:
         """Neurons per layer, input layer first."""
-        return (self.weights[1].shape[1] if len(self.weights) > 1 else self._input_width(),) + \
-            tuple(w.shape[0] for w in self.weights[1:])
+        if len(self.weights) > 1:
+            first = self.weights[1].shape[1]
+        elif self.input_width is not None:
+            first = int(self.input_width)
+        else:
+            raise ValueError("network without weight layers has no recorded input width")
+        return (first,) + tuple(w.shape[0] for w in self.weights[1:])
 
-    def _input_width(self) -> int:
-        raise ValueError("network without weight layers has no recorded input width")
+    @cached_property
+    def is_symmetric(self) -> bool:
+        """Whether all neurons of every layer after the input layer share one state.
+
+        True when in every layer n ≥ 1 all rows of ``weights[n]`` are equal
+        and ``biases[n]`` is constant (each to within 1e-12 of its largest
+        magnitude), as in :func:`symmetric` (W^n_ij = 1/I_{n−1}, b = 0,
+        paper Sec. III).  Such networks are what the ``density`` prediction
+        method takes, and what ``fn.predict``'s default ``method="auto"``
+        predicts with it.  A network of only the input layer is symmetric.
+        """
+        for W, b in zip(self.weights[1:], self.biases[1:]):
+            scale = float(np.max(np.abs(W))) if W.size else 0.0
+            if np.any(np.abs(W - W[0]) > _EQUAL_RTOL * scale):
+                return False
+            bscale = float(np.max(np.abs(b))) if b.size else 0.0
+            if np.any(np.abs(b - b[0]) > _EQUAL_RTOL * bscale):
+                return False
+        return True
 
     @property
     def n_layers(self) -> int:

@@ -679,6 +679,9 @@ def eq14(net: Network, inputs, noise, density="quartic", initial: str = "eq14") 
 
     if initial not in INITIAL:
         raise ValueError(f"initial must be one of {', '.join(INITIAL)}, got {initial!r}")
+    if net.n_layers < 2:
+        raise ValueError("method 'trained' fits the state densities of the layers after the input "
+                         "layer, and this network has only the input layer; use method=\"moments\"")
     u = validate_inputs(net, inputs)
     noises = per_layer(noise, net.n_layers)
     xt, x = forward(net, u)
