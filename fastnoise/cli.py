@@ -9,7 +9,7 @@ Examples
     fastnoise sweep examples/sweep_small.toml --out sweep.h5
     fastnoise info fig3.h5
     fastnoise info fig3.h5 --run run0 --json
-    fastnoise predict examples/fig3.toml --method density
+    fastnoise predict examples/fig3.toml          # method auto: density here (symmetric)
     fastnoise compare fig3.h5 --method gauss --format csv
     fastnoise plot fig3.h5 --kind snr-mean --out fig3_snr.pdf
 
@@ -125,8 +125,9 @@ def _parser() -> argparse.ArgumentParser:
     cm.add_argument("store", metavar="STORE.h5", help="a store written by 'fastnoise simulate'")
     cm.add_argument("--run", metavar="NAME", help="run to compare (default: the last)")
     for q in (pr, cm):
-        q.add_argument("--method", "-m", default="gauss", choices=list(METHODS), metavar="METHOD",
-                       help=f"one of {', '.join(METHODS)} (default gauss)")
+        q.add_argument("--method", "-m", default="auto", choices=list(METHODS), metavar="METHOD",
+                       help=f"one of {', '.join(METHODS)} (default auto: density for symmetric "
+                            "networks, moments otherwise; the output names the method that ran)")
         q.add_argument("--order", type=positive_int, metavar="M",
                        help="Taylor order for --method taylor, 1..268 (default 15)")
         q.add_argument("--nodes", type=positive_int, metavar="N",
@@ -152,25 +153,32 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _method_options(args) -> dict:
-    opts = {}
+def _method_options(args, net=None) -> tuple[str, dict, str]:
+    """(method to run, its options, a note on why ``auto`` chose it or "")."""
+    method, opts, note = args.method, {}, ""
+    if method == "auto":
+        from .analytic.predict import choose_method
+
+        method, opts, reason = choose_method(net)
+        note = f"chosen by --method auto: {reason}"
+    name = method if not note else f"{method} ({note})"
     if args.order is not None:
-        if args.method != "taylor":
-            raise _UsageError(f"--order applies to --method taylor, not {args.method}")
+        if method != "taylor":
+            raise _UsageError(f"--order applies to --method taylor, not {name}")
         opts["order"] = args.order
     if args.nodes is not None:
-        if args.method not in ("gauss", "moments"):
-            raise _UsageError(f"--nodes applies to --method gauss or moments, not {args.method}")
+        if method not in ("gauss", "moments"):
+            raise _UsageError(f"--nodes applies to --method gauss or moments, not {name}")
         opts["nodes"] = args.nodes
     if args.inherit is not None:
-        if args.method not in ("first-order", "taylor", "gauss"):
-            raise _UsageError(f"--inherit applies to first-order/taylor/gauss, not {args.method}")
+        if method not in ("first-order", "taylor", "gauss"):
+            raise _UsageError(f"--inherit applies to first-order/taylor/gauss, not {name}")
         opts["inherit"] = args.inherit
     if args.density is not None:
-        if args.method != "trained":
-            raise _UsageError(f"--density applies to --method trained, not {args.method}")
+        if method != "trained":
+            raise _UsageError(f"--density applies to --method trained, not {name}")
         opts["density"] = args.density
-    return opts
+    return method, opts, note
 
 
 def _cmd_predict(args) -> int:
@@ -179,22 +187,23 @@ def _cmd_predict(args) -> int:
     from .stats import layer_summary, summary_table
 
     cfg = load_config(args.config)
-    opts = _method_options(args)
+    method, opts, note = _method_options(args, cfg.network)
     start = time.perf_counter()
-    pred = predict(cfg.network, cfg.inputs, cfg.noise, method=args.method, **opts)
+    pred = predict(cfg.network, cfg.inputs, cfg.noise, method=method, **opts)
     wall = time.perf_counter() - start
     rows = layer_summary(pred)
     if args.format == "json":
-        print(json.dumps(_jsonable({"method": args.method, "options": opts, "seconds": wall,
-                                    "layers": rows}), indent=2))
+        print(json.dumps(_jsonable({"method": pred.method, "requested": args.method, "note": note,
+                                    "options": opts, "seconds": wall, "layers": rows}), indent=2))
     elif args.format == "csv":
         keys = list(rows[0])
         print(",".join(["method"] + keys))
         for r in rows:
-            print(",".join([args.method] + [repr(r[k]) if isinstance(r[k], float) else str(r[k])
+            print(",".join([pred.method] + [repr(r[k]) if isinstance(r[k], float) else str(r[k])
                                             for k in keys]))
     else:
-        print(f"prediction: method {args.method}, network "
+        extra = "".join(f", {k}={v}" for k, v in opts.items())
+        print(f"prediction: method {pred.method}{extra}{f' ({note})' if note else ''}, network "
               f"{'-'.join(map(str, cfg.network.widths))}, {cfg.inputs.shape[0]} inputs")
         print(summary_table(pred))
         print(f"wall time: {wall:.3f} s")
@@ -206,7 +215,8 @@ def _cmd_compare(args) -> int:
     from .io.store import Store
     from .noise import Noise
 
-    opts = _method_options(args)
+    if args.method != "auto":       # a misplaced option is a usage error before any reading
+        _method_options(args)
     with Store(args.store, "r") as store:
         run = store.run(args.run)
         if not run.done.all():
@@ -217,8 +227,9 @@ def _cmd_compare(args) -> int:
         net = run.network()
         inputs = run.inputs
         noise = [Noise.from_dict(d) for d in run.config["noise"]]
+    method, opts, note = _method_options(args, net)
     start = time.perf_counter()
-    pred = predict(net, inputs, noise, method=args.method, **opts)
+    pred = predict(net, inputs, noise, method=method, **opts)
     wall = time.perf_counter() - start
     table = compare(res, pred)
     if args.format == "json":
@@ -226,6 +237,9 @@ def _cmd_compare(args) -> int:
     elif args.format == "csv":
         print(table.to_csv(), end="")
     else:
+        if note:
+            extra = "".join(f", {k}={v}" for k, v in opts.items())
+            print(f"method {pred.method}{extra}: {note}")
         print(table.to_text())
         print(f"prediction wall time: {wall:.3f} s")
     return 0

@@ -6,7 +6,7 @@ Examples
 
     fastnoise sweep examples/sweep_small.toml --out sweep.h5
     fastnoise sweep examples/sweep_small.toml --out sweep.h5 --resume     # after a crash
-    fastnoise sweep spec.toml --out s.h5 --workers 2 --threads 1 --predict gauss
+    fastnoise sweep spec.toml --out s.h5 --workers 2 --threads 1 --predict      # method auto
     fastnoise sweep spec.toml --out s.h5 --scheduler tcp://10.0.0.5:8786
     fastnoise sweep spec.toml --out s.h5 --dry-run                        # list the points
 """
@@ -60,9 +60,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     s.add_argument("--threads", "-j", type=positive_int, metavar="N",
                    help=f"Numba threads per point (default {t} here: cores / workers; with "
                         "--scheduler: each worker's Dask thread count, 'dask worker --nthreads')")
-    s.add_argument("--predict", nargs="?", const="gauss", choices=list(METHODS), metavar="METHOD",
+    s.add_argument("--predict", nargs="?", const="auto", choices=list(METHODS), metavar="METHOD",
                    help="also predict every point analytically with fastnoise.predict (method "
-                        f"one of {', '.join(METHODS)}; default gauss) and store it beside the "
+                        f"one of {', '.join(METHODS)}; default auto: density for symmetric "
+                        "networks, moments otherwise, per point) and store it beside the "
                         "simulation")
     s.add_argument("--order", type=positive_int, metavar="M", help="Taylor order for --predict taylor")
     s.add_argument("--nodes", type=positive_int, metavar="N",

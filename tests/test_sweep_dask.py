@@ -300,7 +300,7 @@ def test_cli_errors_and_info(spec_dir, reference, tmp_path):
     assert r.stderr.count("\n") == 1
     r = _cli("sweep", str(spec_dir / "spec.toml"), "--out", str(reference), "--resume",
              "--predict")
-    assert r.returncode == 2 and "without --predict, now --predict gauss" in r.stderr
+    assert r.returncode == 2 and "without --predict, now --predict auto" in r.stderr
     r = _cli("sweep", str(spec_dir / "spec.toml"), "--out", str(tmp_path / "x.h5"), "--order", "3")
     assert r.returncode == 2 and "--predict" in r.stderr
     assert not (tmp_path / "x.h5").exists()

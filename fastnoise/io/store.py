@@ -801,7 +801,7 @@ class Run:
 
     def to_result(self):
         """The run as a :class:`fastnoise.Result` (loads everything in memory)."""
-        from ..simulate import Result
+        from ..result import Result
 
         L = self.n_layers
         hist = self.histogram()
@@ -843,9 +843,15 @@ class Run:
                 ds.dims[0].attach_scale(self.group["input"])
                 ds.dims[1].attach_scale(self.group[f"neuron_{n}"])
 
-    def write_prediction(self, mean, var) -> None:
-        """Write predicted ``mean[n]``, ``var[n]`` (T, I_n) of every layer, then flush."""
+    def write_prediction(self, mean, var, method: str | None = None) -> None:
+        """Write predicted ``mean[n]``, ``var[n]`` (T, I_n) of every layer, then flush.
+
+        ``method``, when given, replaces the ``method`` attribute written by
+        :meth:`create_prediction` (for ``auto``: the method that ran).
+        """
         g = self.group["prediction"]
+        if method is not None:
+            g.attrs["method"] = method
         for n in range(self.n_layers):
             g[f"mean_{n}"][...] = mean[n]
             g[f"var_{n}"][...] = var[n]

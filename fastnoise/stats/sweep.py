@@ -110,6 +110,7 @@ def _point_rows(idx, i: int, params: dict, done: bool, method: str | None) -> li
         stored = run.prediction()
         if stored is not None:
             pred_layers = layer_summary(_Predicted(stored[0], stored[1]))
+            method = stored[2]          # the method that ran ("auto" names its choice)
     rows = []
     for n, layer in enumerate(layers):
         row = dict(head)
@@ -190,7 +191,8 @@ def sweep_table(store, prediction: bool = True):
             (:func:`fastnoise.stats.accuracy`); NaN unless the point's inputs
             came with labels (dataset inputs).
         ``pred_method``, ``pred_mean_y``, ``pred_mean_var``, ``pred_snr_median``, ``var_ratio``
-            Only with ``prediction`` and a stored prediction: the method,
+            Only with ``prediction`` and a stored prediction: the method
+            that ran (for ``--predict auto``, the one it chose),
             the same statistics of the predicted mean and variance, and
             ``pred_mean_var / mean_var``.
 

@@ -274,7 +274,9 @@ def run_sweep(sweep: Sweep, out, *, scheduler: str | None = None, workers: int |
         ``workers`` is refused with ``scheduler`` or ``client``.
     predict : str, optional
         Also evaluate :func:`fastnoise.predict` with this method for every
-        point; stored in each point's ``prediction`` group.
+        point (``"auto"``: density for symmetric networks, moments otherwise,
+        chosen per point); stored in each point's ``prediction`` group, whose
+        ``method`` attribute names the method that ran.
     predict_options : dict, optional
         Options of the method (``order``, ``nodes``, ...).
     progress : bool

@@ -70,9 +70,15 @@ def run_point(payload: dict) -> dict:
             with thread_limit(threads):  # single-threaded BLAS: the same bits everywhere
                 pred = predict(pl.net, pl.u, pl.noises, method=payload["predict"]["method"], **opts)
             prediction = ([np.asarray(m, dtype=np.float64) for m in pred.mean],
-                          [np.asarray(v, dtype=np.float64) for v in pred.var])
+                          [np.asarray(v, dtype=np.float64) for v in pred.var], _ran(pred))
         return {"index": payload["index"], "arrays": sink.arrays, "prediction": prediction,
                 "seconds": time.perf_counter() - t0, "threads": threads}
+
+
+def _ran(pred) -> str:
+    """The method that made ``pred``; for ``auto``'s low-rank fallback, with that option."""
+    opts = pred.info.get("auto", {}).get("options") or {}
+    return pred.method + "".join(f" {k}={v}" for k, v in sorted(opts.items()))
 
 
 def _worker_threads() -> int | None:
