@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import os
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
@@ -20,6 +20,7 @@ from . import config as _cfg
 from .network import Network, check_real
 from .noise import Noise, per_layer
 from .resources import check_plan, check_sizes
+from .result import Result  # re-exported: fn.simulate returns it
 
 __all__ = ["simulate", "plan", "execute", "forward", "Plan", "Result", "validate_inputs",
            "NonFiniteWarning"]
@@ -38,63 +39,6 @@ RNG_VERSION_F32 = "philox4x32-10/box-muller-f32-quad/one-normal-per-neuron/v1"
 #: mixes blocks computed by different arithmetic).  v2: no FMA contraction;
 #: v3: uncorrelated noise drawn as one normal per neuron (see kernels/propagate).
 NUMERICS_VERSION = 3
-
-
-@dataclass
-class Result:
-    """Per-layer statistics of a simulation, input layer first.
-
-    Attributes
-    ----------
-    mean, var : list of ndarray
-        ``mean[n]``, ``var[n]`` have shape (T, I_n): mean and unbiased
-        variance (over K repetitions) of the noisy output y of layer n.
-    noiseless_xt, noiseless_x : list of ndarray
-        The noiseless internal state x̃ and activation x, shape (T, I_n).
-    config : dict
-        What produced it (network shape, noise, repeats, seed, ...).
-    samples : tuple or None
-        ``(values (T, K, S), layer (S,), neuron (S,))`` when requested.
-    histogram : tuple or None
-        ``(counts (L, nb+2), lo (L,), hi (L,))``: counts of y per layer over
-        all neurons, repetitions and inputs; bin 0 and bin nb+1 hold under-
-        and overflow.
-    predicted : ndarray or None
-        (T, K) int32: the class (index of the largest output y) the noisy
-        network chose in each repetition, when classifying.
-    labels : ndarray or None
-        (T,) int64 true classes, when given.
-    """
-
-    mean: list
-    var: list
-    noiseless_xt: list
-    noiseless_x: list
-    config: dict = field(default_factory=dict)
-    samples: Any = None
-    histogram: Any = None
-    done: np.ndarray | None = None
-    predicted: np.ndarray | None = None
-    labels: np.ndarray | None = None
-
-    def accuracy(self) -> dict:
-        """Classification under noise (see :func:`fastnoise.stats.accuracy`)."""
-        from .stats import accuracy
-
-        return accuracy(self)
-
-    @property
-    def n_layers(self) -> int:
-        return len(self.mean)
-
-    def snr(self, n: int) -> np.ndarray:
-        """SNR = E(y)/√Var(y) of every neuron and input of layer n (Eq. 4)."""
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return self.mean[n] / np.sqrt(self.var[n])
-
-    def __repr__(self) -> str:
-        shapes = [m.shape for m in self.mean]
-        return f"Result(layers={self.n_layers}, shapes={shapes}, repeats={self.config.get('repeats')})"
 
 
 def validate_inputs(net: Network, inputs) -> np.ndarray:

@@ -49,7 +49,7 @@ LAYERS = [
     ("config", ["fastnoise._version", "fastnoise.config"]),
     ("kernels", ["fastnoise.kernels"]),
     ("core", ["fastnoise.activations", "fastnoise.noise", "fastnoise.resources", "fastnoise.network",
-              "fastnoise.progress", "fastnoise.moments"]),
+              "fastnoise.progress", "fastnoise.result"]),
     ("io", ["fastnoise.io", "fastnoise.importers"]),
     ("engine", ["fastnoise.simulate"]),
     ("stats", ["fastnoise.stats"]),

@@ -29,6 +29,34 @@ def test_snr_nan_where_variance_zero():
     assert np.all(np.isfinite(stats.snr(res, 1)))
 
 
+def test_one_snr_everywhere(tmp_path):
+    """res.snr, fn.stats.snr (of the Result and of its stored run) and a Prediction's snr
+    are one function: E(y)/√Var(y), NaN for a noiseless neuron (Var = 0) whatever its mean."""
+    net = fn.symmetric([1, 3, 1])
+    noise = [fn.Noise(), fn.Noise(additive=1e-3), fn.Noise()]
+    u = [0.0, 0.2, 0.4]
+    res = fn.simulate(net, u, noise, repeats=5, seed=0, store=tmp_path / "s.h5")
+    with fn.open_store(tmp_path / "s.h5") as st:
+        run = st.run()
+        from_store = [stats.snr(run, n) for n in range(res.n_layers)]
+    copy = fn.Prediction(mean=res.mean, var=res.var, method="copy")
+    pred = fn.predict(net, u, noise, method="moments")
+    for n in range(res.n_layers):
+        s = res.snr(n)
+        for other in (stats.snr(res, n), from_store[n], copy.snr(n)):
+            np.testing.assert_array_equal(other, s)
+        np.testing.assert_array_equal(pred.snr(n), stats.snr(pred, n))
+    assert np.all(res.var[0] == 0) and res.mean[0][0, 0] == 0 and res.mean[0][1, 0] != 0
+    assert np.all(np.isnan(res.snr(0))) and np.all(np.isnan(copy.snr(0))) and np.all(np.isnan(pred.snr(0)))
+    assert np.all(np.isfinite(res.snr(1)))
+    np.testing.assert_array_equal(res.snr(1), res.mean[1] / np.sqrt(res.var[1]))
+    # an infinite predicted variance (a diverged closure) gives SNR 0, a NaN moment NaN
+    odd = fn.Prediction(mean=[np.array([[1.0, np.nan, -2.0]])], var=[np.array([[np.inf, 1.0, 0.0]])],
+                        method="odd")
+    np.testing.assert_array_equal(odd.snr(0), [[0.0, np.nan, np.nan]])
+    np.testing.assert_array_equal(stats.snr(odd, 0), odd.snr(0))
+
+
 def test_layer_summary_matches_numpy(result):
     rows = stats.layer_summary(result)
     assert [r["layer"] for r in rows] == list(range(result.n_layers))

@@ -110,7 +110,7 @@ class Comparison:
 def _as_result(source):
     """A simulation Result from a Result, a Run, or a store path."""
     from ..io.store import Run, Store
-    from ..simulate import Result
+    from ..result import Result
 
     if isinstance(source, Result):
         return source

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
+from ..result import Moments
 
 __all__ = ["Prediction"]
 
 
 @dataclass
-class Prediction:
+class Prediction(Moments):
     """Predicted moments of every layer's noisy output y (Eq. 3).
 
     Attributes
@@ -34,15 +34,6 @@ class Prediction:
     xt_mean: list | None = None
     xt_var: list | None = None
     info: dict = field(default_factory=dict)
-
-    @property
-    def n_layers(self) -> int:
-        return len(self.mean)
-
-    def snr(self, layer: int) -> np.ndarray:
-        """Predicted SNR E(y)/√Var(y) of every neuron and input (Eq. 4)."""
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return self.mean[layer] / np.sqrt(self.var[layer])
 
     def __repr__(self) -> str:
         shapes = ", ".join(str(m.shape[1]) for m in self.mean)

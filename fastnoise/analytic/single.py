@@ -6,6 +6,7 @@ import numpy as np
 
 from ..activations import Activation, get
 from ..noise import Noise
+from ..result import snr
 from .closures import transfer
 from .terms import output_variance
 
@@ -46,6 +47,4 @@ def single_neuron_snr(noise: Noise, means) -> np.ndarray:
     constant 1/σ_×.
     """
     e = np.asarray(means, dtype=float)
-    var = output_variance(noise, e, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return e / np.sqrt(var)
+    return snr(e, output_variance(noise, e, 0.0))

@@ -96,6 +96,7 @@ from .. import activations as _acts
 from ..kernels import activations as _kacts
 from ..network import Network
 from ..noise import per_layer
+from ..result import snr as moment_snr
 from .prediction import Prediction
 from .terms import n_correlated, n_uncorrelated, output_variance, prev_factor_uncorrelated, weight_stats
 
@@ -757,8 +758,7 @@ def snr_curve(net: Network, inputs, noise, layer: int, density="quartic", means=
         Same shape.  Also :func:`curve_variance` for Var(y) itself.
     """
     means, var = curve_variance(net, inputs, noise, layer, density, means, points, initial)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return means, means / np.sqrt(var)
+    return means, moment_snr(means, var)
 
 
 def curve_variance(net: Network, inputs, noise, layer: int, density="quartic", means=None,

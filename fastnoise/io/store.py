@@ -801,7 +801,7 @@ class Run:
 
     def to_result(self):
         """The run as a :class:`fastnoise.Result` (loads everything in memory)."""
-        from ..simulate import Result
+        from ..result import Result
 
         L = self.n_layers
         hist = self.histogram()

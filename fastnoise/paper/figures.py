@@ -29,6 +29,7 @@ from ..analytic import predict
 from ..analytic.compare import mc_quantiles
 from ..network import Network, symmetric
 from ..noise import Noise
+from ..result import snr as _snr  # the package's one SNR (NaN where Var = 0)
 from .runs import RunSpec, ensure_runs
 from .settings import Settings
 from .tables import Table
@@ -101,12 +102,6 @@ def _ratio(pred, sim) -> np.ndarray:
     sim = np.asarray(sim, float)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(sim > 0, pred / sim, np.nan)
-
-
-def _snr(mean, var) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.asarray(mean, float) / np.sqrt(np.asarray(var, float))
-    return np.where(np.isfinite(out), out, np.nan)
 
 
 def _quiet_predict(net, inputs, noise, method, **options):

@@ -15,6 +15,8 @@ import os
 
 import numpy as np
 
+from ..result import layer_array
+from ..result import snr as _snr  # the package's one SNR (NaN where Var = 0)
 from .plots import VAR_LABEL, fig_histograms, fig_snr_mean, fig_var_depth, fig_xy
 from .style import SERIES
 
@@ -48,8 +50,7 @@ def _n_layers(source) -> int:
 
 
 def _layer(source, kind: str, n: int) -> np.ndarray:
-    value = getattr(source, kind)
-    return np.asarray(value(n) if callable(value) else value[n], dtype=float)
+    return np.asarray(layer_array(source, kind, n), dtype=float)
 
 
 def _check_layer(source, n: int, what: str = "layer") -> int:
@@ -75,13 +76,6 @@ def _noise(source, n: int):
         return None
     noise = Noise.from_dict(noises[n])
     return None if noise.is_zero else noise
-
-
-def _snr(mean, var):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = mean / np.sqrt(var)
-    out[~np.isfinite(out)] = np.nan
-    return out
 
 
 def _inputs_axis(source, T: int):

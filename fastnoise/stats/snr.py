@@ -4,27 +4,21 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def layer_array(source, kind: str, n: int) -> np.ndarray:
-    if hasattr(source, kind) and callable(getattr(source, kind)):  # store Run
-        return getattr(source, kind)(n)
-    return getattr(source, kind)[n]  # Result
+from ..result import layer_array
+from ..result import snr as _moment_snr
 
 
 def _n_layers(source) -> int:
     return source.n_layers
 
 
-def _snr(mean: np.ndarray, var: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = mean / np.sqrt(var)
-    out[~np.isfinite(out)] = np.nan
-    return out
-
-
 def snr(source, n: int) -> np.ndarray:
-    """(T, I_n) array of E(y)/√Var(y) for layer n (Eq. 4); NaN where Var is 0 or unknown."""
-    return _snr(layer_array(source, "mean", n), layer_array(source, "var", n))
+    """(T, I_n) array of E(y)/√Var(y) for layer n (Eq. 4); NaN where Var is 0 or unknown.
+
+    ``source`` is a Result, a Prediction or a store Run; the same values as
+    ``source.snr(n)`` (:func:`fastnoise.result.snr`).
+    """
+    return _moment_snr(layer_array(source, "mean", n), layer_array(source, "var", n))
 
 
 def layer_summary(source) -> list[dict]:
@@ -36,7 +30,7 @@ def layer_summary(source) -> list[dict]:
     for n in range(_n_layers(source)):
         mean = layer_array(source, "mean", n)
         var = layer_array(source, "var", n)
-        s = _snr(mean, var)
+        s = _moment_snr(mean, var)
         finite = s[np.isfinite(s)]
         rows.append({
             "layer": n,
