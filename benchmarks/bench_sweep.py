@@ -5,7 +5,7 @@ a cluster started once in ``setup`` (2 workers x 1 Numba thread, or 1 x 2),
 whose workers have already loaded the kernels; measures per-point overhead
 (task round trip, transfer, HDF5 write) more than compute.
 ``Layout.time_layout``: laying out a 64-point sweep store before any task.
-``Table``: ``sweep_table()`` and ``sweep_dataset()`` of a finished 200-point
+``Table``: ``fn.stats.sweep_table`` and ``sweep_dataset`` of a finished 200-point
 sweep store (its points filled with synthetic results in ``setup``).
 """
 
@@ -111,14 +111,15 @@ class Table:
                 run.set_status("complete")
                 idx.mark_done(i)
         self.open_store = fn.open_store
+        self.stats = fn.stats
 
     def teardown(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def time_sweep_table(self):
         with self.open_store(self.path) as st:
-            st.sweep_table()
+            self.stats.sweep_table(st)
 
     def time_sweep_dataset(self):
         with self.open_store(self.path) as st:
-            st.sweep_dataset()
+            self.stats.sweep_dataset(st)

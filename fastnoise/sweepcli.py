@@ -36,7 +36,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                     "as one Dask task per point, and write each finished point into STORE.h5 as "
                     "its own run, with its parameter values as attributes and an index of all "
                     "points under /sweep. Only this client writes the store. Read it with "
-                    "fastnoise.open_store(path).sweep_table() or 'fastnoise info STORE.h5'.",
+                    "fastnoise.stats.sweep_table(path) or 'fastnoise info STORE.h5'.",
         epilog=f"Without --scheduler a local Dask cluster listens on 127.0.0.1 only; on this "
                f"machine ({usable_cores()} cores) it defaults to {w} worker(s) x {t} Numba "
                "thread(s). Results are bitwise identical for any --workers, --threads or "
@@ -129,7 +129,7 @@ def sweep_text(store, limit: int = _MAX_ROWS) -> str:
         lines.append("  " + "  ".join(c.rjust(w) for c, w in zip(r, widths)))
     if idx.n_points > limit:
         lines.append(f"  ... {idx.n_points - limit} more points "
-                     "(fastnoise.open_store(path).sweep_table() has them all)")
+                     "(fastnoise.stats.sweep_table(path) has them all)")
     return "\n".join(lines)
 
 

@@ -302,13 +302,13 @@ def test_no_private_names_across_modules():
     assert not found, _report("imports of another module's private names", found)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14.3: violations left, listed in the output")
 def test_no_import_cycles():
     found = [" -> ".join(c) for c in cycles()]
     assert not found, _report("import cycles", found)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14.3: violations left, listed in the output")
+@pytest.mark.xfail(strict=True, reason="issue 14.3: Network's file methods still import fastnoise.io "
+                   "(network.py -> io.lock, io.errors); listed in the output")
 def test_no_upward_imports():
     found = upward_violations()
     assert not found, _report("upward imports", found)

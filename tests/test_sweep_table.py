@@ -149,7 +149,9 @@ def test_table_without_prediction_and_from_a_store(product, product_table):
     assert not any(c.startswith("pred_") for c in df.columns) and "var_ratio" not in df
     pd.testing.assert_frame_equal(df, product_table[df.columns])
     with fn.Store(path) as st:
-        pd.testing.assert_frame_equal(st.sweep_table(), product_table)
+        pd.testing.assert_frame_equal(fn.stats.sweep_table(st), product_table)
+        with pytest.raises(AttributeError, match=r"fastnoise\.stats\.sweep_table\(store\)"):
+            st.sweep_table()  # statistics live in fastnoise.stats (io never imports stats)
         assert st.file.id.valid  # a Store given is left open
     with fn.Store(path, "a"):  # a path given was closed again
         pass

@@ -17,6 +17,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from .catalogue import FILES, SHA256, SPLITS, URLS, cache_dir, check_name
 from .idx import sniff
 
 __all__ = ["fetch"]
@@ -166,8 +167,6 @@ def fetch(name: str, dir=None, base_url: str | None = None, progress: bool = Tru
     OSError
         Network or HTTP errors.
     """
-    from .datasets import FILES, SHA256, SPLITS, URLS, check_name, cache_dir
-
     name = check_name(name)
     folder = Path(dir).expanduser() / name if dir is not None else cache_dir(name)
     base = (base_url or URLS[name]).rstrip("/") + "/"

@@ -46,7 +46,7 @@ def open_failure(path, exc: OSError) -> str:
     if isinstance(exc, PermissionError) or "Permission denied" in text or "errno = 13" in text:
         return f"{path}: permission denied; check the file's and its folder's permissions"
     if "unable to lock file" in text or "errno = 11" in text or "Resource temporarily unavailable" in text:
-        from .lock import holder
+        from .lockfile import holder
 
         who = holder(path)
         by = f" by process {who.get('pid')}" if who else " by another process"

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .catalogue import NAMES
+
 __all__ = ["read_idx"]
 
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -27,8 +29,6 @@ _MAX_BYTES = 1 << 34  # refuse headers declaring more than 16 GiB
 
 def refetch(path: Path) -> str:
     """A hint naming how to get a good copy of ``path`` again."""
-    from .datasets import NAMES
-
     parent = path.parent.name
     name = parent if parent in NAMES else "NAME"
     return f"delete it and re-fetch with 'fastnoise data fetch {name} --overwrite'"

@@ -26,6 +26,7 @@ import threading
 import time
 
 from .errors import StoreBusyError
+from .lockfile import holder, lock_path  # re-exported
 
 try:  # pragma: no cover - platform dependent
     import fcntl
@@ -36,21 +37,6 @@ __all__ = ["write_lock", "lock_path", "holder", "WriteLock"]
 
 _HELD: dict[str, "WriteLock"] = {}
 _GUARD = threading.Lock()
-
-
-def lock_path(path) -> str:
-    """The lock file of ``path``: ``PATH.lock`` beside it."""
-    return os.fspath(path) + ".lock"
-
-
-def holder(path) -> dict | None:
-    """Who holds (or last held) the lock of ``path``: ``{"pid", "host", "command", "since"}`` or None."""
-    try:
-        with open(lock_path(path), "rb") as f:
-            info = json.loads(f.read(4096).decode("utf-8", "replace") or "null")
-    except (OSError, ValueError):
-        return None
-    return info if isinstance(info, dict) else None
 
 
 def _read_holder(fd: int, wait: float = 0.5) -> dict | None:

@@ -50,6 +50,7 @@ import time
 import numpy as np
 
 from .._version import __version__
+from .allocate import allocated_dataset
 from .errors import (StoreError, first_line, check_global_heaps, damaged, open_failure,
                      reading, safe_text)
 
@@ -422,18 +423,13 @@ class Store:
 
         return SweepIndex(self)
 
-    def sweep_table(self, prediction: bool = True):
-        """Tidy table of a sweep: a row per point and layer (see :func:`fastnoise.stats.sweep_table`)."""
-        from ..stats.sweep import sweep_table
-
-        return sweep_table(self, prediction=prediction)
-
-    def sweep_dataset(self):
-        """The sweep's layer statistics as an xarray Dataset over its axes
-        (see :func:`fastnoise.stats.sweep_dataset`)."""
-        from ..stats.sweep import sweep_dataset
-
-        return sweep_dataset(self)
+    def __getattr__(self, name):
+        # The sweep tables are statistics: they live in fastnoise.stats, which reads
+        # stores (data flows one way, io never imports stats).
+        if name in ("sweep_table", "sweep_dataset"):
+            raise AttributeError(f"Store.{name}() moved to the statistics layer: use "
+                                 f"fastnoise.stats.{name}(store) (a Store or a path)")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __repr__(self) -> str:
         return f"Store({self.path!r}, mode={self.mode!r}, runs={self.runs()})"
@@ -520,25 +516,6 @@ def _group(path, parent, name: str):
     if not isinstance(obj, h5py.Group):
         raise damaged(path, f"{parent.name.rstrip('/')}/{name} is not a group")
     return obj
-
-
-def allocated_dataset(group, name, shape, dtype, fill):
-    """A contiguous dataset whose space is allocated and filled at creation.
-
-    Early allocation means later writes change raw data only, never the file's
-    metadata, which is what keeps a killed run's file readable.
-    """
-    import h5py
-
-    dtype = np.dtype(dtype)
-    dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
-    dcpl.set_alloc_time(h5py.h5d.ALLOC_TIME_EARLY)
-    dcpl.set_fill_time(h5py.h5d.FILL_TIME_ALLOC)
-    dcpl.set_fill_value(np.array(fill, dtype=dtype))
-    dcpl.set_obj_track_times(False)
-    space = h5py.h5s.create_simple(tuple(int(n) for n in shape))
-    dsid = h5py.h5d.create(group.id, name.encode(), h5py.h5t.py_create(dtype), space, dcpl=dcpl)
-    return h5py.Dataset(dsid)
 
 
 class Run:
@@ -891,7 +868,7 @@ class Run:
 
 
 def open_store(path, mode: str = "r") -> Store:
-    """Open a store: ``fn.open_store(path).sweep_table()``, or ``with open_store(path) as s:``.
+    """Open a store: ``fn.open_store(path).run()``, or ``with open_store(path) as s:``.
 
     The same as ``Store(path, mode)`` (see :class:`Store` for the modes); use it
     as a context manager, or call :meth:`Store.close` when done.

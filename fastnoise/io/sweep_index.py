@@ -48,7 +48,7 @@ def column_values(values: list):
 def create_sweep_index(store, spec: dict, keys: list[str], params: list[dict], runs: list[str],
                        hashes: list[str], predict: dict | None) -> None:
     """Write the ``/sweep`` group of a store being created (see module docstring)."""
-    from .store import allocated_dataset
+    from .allocate import allocated_dataset
 
     f = store.file
     P = len(runs)

@@ -11,8 +11,8 @@ and lay the results out
   (:func:`sweep_dataset`), ready for ``.sel`` and plotting.
 
 >>> with fn.Store("sweep.h5") as st:                       # doctest: +SKIP
-...     df = st.sweep_table()
-...     ds = st.sweep_dataset()
+...     df = fn.stats.sweep_table(st)
+...     ds = fn.stats.sweep_dataset(st)
 >>> ds.snr_median.sel(layer=3).plot()                      # doctest: +SKIP
 """
 

@@ -2,7 +2,7 @@
 
 >>> sweep = fn.sweep.load_sweep("examples/sweep_small.toml")   # doctest: +SKIP
 >>> fn.sweep.run_sweep(sweep, "sweep.h5", progress=True)       # doctest: +SKIP
->>> fn.open_store("sweep.h5").sweep_table()                    # doctest: +SKIP
+>>> fn.stats.sweep_table("sweep.h5")                           # doctest: +SKIP
 """
 
 from .runner import SweepError, SweepSummary, default_layout, run_sweep
