@@ -4,7 +4,10 @@ Semenova, Larger & Brunner, "Understanding and mitigating noise in trained
 deep neural networks", Neural Networks 146 (2022).
 
 * :mod:`~fastnoise.paper.figures` — one function per figure: simulate (into
-  reusable stores), predict, and return the numbers of every panel;
+  reusable stores), predict, and return the numbers of every panel (one
+  module per figure, :mod:`~fastnoise.paper.fig3` ... :mod:`~fastnoise.paper.fig6`,
+  sharing :mod:`~fastnoise.paper.figure_common` and
+  :mod:`~fastnoise.paper.trained_networks`);
 * :mod:`~fastnoise.paper.claims` — the paper's claims, each with a numeric
   criterion and a verdict;
 * :mod:`~fastnoise.paper.report` — CSV, JSON, PNG/PDF and the ``paper.md``
