@@ -179,7 +179,7 @@ def predict(net: Network, inputs, noise, method: str = "auto", **options) -> Pre
 
         return moments(net, inputs, noise, **options)
     if method == "trained":
-        from .trained import trained
+        from .eq14 import trained
 
         return trained(net, inputs, noise, **options)
     hit = difflib.get_close_matches(str(method), list(METHODS), n=1)

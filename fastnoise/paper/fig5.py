@@ -31,7 +31,7 @@ def fig5(out, settings: Settings | None = None, *, overwrite: bool = False, prog
     Fashion-MNIST (biases trained) on test pullovers; C: one-step Mackey–Glass
     prediction (100-200-200-1, linear output).  Noise: all four kinds at the
     Fig. 3 intensities.  Curve: Eq. 14 with the Eq. 15 integrals over the
-    fitted g(x̃) of Eq. 29 (:func:`fastnoise.analytic.trained.snr_curve`).
+    fitted g(x̃) of Eq. 29 (:func:`fastnoise.analytic.eq14.snr_curve`).
     The per-point predicted variances of Eq. 14 and, beyond the paper, of the
     full mean/covariance propagation (``method="moments"``) are compared
     with the simulation (claim 6).  Also runs network A under correlated only
@@ -48,7 +48,7 @@ def fig5(out, settings: Settings | None = None, *, overwrite: bool = False, prog
         Folder of the MNIST / Fashion-MNIST files (default: ``$FASTNOISE_DATA``
         and the other places :func:`fastnoise.io.datasets.load` searches).
     """
-    from ..analytic.trained import curve_variance
+    from ..analytic.eq14 import curve_variance
 
     settings = settings or Settings.full()
     t = settings.trained

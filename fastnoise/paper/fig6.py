@@ -48,7 +48,8 @@ def fig6(out, settings: Settings | None = None, *, overwrite: bool = False, prog
         Tables ``a``–``c`` (points and the three curves per layer) and
         ``d``–``f`` (histogram and fitted densities per layer).
     """
-    from ..analytic.trained import curve_variance, fit_state_density
+    from ..analytic.eq14 import curve_variance
+    from ..analytic.state_density import fit_state_density
 
     settings = settings or Settings.full()
     t = settings.trained

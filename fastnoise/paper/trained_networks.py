@@ -107,7 +107,7 @@ def curve_grid(net: Network, x, layer: int, points: int = 200, q: float = 0.01) 
     largest of the layer's noiseless outputs ``x``, inside the image of f (where f⁻¹
     exists).  Starting at a low quantile rather than the minimum keeps the curve to
     the range of the simulated points instead of running down to SNR ≈ 0."""
-    from ..analytic.trained import inverse_domain
+    from ..analytic.inverse import inverse_domain
 
     x = np.asarray(x, float).ravel()
     lo_f, hi_f, _ = inverse_domain(net.activations[layer])
