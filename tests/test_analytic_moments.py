@@ -29,7 +29,7 @@ import pytest
 from scipy import integrate, stats
 
 import fastnoise as fn
-from fastnoise.analytic.moments import _gauss_moments, _relu_moments, moments
+from fastnoise.analytic.moments import _gauss_moments, _relu_nonlinearity, moments
 from fastnoise.analytic.prediction import Prediction
 from fastnoise.analytic.terms import output_variance
 
@@ -266,7 +266,7 @@ def test_lowrank_correlated_noise_only_is_exact_per_layer_rank():
 @pytest.mark.parametrize("p,mu,var", [(1.0, 0.3, 0.04), (1.0, -0.5, 0.09), (2.0, 5.0, 1e-4),
                                       (-1.5, 0.2, 0.3), (1.0, -6.0, 0.01), (0.7, 0.0, 0.0)])
 def test_relu_closed_form(p, mu, var):
-    m, v, coeffs = _relu_moments(p, np.array([mu]), np.array([var]), order=4)
+    m, v, coeffs = _relu_nonlinearity(p, np.array([mu]), np.array([var]), order=4)
     g = coeffs[0]
     if var == 0:
         assert m[0] == max(p * mu, 0) and v[0] == 0

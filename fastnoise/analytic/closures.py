@@ -44,7 +44,7 @@ from .. import activations as _acts
 from .jets import shifted_coefficients, first_derivative, value
 
 __all__ = ["CLOSURES", "transfer", "first_order", "taylor", "taylor_orders", "gauss",
-           "mean_slope", "gaussian_central_moments"]
+           "mean_slope", "gaussian_central_moments", "relu_moments"]
 
 #: Valid closure names for :func:`transfer`.
 CLOSURES = ("first-order", "taylor", "gauss")
@@ -315,7 +315,7 @@ def taylor_orders(act, mean, var, max_order: int, return_mean: bool = False):
     return vf
 
 
-def _relu_moments(gain, mean, var):
+def relu_moments(gain, mean, var):
     """Mean and variance of max(pX, 0), X ~ N(μ, v), to full relative accuracy.
 
     With Y = pX ~ N(m, s²), a = m/s: for a ≥ −3 the textbook rectified-Gaussian
@@ -399,11 +399,11 @@ def gauss(act, mean, var, nodes: int = 64):
     if not act.is_custom and act.name == "linear":
         return _out(p * mean), _out(p * p * var)
     if not act.is_custom and act.name == "relu":
-        ef, vf = _relu_moments(p, mean, var)
+        ef, vf = relu_moments(p, mean, var)
         return _out(ef), _out(vf)
     if not act.is_custom and act.name == "leaky_relu":
         # f = (1 − p)·X⁺ + p·X with Cov(X⁺, X) = v·Φ(μ/σ) (Stein's identity)
-        e1, v1 = _relu_moments(1.0, mean, var)
+        e1, v1 = relu_moments(1.0, mean, var)
         with np.errstate(divide="ignore", invalid="ignore"):
             phi = np.where(var > 0, special.ndtr(mean / np.sqrt(var)), (mean > 0).astype(float))
         q = 1.0 - p

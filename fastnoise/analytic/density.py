@@ -36,6 +36,7 @@ import numpy as np
 from ..network import Network
 from ..noise import per_layer
 from .prediction import Prediction
+from .terms import output_variance
 
 __all__ = ["density", "DEFAULT_GRID", "DEFAULT_WIDTH"]
 
@@ -116,11 +117,6 @@ def _numba_threads(threads):
         yield
     finally:
         numba.set_num_threads(old)
-
-
-def _output_var(nz, ex, vx):
-    """Var(y) of neurons sharing x with mean ex and variance vx (Eqs. 5, 17)."""
-    return nz.sigma_add2 + nz.sigma_mul2 * ex * ex + (1.0 + nz.sigma_mul2) * vx
 
 
 def _weighted_quantile(values, weights, level):
@@ -341,13 +337,13 @@ def density(net: Network, inputs, noise=None, grid: int | None = None, *,
 
     # input layer (paper layer 1): x̃ = u, x = f(u) deterministic, y per neuron in closed form
     means = [x0]
-    variances = [_output_var(noises[0], x0, 0.0) * np.ones_like(x0)]
+    variances = [output_variance(noises[0], x0, 0.0) * np.ones_like(x0)]
     xt_means, xt_vars = [u.copy()], [np.zeros_like(u)]
     for n in range(1, L):                # neurons of a layer share the state
         xt_means.append(np.repeat(ez[n][:, None], widths[n], axis=1))
         xt_vars.append(np.repeat(vz[n][:, None], widths[n], axis=1))
         means.append(np.repeat(ex[n][:, None], widths[n], axis=1))
-        variances.append(np.repeat(_output_var(noises[n], ex[n], vx[n])[:, None], widths[n], axis=1))
+        variances.append(np.repeat(output_variance(noises[n], ex[n], vx[n])[:, None], widths[n], axis=1))
     lost = np.ascontiguousarray(lost.T)
     max_lost = float(np.max(lost)) if lost.size else 0.0
     if max_lost > _LOST_WARN:

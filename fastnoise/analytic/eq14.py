@@ -170,7 +170,7 @@ def eq14(net: Network, inputs, noise, density="quartic", initial: str = "eq14") 
         fan_in, mu_w, eta_w = weight_stats(net.weights[n])
         mu_ey, eta_ey, eta_fp = ints[n - 1]
         if n == 1 and initial == "paper":
-            c, un, pv = nz.sigma_add2 + nz.sigma_mul2 * mu_ey ** 2, 0.0, 0.0
+            c, un, pv = float(output_variance(nz, mu_ey, 0.0)), 0.0, 0.0   # Eq. 5 at E = μ(u)
         else:
             c = float(n_correlated(fan_in, mu_w, nz, mu_ey))
             un = float(n_uncorrelated(fan_in, eta_w, nz, eta_ey))

@@ -78,6 +78,7 @@ from scipy.special import ndtr
 
 from ..network import Network
 from ..noise import per_layer
+from .closures import relu_moments
 from .prediction import Prediction
 
 __all__ = ["moments"]
@@ -115,22 +116,17 @@ class _Evaluator:
         return buf.reshape(np.shape(x))
 
 
-def _relu_moments(p: float, mu: np.ndarray, var: np.ndarray, order: int = 1):
-    """Closed forms for f(x) = max(p·x, 0), x ~ N(mu, var): E f, Var f and
+def _relu_nonlinearity(p: float, mu: np.ndarray, var: np.ndarray, order: int = 1):
+    """f(x) = max(p·x, 0), x ~ N(mu, var): E f and Var f (the closed form
+    :func:`~fastnoise.analytic.closures.relu_moments`) and
     [E f', E f'', ..., E f^(order)]."""
+    mean, v = relu_moments(p, mu, var)
     mz = p * mu
     sz = abs(p) * np.sqrt(var)
     pos = sz > 0
     a = np.where(pos, mz / np.where(pos, sz, 1.0), 0.0)
     Phi = ndtr(a)
     phi = np.exp(-0.5 * a * a) / _SQRT_2PI
-    Q = ndtr(-a)
-    mean = np.where(pos, mz * Phi + sz * phi, np.maximum(mz, 0.0))
-    # Var/s² in two algebraically equal forms, each free of cancellation on its side
-    h_neg = Phi * (1.0 + a * a) + a * phi - (a * Phi + phi) ** 2
-    h_pos = 1.0 + Q * (a * a - 1.0) - a * phi - (phi - a * Q) ** 2
-    h = np.clip(np.where(a > 0, h_pos, h_neg), 0.0, 1.0)
-    v = np.where(pos, sz * sz * h, 0.0)
     step = np.where(mz > 0, 1.0, np.where(mz < 0, 0.0, 0.5))
     coeffs = [p * np.where(pos, Phi, step)]
     # E f^(k) = p^k E δ^(k−2)(z) = p^k He_{k−2}(−a) φ(a) / s_z^{k−1}
@@ -186,7 +182,7 @@ def _nonlinearity(act, ev, mu, var, z, w, order=1):
         p = act.param
         return p * mu, p * p * var, [np.full_like(mu, p)] + [np.zeros_like(mu)] * (order - 1)
     if act.name == "relu" and not act.is_custom:
-        return _relu_moments(act.param, mu, var, order)
+        return _relu_nonlinearity(act.param, mu, var, order)
     return _gauss_moments(ev, mu, var, z, w, order)
 
 
