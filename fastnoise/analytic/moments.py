@@ -80,6 +80,7 @@ from ..network import Network
 from ..noise import per_layer
 from .closures import relu_moments
 from .prediction import Prediction
+from .terms import output_variance
 
 __all__ = ["moments"]
 
@@ -197,12 +198,6 @@ def _noise_params(nz):
     return su2, sc2, au2, ac2
 
 
-def _output_var(m, cdiag, nz):
-    """Var y from E x and Var x (Eq. 5, the diagonal of the noise step)."""
-    su2, sc2, au2, ac2 = _noise_params(nz)
-    return (cdiag + m * m) * (1.0 + su2) * (1.0 + sc2) - m * m + au2 + ac2
-
-
 def _block_full(net, evs, noises, u, z, w, out, order=1):
     """Full-covariance propagation of a block of inputs u (B, I_1) into ``out`` lists."""
     B = u.shape[0]
@@ -212,7 +207,7 @@ def _block_full(net, evs, noises, u, z, w, out, order=1):
     out["xt_mean"][0].append(u)
     out["xt_var"][0].append(np.zeros_like(u))
     out["mean"][0].append(m)
-    out["var"][0].append(_output_var(m, cdiag, noises[0]))
+    out["var"][0].append(output_variance(noises[0], m, cdiag))
     for n in range(1, net.n_layers):
         W, b = net.weights[n], net.biases[n]
         su2, sc2, au2, ac2 = _noise_params(noises[n - 1])
@@ -273,7 +268,7 @@ def _block_full(net, evs, noises, u, z, w, out, order=1):
         out["xt_mean"][n].append(mu)
         out["xt_var"][n].append(vt)
         out["mean"][n].append(m)
-        out["var"][n].append(_output_var(m, cdiag, noises[n]))
+        out["var"][n].append(output_variance(noises[n], m, cdiag))
 
 
 def _block_lowrank(net, evs, noises, u, z, w, out, ranks):
@@ -284,7 +279,7 @@ def _block_lowrank(net, evs, noises, u, z, w, out, ranks):
     out["xt_mean"][0].append(u)
     out["xt_var"][0].append(np.zeros_like(u))
     out["mean"][0].append(m)
-    out["var"][0].append(_output_var(m, d, noises[0]))
+    out["var"][0].append(output_variance(noises[0], m, d))
     for n in range(1, net.n_layers):
         W, b = net.weights[n], net.biases[n]
         su2, sc2, au2, ac2 = _noise_params(noises[n - 1])
@@ -314,7 +309,7 @@ def _block_lowrank(net, evs, noises, u, z, w, out, ranks):
         out["xt_mean"][n].append(mu)
         out["xt_var"][n].append(vt)
         out["mean"][n].append(m)
-        out["var"][n].append(_output_var(m, vx, noises[n]))
+        out["var"][n].append(output_variance(noises[n], m, vx))
 
 
 # --------------------------------------------------------------------------
