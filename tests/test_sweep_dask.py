@@ -295,9 +295,18 @@ def test_worker_killed_holding_a_finished_point(spec_dir, reference, tmp_path):
 
 
 def test_cli_errors_and_info(spec_dir, reference, tmp_path):
-    r = _cli("sweep", str(spec_dir / "spec.toml"), "--out", str(reference))
-    assert r.returncode == 2 and "--resume" in r.stderr and "--overwrite" in r.stderr
+    # the same sweep again, complete: reused as it is, the file untouched (issue 13, item 7)
+    before = reference.read_bytes()
+    r = _cli("sweep", str(spec_dir / "spec.toml"), "--out", str(reference), "-q")
+    assert r.returncode == 0, r.stderr
+    assert reference.read_bytes() == before
+    # another sweep on it, without flags: refused in one line naming the fix
+    other = spec_dir / "other_spec.toml"
+    other.write_text((spec_dir / "spec.toml").read_text().replace("values = [1.0, 3.0]", "values = [1.0, 2.0]"))
+    r = _cli("sweep", str(other), "--out", str(reference))
+    assert r.returncode == 2 and "does not hold this sweep" in r.stderr and "--overwrite" in r.stderr
     assert r.stderr.count("\n") == 1
+    assert reference.read_bytes() == before
     r = _cli("sweep", str(spec_dir / "spec.toml"), "--out", str(reference), "--resume",
              "--predict")
     assert r.returncode == 2 and "without --predict, now --predict auto" in r.stderr

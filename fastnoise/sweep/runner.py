@@ -202,6 +202,24 @@ def _check_resumable(sweep: Sweep, st, predict: dict | None) -> list[str]:
     return hashes
 
 
+def _reusable_sweep(sweep: Sweep, out: str, predict: dict | None) -> None:
+    """Without --resume or --overwrite an existing ``out`` is used only if it holds this
+    very sweep, complete (so a documented command can be run twice); otherwise refuse."""
+    from ..io.store import Store
+
+    try:
+        with Store(out, "r") as st:
+            _check_resumable(sweep, st, predict)
+            pending = int((~st.sweep_index().done).sum())
+    except (StoreError, OSError) as exc:
+        raise FileExistsError(f"{out} exists and does not hold this sweep ({exc}); pass "
+                              "--overwrite to replace it, or choose another --out") from None
+    if pending:
+        raise FileExistsError(f"{out} holds this sweep unfinished ({pending} of {sweep.n_points} "
+                              "points to go); pass --resume to complete it, or --overwrite to "
+                              "start again")
+
+
 def _bar(progress, total, label):
     from ..progress import Progress
 
@@ -319,8 +337,8 @@ def run_sweep(sweep: Sweep, out, *, scheduler: str | None = None, workers: int |
             raise ValueError(f"unknown prediction method {predict!r}; choose one of {', '.join(METHODS)}")
     exists = os.path.exists(out)
     if exists and not (resume or overwrite):
-        raise FileExistsError(f"{out} exists; pass --resume to complete the sweep it holds or "
-                              "--overwrite to replace it")
+        _reusable_sweep(sweep, out, pred)
+        resume = True  # it holds this sweep, complete: nothing to compute, nothing written
     lock = write_lock(out)  # one sweep writes ``out``: from the first read to the last point
     try:
         return _run_locked(sweep, out, exists, resume, scheduler, workers, threads, pred,
