@@ -235,3 +235,23 @@ def test_paper_refused_while_locked(tmp_path, capsys, holder):
     code, _, err = run_cli(capsys, "paper", "fig3", "--out", out, "--quick", "--no-plots")
     _assert_busy(code, err, pid, out)
     assert sorted(p.name for p in out.iterdir()) == [".paper.lock"]
+
+
+def test_file_system_without_locks_warns_and_writes(tmp_path, monkeypatch):
+    """Where flock is not supported (some network file systems), writing still works,
+    with a warning that concurrent writers are not detected."""
+    import errno
+
+    import fastnoise.io.lock as lock
+
+    def no_flock(fd, op):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(lock.fcntl, "flock", no_flock)
+    out = tmp_path / "nolock.h5"
+    with pytest.warns(RuntimeWarning, match="does not support file locks"):
+        fn.simulate(fn.symmetric([1, 3, 1]), np.linspace(0, 1, 4)[:, None], fn.Noise(additive=1e-3),
+                    repeats=3, store=out)
+    with fn.Store(out) as st:
+        assert st.run().status == "complete"
+    assert not leftovers(out)

@@ -89,6 +89,18 @@ class WriteLock:
                 os.close(fd)
                 raise StoreBusyError(f"{self.path} is being written by {_describe(info)}; "
                                      "wait for it to finish or choose another path") from None
+            except OSError as exc:  # a file system without locks (ENOLCK, EOPNOTSUPP)
+                os.close(fd)
+                try:
+                    os.remove(self.lockfile)
+                except OSError:
+                    pass
+                import warnings
+
+                warnings.warn(f"the file system of {self.path} does not support file locks "
+                              f"({exc.strerror}); a second process writing it at the same time "
+                              "would not be detected", RuntimeWarning, stacklevel=4)
+                return
             # the previous holder unlinks the lock file on release: make sure we
             # locked the file that is at the path now, not an unlinked one
             try:
