@@ -10,6 +10,7 @@ from . import activations, analytic, importers, stats
 from ._version import __version__
 from .analytic import Prediction, compare, predict
 from .importers import load_model
+from .io import network_file  # registers the network file format (Network.save/load)
 from .io.store import Run, Store, open_store
 from .network import Network, random_dense, symmetric
 from .noise import Noise

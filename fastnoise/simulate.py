@@ -261,6 +261,7 @@ def plan(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1, *,
     if not isinstance(net, Network):
         raise TypeError(f"net must be a fastnoise Network (see fn.symmetric, Network.from_layers), "
                         f"got {type(net).__name__}")
+    net.check_noise_placement("simulation")
     u = validate_inputs(net, inputs)
     T = u.shape[0]
     repeats = _check_int("repeats", repeats, 2)

@@ -36,8 +36,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 import fastnoise
 
 ROOT = Path(fastnoise.__file__).resolve().parent
@@ -307,8 +305,6 @@ def test_no_import_cycles():
     assert not found, _report("import cycles", found)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14.3: Network's file methods still import fastnoise.io "
-                   "(network.py -> io.lock, io.errors); listed in the output")
 def test_no_upward_imports():
     found = upward_violations()
     assert not found, _report("upward imports", found)

@@ -152,6 +152,7 @@ def eq14(net: Network, inputs, noise, density="quartic", initial: str = "eq14") 
     if net.n_layers < 2:
         raise ValueError("method 'trained' fits the state densities of the layers after the input "
                          "layer, and this network has only the input layer; use method=\"moments\"")
+    net.check_noise_placement("method 'trained' (Eq. 14)")
     u = validate_inputs(net, inputs)
     noises = per_layer(noise, net.n_layers)
     xt, x = forward(net, u)

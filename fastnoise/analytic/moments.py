@@ -380,6 +380,7 @@ def moments(net: Network, inputs, noise=None, nodes: int = 32, full_covariance: 
         raise ValueError(f"order {order} needs more than {order} Gauss–Hermite nodes, got nodes={nodes}")
     if order > 1 and not full_covariance:
         raise ValueError(f"order={order} needs full_covariance=True; the low-rank form is first order")
+    net.check_noise_placement("the moments prediction")
     u = validate_inputs(net, inputs)
     noises = per_layer(noise, net.n_layers)
     T = u.shape[0]

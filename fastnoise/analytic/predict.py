@@ -164,6 +164,7 @@ def predict(net: Network, inputs, noise, method: str = "auto", **options) -> Pre
     """
     if not isinstance(net, Network):
         raise TypeError(f"net must be a fastnoise Network, got {type(net).__name__}")
+    net.check_noise_placement("prediction")
     if method == "auto":
         return _auto(net, inputs, noise, options)
     if method in ("first-order", "taylor", "gauss"):

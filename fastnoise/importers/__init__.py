@@ -170,10 +170,10 @@ def load_model(path, format: str | None = None, *, activations=None, activation_
         return from_torch(path, activations)
     if kind == "npz":
         return from_npz(path, activations)
-    from ..network import Network
+    from ..io import network_file
 
     try:
-        return Network.load(path, group=group, custom=custom)
+        return network_file.load(path, group=group, custom=custom)
     except KeyError as exc:
         raise ModelFileError(f"{path}: the fastnoise network group {group!r} is incomplete "
                              f"({exc}); save the network again") from None

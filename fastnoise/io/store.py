@@ -50,6 +50,7 @@ import time
 import numpy as np
 
 from .._version import __version__
+from . import network_file
 from .allocate import allocated_dataset
 from .errors import (StoreError, first_line, check_global_heaps, damaged, open_failure,
                      reading, safe_text)
@@ -400,7 +401,7 @@ class Store:
             dataset("predicted", ("input", "repeat"), np.int32, -1)
             if classes[1] is not None:
                 dataset("labels", ("input",), np.int64, -1)[...] = classes[1]
-        network.write_group(g.create_group("network"))
+        network_file.write_group(g.create_group("network"), network)
         if commit and not self._replace:  # a replacing store waits for close()
             self._f.flush()
             self._commit()
@@ -684,14 +685,12 @@ class Run:
         return u
 
     def network(self, custom: dict | None = None):
-        from ..network import Network
-
         with reading(self.store.path, where=self._where("network")):
             g = _group(self.store.path, self.group, "network") if "network" in self.group else None
         if g is None:
             raise self._damaged(f"group {self._where('network')} missing")
         try:
-            net = Network.read_group(g, custom=custom)
+            net = network_file.read_group(g, custom=custom)
         except StoreError:
             raise
         except ValueError as exc:  # read_group's checks of what it read

@@ -1,90 +1,123 @@
-"""Fully connected feed-forward networks (paper Eqs. 1–2).
+"""Feed-forward networks: an input shape plus an ordered tuple of operations (paper Eqs. 1–2).
 
 Layer 0 is the input layer (paper layer 1): its state is the input u^t and it
-has no weights.  Layer n ≥ 1 computes x̃_n = W^n y_{n−1} + b_n and
-x_n = f_n(x̃_n), where ``weights[n]`` has shape (I_n, I_{n−1}).
+has no weights.  Layer n ≥ 1 is ``ops[n - 1]``; for a :class:`~.dense.Dense`
+operation it computes x̃_n = W^n y_{n−1} + b_n and x_n = f_n(x̃_n), where
+``weights[n]`` has shape (I_n, I_{n−1}).
+
+The file form (HDF5) is written and read by :mod:`fastnoise.io.network_file`,
+which sits above this package; :meth:`Network.save` and friends reach it
+through :func:`use_file_format` (see ``docs/architecture.md``).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Sequence
 
 import numpy as np
 
-from . import activations as _act
-from .kernels.activations import CUSTOM_BASE
-from .resources import check_allocation
+from .. import activations as _act
+from ..kernels.activations import CUSTOM_BASE
+from ..resources import check_allocation
+from .base import Operation, shape_size
+from .checks import check_finite, check_noise_place, check_real, noise_places
+from .dense import Dense
 
-__all__ = ["Network", "symmetric", "random_dense", "check_real"]
+__all__ = ["Network", "symmetric", "random_dense", "use_file_format"]
 
 
 #: Weights (biases) of a layer that differ by less than this times the largest
 #: |weight| (|bias|) count as equal (:attr:`Network.is_symmetric`; the same
 #: tolerance as the ``density`` method's check).
-_EQUAL_RTOL = 1e-12
+EQUAL_RTOL = 1e-12
+
+#: The module that writes and reads network files (set by
+#: :mod:`fastnoise.io.network_file` when it is imported, which ``import
+#: fastnoise`` does); it provides ``save``, ``load``, ``write_group`` and
+#: ``read_group``.
+_file_format = None
 
 
-def check_real(name: str, value) -> None:
-    """Refuse complex values (casting them to float64 would drop the imaginary part)."""
-    kind = getattr(getattr(value, "dtype", None), "kind", None)
-    if kind is None and isinstance(value, (list, tuple)):
-        kind = np.asarray(value).dtype.kind if _has_complex(value) else None
-    if kind == "c" or isinstance(value, (complex, np.complexfloating)):
-        dtype = getattr(value, "dtype", None)
-        dtype = np.asarray(value).dtype if dtype is None else dtype
-        raise TypeError(f"{name} must be real, got {dtype}")
+def use_file_format(module) -> None:
+    """Route :meth:`Network.save`, :meth:`~Network.load`, :meth:`~Network.write_group` and
+    :meth:`~Network.read_group` to ``module`` (dependency inversion: the network
+    package sits below ``fastnoise.io`` and never imports it)."""
+    global _file_format
+    for name in ("save", "load", "write_group", "read_group"):
+        if not callable(getattr(module, name, None)):
+            raise TypeError(f"a network file format needs a function {name}(), "
+                            f"{getattr(module, '__name__', module)!r} has none")
+    _file_format = module
 
 
-def _has_complex(seq) -> bool:
-    for v in seq:
-        if isinstance(v, (complex, np.complexfloating)):
-            return True
-        if getattr(getattr(v, "dtype", None), "kind", None) == "c":
-            return True
-        if isinstance(v, (list, tuple)) and _has_complex(v):
-            return True
-    return False
-
-
-def _check_finite(name: str, a: np.ndarray) -> None:
-    if not np.all(np.isfinite(a)):
-        bad = np.argwhere(~np.isfinite(a))[0]
-        raise ValueError(f"{name} contains {a[tuple(bad)]} at index {tuple(int(i) for i in bad)}; "
-                         "all weights and biases must be finite")
+def _files():
+    if _file_format is None:  # only when fastnoise.network is loaded without fastnoise/__init__
+        raise RuntimeError("network files need fastnoise.io.network_file; import fastnoise first")
+    return _file_format
 
 
 @dataclass(frozen=True, eq=False)
 class Network:
-    """A feed-forward network: widths, weights, biases and activations.
+    """A feed-forward network: an input shape and an ordered tuple of operations.
 
-    Use :meth:`from_layers` or :func:`symmetric` to build one.
+    Use :meth:`from_layers`, :meth:`from_ops`, :func:`symmetric` or
+    :func:`random_dense` to build one.
 
     Attributes
     ----------
-    weights : tuple
-        ``weights[0]`` is None; ``weights[n]`` is (I_n, I_{n−1}) float64.
-    biases : tuple
-        ``biases[0]`` is None; ``biases[n]`` is (I_n,) float64.
-    activations : tuple of Activation
-        One per layer, the input layer's first (linear by default).
-    input_width : int or None
-        I_1, recorded by :meth:`from_layers` (needed for a network of only
-        the input layer, whose width no weight matrix gives).
+    input_shape : tuple of int
+        Shape of one input (``(I_1,)``).
+    ops : tuple of Operation
+        Layers 1 .. N−1 (paper layers 2 .. N).
+    input_activation : Activation
+        Activation of the input layer (linear by default, as in the paper).
+    input_noise_at : str
+        Where the input layer's noise is applied.
+
+    Derived (the layout the kernels and the analytic code read): ``widths``,
+    ``weights`` (``weights[0]`` is None; ``weights[n]`` is (I_n, I_{n−1})
+    float64), ``biases`` (same layout), ``activations`` (one per layer, the
+    input layer's first), ``noise_at`` (one per layer), ``input_width``,
+    ``n_layers``, ``packed``.
     """
 
-    weights: tuple
-    biases: tuple
-    activations: tuple
-    input_width: int | None = field(default=None, repr=False)
+    input_shape: tuple
+    ops: tuple
+    input_activation: object = None
+    input_noise_at: str = "output"
+
+    def __post_init__(self):
+        shape = tuple(int(s) for s in np.atleast_1d(self.input_shape))
+        if not shape or min(shape) < 1:
+            raise ValueError(f"input_shape must list sizes ≥ 1, got {self.input_shape!r}")
+        object.__setattr__(self, "input_shape", shape)
+        object.__setattr__(self, "ops", tuple(self.ops))
+        object.__setattr__(self, "input_activation", _act.get(
+            "linear" if self.input_activation is None else self.input_activation))
+        check_noise_place("input_noise_at", self.input_noise_at)
+        for n, op in enumerate(self.ops, start=1):
+            if not isinstance(op, Operation):
+                raise TypeError(f"ops[{n - 1}] must be a fastnoise layer operation, got {type(op).__name__}")
+            if not isinstance(op, Dense):
+                raise NotImplementedError(f"layer {n}: {op.kind} operations are not implemented yet; "
+                                          "networks hold Dense operations only")
+            op.validate(shape)
+            shape = tuple(op.out_shape)
+
+    @classmethod
+    def from_ops(cls, input_shape, ops: Sequence[Operation], input_activation="linear",
+                 input_noise_at: str = "output") -> "Network":
+        """A network from an input shape and operations, checking that their shapes chain."""
+        return cls(input_shape, tuple(ops), input_activation, input_noise_at)
 
     @classmethod
     def from_layers(cls, weights: Sequence, biases: Sequence | None = None,
                     activations: Sequence | None = None, input_width: int | None = None,
-                    input_activation="linear") -> "Network":
-        """Build a network from per-layer arrays.
+                    input_activation="linear", noise_at="output") -> "Network":
+        """Build a network of :class:`~.dense.Dense` operations from per-layer arrays.
 
         Parameters
         ----------
@@ -105,6 +138,10 @@ class Network:
         input_activation : optional
             Activation of the input layer when ``activations`` has one entry
             per non-input layer (default linear, as in the paper).
+        noise_at : str or sequence of str
+            ``"output"`` (Eq. 3 on y, the paper's model), ``"input"`` (Eq. 3
+            on x̃ before the activation) or one of them per layer, input layer
+            first.
         """
         ws = list(weights)
         if ws and ws[0] is None:
@@ -115,7 +152,7 @@ class Network:
             a = np.array(w, dtype=np.float64, copy=True)
             if a.ndim != 2:
                 raise ValueError(f"weights[{n}] must be a 2-D array (I_{n}, I_{n - 1}), got shape {a.shape}")
-            _check_finite(f"weights[{n}]", a)
+            check_finite(f"weights[{n}]", a)
             mats.append(a)
         if not mats and input_width is None:
             raise ValueError("a network needs at least one weight matrix or an input_width")
@@ -147,7 +184,7 @@ class Network:
             for n, b in enumerate(bs, start=1):
                 if b.shape != (widths[n],):
                     raise ValueError(f"biases[{n}] has {b.size} entries but layer {n} has {widths[n]} neurons")
-                _check_finite(f"biases[{n}]", b)
+                check_finite(f"biases[{n}]", b)
         if activations is None:
             acts = [_act.get(input_activation)] + [_act.linear() for _ in mats]
         else:
@@ -158,21 +195,56 @@ class Network:
                 raise ValueError(f"got {len(activations)} activations for {len(mats) + 1} layers; "
                                  f"give {len(mats)} (input layer linear) or {len(mats) + 1}")
             acts = [_act.get(a) for a in acts]
+        places = noise_places(noise_at, len(mats) + 1)
         for a in (*mats, *bs):  # immutable: packed arrays and digest() stay in step
             a.setflags(write=False)
-        return cls((None, *mats), (None, *bs), tuple(acts), widths[0])
+        ops = tuple(Dense(w, b, f, p) for w, b, f, p in zip(mats, bs, acts[1:], places[1:]))
+        return cls((widths[0],), ops, acts[0], places[0])
+
+    # -- layers (the layout the kernels and the analytic code read) -------------
+    @cached_property
+    def weights(self) -> tuple:
+        """``weights[0]`` is None; ``weights[n]`` is (I_n, I_{n−1}) float64 (read-only)."""
+        return (None, *(op.weights for op in self.ops))
+
+    @cached_property
+    def biases(self) -> tuple:
+        """``biases[0]`` is None; ``biases[n]`` is (I_n,) float64 (read-only)."""
+        return (None, *(op.bias for op in self.ops))
+
+    @cached_property
+    def activations(self) -> tuple:
+        """One :class:`~fastnoise.activations.Activation` per layer, the input layer's first."""
+        return (self.input_activation, *(op.activation for op in self.ops))
+
+    @cached_property
+    def noise_at(self) -> tuple[str, ...]:
+        """Where each layer's noise is applied (``"output"`` or ``"input"``), input layer first."""
+        return (self.input_noise_at, *(op.noise_at for op in self.ops))
+
+    @property
+    def has_input_noise(self) -> bool:
+        """Whether some layer applies its noise before the activation (``noise_at="input"``)."""
+        return "input" in self.noise_at
+
+    def check_noise_placement(self, what: str) -> None:
+        """Refuse ``noise_at="input"`` for ``what`` until the kernels and analytic rules support it."""
+        if self.has_input_noise:
+            layers = [n for n, p in enumerate(self.noise_at) if p == "input"]
+            raise ValueError(  # a ValueError: the CLI reports it in one line, status 2
+                f"{what} of noise_at='input' (layer{'s' if len(layers) > 1 else ''} "
+                f"{', '.join(map(str, layers))}) is not implemented yet; use noise_at='output'")
 
     # -- shape ---------------------------------------------------------------
+    @property
+    def input_width(self) -> int:
+        """I_1, the number of input neurons."""
+        return shape_size(self.input_shape)
+
     @cached_property
     def widths(self) -> tuple[int, ...]:
         """Neurons per layer, input layer first."""
-        if len(self.weights) > 1:
-            first = self.weights[1].shape[1]
-        elif self.input_width is not None:
-            first = int(self.input_width)
-        else:
-            raise ValueError("network without weight layers has no recorded input width")
-        return (first,) + tuple(w.shape[0] for w in self.weights[1:])
+        return (self.input_width, *(op.out_size for op in self.ops))
 
     @cached_property
     def is_symmetric(self) -> bool:
@@ -187,21 +259,22 @@ class Network:
         """
         for W, b in zip(self.weights[1:], self.biases[1:]):
             scale = float(np.max(np.abs(W))) if W.size else 0.0
-            if np.any(np.abs(W - W[0]) > _EQUAL_RTOL * scale):
+            if np.any(np.abs(W - W[0]) > EQUAL_RTOL * scale):
                 return False
             bscale = float(np.max(np.abs(b))) if b.size else 0.0
-            if np.any(np.abs(b - b[0]) > _EQUAL_RTOL * bscale):
+            if np.any(np.abs(b - b[0]) > EQUAL_RTOL * bscale):
                 return False
         return True
 
     @property
     def n_layers(self) -> int:
-        return len(self.activations)
+        return 1 + len(self.ops)
 
     def __repr__(self) -> str:
         acts = ", ".join(f"{a.name}" + (f"({a.param:g})" if not a.is_custom and _act.param_name(a.name) else "")
                          for a in self.activations)
-        return f"Network(widths={list(self.widths)}, activations=[{acts}])"
+        extra = f", noise_at={list(self.noise_at)}" if self.has_input_noise else ""
+        return f"Network(widths={list(self.widths)}, activations=[{acts}]{extra})"
 
     # -- kernel packing ------------------------------------------------------
     @cached_property
@@ -213,12 +286,13 @@ class Network:
         b_off = np.zeros(L, np.int64)
         wt_parts, b_parts = [], []
         pos = bpos = 0
-        for n in range(1, L):
+        for n, op in enumerate(self.ops, start=1):
+            part = op.pack()
             w_off[n] = pos
             b_off[n] = bpos
-            wt_parts.append(np.ascontiguousarray(self.weights[n].T).ravel())
-            b_parts.append(self.biases[n])
-            pos += self.weights[n].size
+            wt_parts.append(part["wt"])
+            b_parts.append(part["b"])
+            pos += part["wt"].size
             bpos += widths[n]
         customs = []
         codes = np.zeros(L, np.int64)
@@ -242,7 +316,7 @@ class Network:
             total=int(widths.sum()), customs=tuple(customs))
 
     def digest(self) -> str:
-        """SHA-256 of the widths, weights, biases and activations."""
+        """SHA-256 of the widths, weights, biases and activations (and noise places)."""
         import hashlib
 
         h = hashlib.sha256(json.dumps(self.to_config(), sort_keys=True).encode())
@@ -253,8 +327,16 @@ class Network:
 
     # -- serialisation -------------------------------------------------------
     def to_config(self) -> dict:
-        """JSON-able description without the weights (widths, activations)."""
-        return {"widths": list(self.widths), "activations": [a.to_dict() for a in self.activations]}
+        """JSON-able description without the weights (widths, activations).
+
+        ``noise_at`` (one per layer) is included only when some layer has
+        ``"input"``, so that the configs, digests and files of networks with
+        the paper's placement stay as they were.
+        """
+        cfg = {"widths": list(self.widths), "activations": [a.to_dict() for a in self.activations]}
+        if self.has_input_noise:
+            cfg["noise_at"] = list(self.noise_at)
+        return cfg
 
     def save(self, path, group: str = "network", overwrite: bool = False,
              attrs: dict | None = None) -> None:
@@ -266,115 +348,30 @@ class Network:
         overwritten file stays as it was until then), while holding the write
         lock of :mod:`fastnoise.io.lock` (a second writer is refused).
         ``attrs`` are extra attributes of the file's root (strings or numbers).
+        Same as :func:`fastnoise.io.network_file.save`.
         """
-        import os
-        import secrets
-
-        import h5py
-
-        from .io.lock import write_lock
-
-        path = os.fspath(path)
-        with write_lock(path):
-            if os.path.exists(path) and not overwrite:
-                raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
-            tmp = f"{path}.{os.getpid()}-{secrets.token_hex(4)}.partial"
-            try:
-                with h5py.File(tmp, "w") as f:
-                    self.write_group(f.create_group(group))
-                    for k, v in (attrs or {}).items():
-                        f.attrs[k] = v
-                os.replace(tmp, path)
-            except BaseException:
-                if os.path.exists(tmp):
-                    os.remove(tmp)
-                raise
+        _files().save(self, path, group=group, overwrite=overwrite, attrs=attrs)
 
     def write_group(self, g) -> None:
-        """Store the network into an open h5py group."""
-        g.attrs["fastnoise_object"] = "network"
-        g.attrs["config"] = json.dumps(self.to_config())
-        for n in range(1, self.n_layers):
-            g.create_dataset(f"W{n}", data=self.weights[n])
-            g.create_dataset(f"b{n}", data=self.biases[n])
+        """Store the network into an open h5py group (:func:`fastnoise.io.network_file.write_group`)."""
+        _files().write_group(g, self)
 
     @classmethod
     def load(cls, path, group: str = "network", custom: dict | None = None) -> "Network":
-        """Read a network written by :meth:`save` (or found in a store)."""
-        import h5py
+        """Read a network written by :meth:`save` (or found in a store).
 
-        from .io.errors import open_h5_readonly, reading
-
-        with open_h5_readonly(path, kind="network file") as f:
-            with reading(path, kind="network file", where="/"):
-                found = group in f
-            if not found:
-                raise ValueError(f"{path} has no group {group!r}; it is not a fastnoise network file")
-            return cls.read_group(f[group], custom=custom)
+        Same as :func:`fastnoise.io.network_file.load`.
+        """
+        return _files().load(path, group=group, custom=custom)
 
     @classmethod
     def read_group(cls, g, custom: dict | None = None) -> "Network":
-        """Read a network stored by :meth:`write_group`.
+        """Read a network stored by :meth:`write_group` (:func:`fastnoise.io.network_file.read_group`).
 
         A damaged group raises :class:`~fastnoise.io.errors.StoreError` (a
         ``ValueError``), one line naming the file and what is wrong.
         """
-        import h5py
-
-        from .io.errors import damaged, reading, safe_text
-
-        path = g.file.filename
-        kind = "store" if g.name.startswith("/runs/") else "network file"
-        with reading(path, kind, where=g.name):
-            tag = g.attrs.get("fastnoise_object")
-            text = g.attrs.get("config")
-        if isinstance(tag, bytes):
-            tag = tag.decode("utf-8", errors="replace")
-        if tag != "network":
-            if tag is None:
-                raise ValueError(f"HDF5 group {g.name!r} of {path} does not hold a fastnoise network")
-            raise damaged(path, f"attribute 'fastnoise_object' of {g.name} is "
-                                f"{safe_text(repr(tag), 40)}, not 'network'", kind)
-        try:
-            if isinstance(text, bytes):
-                text = text.decode("utf-8")
-            cfg = json.loads(text)
-            widths = cfg["widths"]
-            acts = cfg["activations"]
-            if (not isinstance(widths, list) or len(widths) < 1 or not isinstance(acts, list)
-                    or len(acts) != len(widths) or not all(isinstance(a, dict) for a in acts)
-                    or not all(isinstance(w, int) and not isinstance(w, bool) and 1 <= w <= 2**31
-                               for w in widths)):
-                raise ValueError("widths/activations do not match")
-        except (TypeError, ValueError, KeyError) as exc:
-            raise damaged(path, f"attribute 'config' of {g.name} is not a network description "
-                                f"({type(exc).__name__}: {safe_text(exc, 80)})", kind) from None
-        L = len(widths)
-        arrays = []
-        for n in range(1, L):
-            for name, shape in ((f"W{n}", (widths[n], widths[n - 1])), (f"b{n}", (widths[n],))):
-                where = f"{g.name}/{name}"
-                with reading(path, kind, where=where):
-                    ds = g.get(name)
-                    if not isinstance(ds, h5py.Dataset):
-                        raise damaged(path, f"dataset {where} missing" if ds is None
-                                      else f"{where} is not a dataset", kind)
-                    if ds.shape != shape or ds.dtype.kind not in "fiu":
-                        raise damaged(path, f"{where} has shape {ds.shape} and dtype {ds.dtype}, "
-                                            f"expected {shape} float", kind)
-                    arrays.append(ds[()])
-        ws, bs = arrays[0::2], arrays[1::2]
-        try:
-            acts = [_act.Activation.from_dict(a, custom) for a in acts]
-        except (KeyError, TypeError) as exc:
-            raise damaged(path, f"activation of {g.name} unreadable ({type(exc).__name__}: "
-                                f"{safe_text(exc, 60)})", kind) from None
-        except ValueError as exc:
-            raise ValueError(f"{path}: {' '.join(str(exc).split())}") from None
-        try:
-            return cls.from_layers(ws, bs, acts, input_width=widths[0])
-        except ValueError as exc:  # e.g. non-finite weights: never saved, so a damaged file
-            raise damaged(path, f"{g.name}: {safe_text(exc, 120)}", kind) from None
+        return _files().read_group(g, custom=custom)
 
 
 def _check_weight_memory(widths: list) -> None:
@@ -387,7 +384,7 @@ def _check_weight_memory(widths: list) -> None:
 
 
 def symmetric(widths: Sequence[int], alpha: float = 4.0, activation=None,
-              input_activation="linear", output_activation="linear") -> Network:
+              input_activation="linear", output_activation="linear", noise_at="output") -> Network:
     """The paper's symmetric network: W^n_ij = 1/I_{n−1}, b = 0 (Sec. III).
 
     Parameters
@@ -400,6 +397,9 @@ def symmetric(widths: Sequence[int], alpha: float = 4.0, activation=None,
         Hidden-layer activation instead of the shifted sigmoid.
     input_activation, output_activation : optional
         Default linear, as in the paper.
+    noise_at : str or sequence of str
+        ``"output"`` (the paper's model), ``"input"`` or one per layer, input
+        layer first (see :meth:`Network.from_layers`).
     """
     widths = [int(w) for w in widths]
     if len(widths) < 2 or min(widths) < 1:
@@ -408,15 +408,16 @@ def symmetric(widths: Sequence[int], alpha: float = 4.0, activation=None,
     hidden = _act.shifted_sigmoid(alpha) if activation is None else _act.get(activation)
     acts = [input_activation] + [hidden] * (len(widths) - 2) + [output_activation]
     ws = [np.full((widths[n], widths[n - 1]), 1.0 / widths[n - 1]) for n in range(1, len(widths))]
-    return Network.from_layers(ws, None, acts)
+    return Network.from_layers(ws, None, acts, noise_at=noise_at)
 
 
 def random_dense(widths: Sequence[int], activation="logistic", seed: int = 0,
                  weight_scale: float | None = None, bias_scale: float = 0.1,
-                 output_activation=None) -> Network:
+                 output_activation=None, noise_at="output") -> Network:
     """A dense network with Gaussian weights N(0, scale²/I_{n−1}) and biases.
 
-    Handy for tests and benchmarks of trained-like networks.
+    Handy for tests and benchmarks of trained-like networks.  ``noise_at`` as in
+    :meth:`Network.from_layers`.
     """
     _check_weight_memory([int(w) for w in widths])
     rng = np.random.default_rng(seed)
@@ -428,4 +429,4 @@ def random_dense(widths: Sequence[int], activation="logistic", seed: int = 0,
     acts = [activation] * (len(widths) - 1)
     if output_activation is not None:
         acts[-1] = output_activation
-    return Network.from_layers(ws, bs, acts)
+    return Network.from_layers(ws, bs, acts, noise_at=noise_at)

@@ -1,0 +1,144 @@
+"""Network files: a :class:`~fastnoise.network.Network` in an HDF5 group.
+
+Layout of a group (unchanged since the first release, so old files read)::
+
+    <group>.attrs["fastnoise_object"] = "network"
+    <group>.attrs["config"]           = JSON of Network.to_config()
+                                        (widths, activations; noise_at only
+                                        when some layer has "input")
+    <group>/W{n}, <group>/b{n}        layer n's Operation.params() ("W", "b")
+
+The network package sits below ``fastnoise.io`` and never imports it; this
+module registers itself with :func:`fastnoise.network.use_file_format` when
+imported (``import fastnoise`` does), so :meth:`Network.save`,
+:meth:`Network.load`, :meth:`Network.write_group` and
+:meth:`Network.read_group` keep working as thin methods.  Both spellings are
+public: ``net.save(path)`` and ``fastnoise.io.network_file.save(net, path)``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sys
+
+import h5py
+
+from .. import activations as _act
+from ..network import Network, noise_places, use_file_format
+from .errors import damaged, open_h5_readonly, reading, safe_text
+from .lock import write_lock
+
+__all__ = ["save", "load", "write_group", "read_group"]
+
+
+def save(net: Network, path, group: str = "network", overwrite: bool = False,
+         attrs: dict | None = None) -> None:
+    """Write ``net`` to an HDF5 file (``<group>/W{n}``, ``<group>/b{n}``).
+
+    Refuses to touch an existing file unless ``overwrite=True``.  The file
+    is written under a temporary name and renamed into place when
+    complete, so ``path`` never holds a half-written network (an
+    overwritten file stays as it was until then), while holding the write
+    lock of :mod:`fastnoise.io.lock` (a second writer is refused).
+    ``attrs`` are extra attributes of the file's root (strings or numbers).
+    """
+    path = os.fspath(path)
+    with write_lock(path):
+        if os.path.exists(path) and not overwrite:
+            raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
+        tmp = f"{path}.{os.getpid()}-{secrets.token_hex(4)}.partial"
+        try:
+            with h5py.File(tmp, "w") as f:
+                write_group(f.create_group(group), net)
+                for k, v in (attrs or {}).items():
+                    f.attrs[k] = v
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+            raise
+
+
+def write_group(g, net: Network) -> None:
+    """Store ``net`` into an open h5py group: its config and each operation's parameters."""
+    g.attrs["fastnoise_object"] = "network"
+    g.attrs["config"] = json.dumps(net.to_config())
+    for n, op in enumerate(net.ops, start=1):
+        for name, array in op.params().items():
+            g.create_dataset(f"{name}{n}", data=array)
+
+
+def load(path, group: str = "network", custom: dict | None = None) -> Network:
+    """Read a network written by :func:`save` (or found in a store)."""
+    with open_h5_readonly(path, kind="network file") as f:
+        with reading(path, kind="network file", where="/"):
+            found = group in f
+        if not found:
+            raise ValueError(f"{path} has no group {group!r}; it is not a fastnoise network file")
+        return read_group(f[group], custom=custom)
+
+
+def read_group(g, custom: dict | None = None) -> Network:
+    """Read a network stored by :func:`write_group`.
+
+    A damaged group raises :class:`~fastnoise.io.errors.StoreError` (a
+    ``ValueError``), one line naming the file and what is wrong.
+    """
+    path = g.file.filename
+    kind = "store" if g.name.startswith("/runs/") else "network file"
+    with reading(path, kind, where=g.name):
+        tag = g.attrs.get("fastnoise_object")
+        text = g.attrs.get("config")
+    if isinstance(tag, bytes):
+        tag = tag.decode("utf-8", errors="replace")
+    if tag != "network":
+        if tag is None:
+            raise ValueError(f"HDF5 group {g.name!r} of {path} does not hold a fastnoise network")
+        raise damaged(path, f"attribute 'fastnoise_object' of {g.name} is "
+                            f"{safe_text(repr(tag), 40)}, not 'network'", kind)
+    try:
+        if isinstance(text, bytes):
+            text = text.decode("utf-8")
+        cfg = json.loads(text)
+        widths = cfg["widths"]
+        acts = cfg["activations"]
+        if (not isinstance(widths, list) or len(widths) < 1 or not isinstance(acts, list)
+                or len(acts) != len(widths) or not all(isinstance(a, dict) for a in acts)
+                or not all(isinstance(w, int) and not isinstance(w, bool) and 1 <= w <= 2**31
+                           for w in widths)):
+            raise ValueError("widths/activations do not match")
+        places = noise_places(cfg.get("noise_at", "output"), len(widths))
+    except (TypeError, ValueError, KeyError) as exc:
+        raise damaged(path, f"attribute 'config' of {g.name} is not a network description "
+                            f"({type(exc).__name__}: {safe_text(exc, 80)})", kind) from None
+    L = len(widths)
+    arrays = []
+    for n in range(1, L):
+        for name, shape in ((f"W{n}", (widths[n], widths[n - 1])), (f"b{n}", (widths[n],))):
+            where = f"{g.name}/{name}"
+            with reading(path, kind, where=where):
+                ds = g.get(name)
+                if not isinstance(ds, h5py.Dataset):
+                    raise damaged(path, f"dataset {where} missing" if ds is None
+                                  else f"{where} is not a dataset", kind)
+                if ds.shape != shape or ds.dtype.kind not in "fiu":
+                    raise damaged(path, f"{where} has shape {ds.shape} and dtype {ds.dtype}, "
+                                        f"expected {shape} float", kind)
+                arrays.append(ds[()])
+    ws, bs = arrays[0::2], arrays[1::2]
+    try:
+        acts = [_act.Activation.from_dict(a, custom) for a in acts]
+    except (KeyError, TypeError) as exc:
+        raise damaged(path, f"activation of {g.name} unreadable ({type(exc).__name__}: "
+                            f"{safe_text(exc, 60)})", kind) from None
+    except ValueError as exc:
+        raise ValueError(f"{path}: {' '.join(str(exc).split())}") from None
+    try:
+        return Network.from_layers(ws, bs, acts, input_width=widths[0], noise_at=list(places))
+    except ValueError as exc:  # e.g. non-finite weights: never saved, so a damaged file
+        raise damaged(path, f"{g.name}: {safe_text(exc, 120)}", kind) from None
+
+
+use_file_format(sys.modules[__name__])

@@ -1,0 +1,115 @@
+"""A fully connected layer (paper Eqs. 1–2): x̃ = W y + b, x = f(x̃)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import activations as _act
+from .base import Operation, register
+from .checks import check_finite, check_noise_place, check_real
+
+__all__ = ["Dense"]
+
+
+def _frozen(a) -> np.ndarray:
+    """``a`` as a read-only float64 array, copied unless it already is one."""
+    if isinstance(a, np.ndarray) and a.dtype == np.float64 and not a.flags.writeable:
+        return a
+    out = np.array(a, dtype=np.float64, copy=True)
+    out.setflags(write=False)
+    return out
+
+
+@register
+@dataclass(frozen=True, eq=False)
+class Dense(Operation):
+    """A dense layer of ``I_out`` neurons fed by ``I_in`` inputs.
+
+    Parameters
+    ----------
+    weights : array_like
+        (I_out, I_in).
+    bias : array_like, optional
+        (I_out,); zeros when omitted.
+    activation : optional
+        Name, :class:`~fastnoise.activations.Activation` or ``numba.njit``
+        function; default linear.
+    noise_at : {"output", "input"}
+        Eq. 3 on the output y (the paper's model) or on x̃ before the
+        activation.
+
+    The arrays are copied and made read-only (the packed kernel arrays and
+    :meth:`Network.digest` stay in step with them).
+    """
+
+    kind = "dense"
+    kernel_entry = "internal_states"
+
+    weights: np.ndarray
+    bias: np.ndarray | None = None
+    activation: object = "linear"
+    noise_at: str = "output"
+
+    def __post_init__(self):
+        check_real("Dense weights", self.weights)
+        w = _frozen(self.weights)
+        if w.ndim != 2:
+            raise ValueError(f"Dense weights must be a 2-D array (I_out, I_in), got shape {w.shape}")
+        check_finite("Dense weights", w)
+        if self.bias is None:
+            b = np.zeros(w.shape[0])
+            b.setflags(write=False)
+        else:
+            check_real("Dense bias", self.bias)
+            b = _frozen(np.asarray(self.bias).reshape(-1))
+            if b.shape != (w.shape[0],):
+                raise ValueError(f"Dense bias has {b.size} entries but the layer has {w.shape[0]} neurons")
+            check_finite("Dense bias", b)
+        object.__setattr__(self, "weights", w)
+        object.__setattr__(self, "bias", b)
+        object.__setattr__(self, "activation", _act.get(self.activation))
+        check_noise_place("noise_at", self.noise_at)
+
+    def __repr__(self) -> str:
+        return (f"Dense({self.weights.shape[1]} -> {self.weights.shape[0]}, {self.activation.name}, "
+                f"noise_at={self.noise_at!r})")
+
+    # -- shape inference -------------------------------------------------------
+    @property
+    def in_shape(self) -> tuple[int, ...]:
+        return (int(self.weights.shape[1]),)
+
+    @property
+    def out_shape(self) -> tuple[int, ...]:
+        return (int(self.weights.shape[0]),)
+
+    # -- parameters and their file form ----------------------------------------
+    def params(self) -> dict[str, np.ndarray]:
+        """``{"W": weights, "b": bias}`` (stored as ``W{n}``, ``b{n}`` for layer n)."""
+        return {"W": self.weights, "b": self.bias}
+
+    def attrs(self) -> dict:
+        return {"kind": self.kind, "activation": self.activation.to_dict(), "noise_at": self.noise_at}
+
+    @classmethod
+    def from_params(cls, attrs: dict, params: dict, custom: dict | None = None) -> "Dense":
+        if attrs.get("kind", cls.kind) != cls.kind:
+            raise ValueError(f"attributes describe a {attrs.get('kind')!r} operation, not {cls.kind!r}")
+        missing = sorted({"W", "b"} - set(params))
+        if missing:
+            raise ValueError(f"Dense parameters {', '.join(missing)} missing")
+        act = attrs.get("activation", "linear")
+        act = _act.Activation.from_dict(act, custom) if isinstance(act, dict) else act
+        return cls(params["W"], params["b"], act, attrs.get("noise_at", "output"))
+
+    # -- kernel entry and analytic rule ----------------------------------------
+    def pack(self) -> dict[str, np.ndarray]:
+        """Transposed, flattened weights (``w_flat`` layout of ``internal_states``) and bias."""
+        return {"wt": np.ascontiguousarray(self.weights.T).ravel(), "b": self.bias}
+
+    def linear_moments(self, mean, cov):
+        """E x̃ = W m + b and Cov x̃ = W C Wᵀ."""
+        W = self.weights
+        return np.asarray(mean) @ W.T + self.bias, W @ np.asarray(cov) @ W.T
