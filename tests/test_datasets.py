@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fastnoise import datacli
+from fastnoise.cli import data as datacli
 from fastnoise.io import datasets as ds
 
 _REPO = Path(__file__).resolve().parents[1]

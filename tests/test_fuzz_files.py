@@ -18,6 +18,7 @@ file (.h5 and .npz).  The rule for each command on each copy:
 """
 
 import faulthandler
+import importlib
 import json
 import os
 import shutil
@@ -417,16 +418,16 @@ def _boom(args):
 
 
 def test_unexpected_exception_is_one_internal_error_line(capsys, monkeypatch, files):
-    import fastnoise.cli as cli
+    cli = importlib.import_module("fastnoise.cli.main")  # the module (fastnoise.cli.main is the function)
 
-    parser = cli._parser
+    parser = cli.build_parser
 
     def patched():
         p = parser()
         p._subparsers._group_actions[0].choices["info"].set_defaults(func=_boom)
         return p
 
-    monkeypatch.setattr(cli, "_parser", patched)
+    monkeypatch.setattr(cli, "build_parser", patched)
     code, out, err = call(capsys, "info", files / "store.h5")
     lines = err.strip().splitlines()
     assert code == 3 and len(lines) == 1 and "Traceback" not in err, err
@@ -438,15 +439,16 @@ def test_unexpected_exception_is_one_internal_error_line(capsys, monkeypatch, fi
 
 
 _SITE = """
-import fastnoise.cli as cli
-_parser = cli._parser
+import importlib
+cli = importlib.import_module("fastnoise.cli.main")
+_parser = cli.build_parser
 def _boom(args):
     raise RuntimeError("a bug\\nover two lines")
 def patched():
     p = _parser()
     p._subparsers._group_actions[0].choices["info"].set_defaults(func=_boom)
     return p
-cli._parser = patched
+cli.build_parser = patched
 """
 
 
@@ -477,9 +479,9 @@ def test_guard_end_to_end(files, tmp_path):
 def test_arithmetic_overflow_is_one_error_line(capsys, monkeypatch, files):
     """An overflow inside a computation (a prediction from weights of 1e300) is the user's
     data, not a bug: one error line, status 2, not an 'internal error'."""
-    import fastnoise.cli as cli
+    cli = importlib.import_module("fastnoise.cli.main")
 
-    parser = cli._parser
+    parser = cli.build_parser
 
     def _overflow(args):
         raise OverflowError("math range error")
@@ -489,7 +491,7 @@ def test_arithmetic_overflow_is_one_error_line(capsys, monkeypatch, files):
         p._subparsers._group_actions[0].choices["info"].set_defaults(func=_overflow)
         return p
 
-    monkeypatch.setattr(cli, "_parser", patched)
+    monkeypatch.setattr(cli, "build_parser", patched)
     code, out, err = call(capsys, "info", files / "store.h5")
     lines = err.strip().splitlines()
     assert code == 2 and len(lines) == 1 and "Traceback" not in err, err

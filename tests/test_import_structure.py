@@ -53,9 +53,7 @@ LAYERS = [
     ("stats", ["fastnoise.stats"]),
     ("analytic", ["fastnoise.analytic"]),
     ("application", ["fastnoise", "fastnoise.__main__", "fastnoise.runconfig", "fastnoise.report",
-                     "fastnoise.paper", "fastnoise.sweep", "fastnoise.train", "fastnoise.cli",
-                     "fastnoise.datacli", "fastnoise.papercli", "fastnoise.plotcli", "fastnoise.sweepcli",
-                     "fastnoise.traincli", "fastnoise.clicommon"]),
+                     "fastnoise.paper", "fastnoise.sweep", "fastnoise.train", "fastnoise.cli"]),
 ]
 
 

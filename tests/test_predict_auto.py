@@ -201,9 +201,9 @@ def test_sweep_predict_auto_records_the_method_that_ran(tmp_path):
     from distributed import Client
 
     import fastnoise.sweep as sw
-    from fastnoise.cli import _parser
+    from fastnoise.cli.main import build_parser
 
-    args = _parser().parse_args(["sweep", "spec.toml", "--out", "s.h5", "--predict"])
+    args = build_parser().parse_args(["sweep", "spec.toml", "--out", "s.h5", "--predict"])
     assert args.predict == "auto"
     spec = sw.loads_sweep(f"""config = "{os.path.join(ROOT, 'examples', 'quick.toml')}"
 [base]

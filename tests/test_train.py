@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import fastnoise as fn
-from fastnoise import traincli
+from fastnoise.cli import train as traincli
 from fastnoise.train import evaluate, task_data
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

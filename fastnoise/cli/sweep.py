@@ -13,10 +13,11 @@ Examples
 
 from __future__ import annotations
 
+import argparse
 import math
 import os
 
-from .clicommon import positive_int
+from .common import Interrupted, positive_int
 
 __all__ = ["add_parser", "run", "sweep_text"]
 
@@ -25,8 +26,8 @@ _MAX_ROWS = 20
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Add the ``sweep`` command to ``subparsers``; its ``func`` default is :func:`run`."""
-    from .analytic.predict import METHODS
-    from .sweep.runner import default_layout, usable_cores
+    from ..analytic.predict import METHODS
+    from ..sweep.runner import default_layout, usable_cores
 
     w, t = default_layout()
     s = subparsers.add_parser(
@@ -91,7 +92,7 @@ def _f(v) -> str:
 
 def sweep_text(store, limit: int = _MAX_ROWS) -> str:
     """A sweep store described in a few lines: axes, progress, output-layer table."""
-    from .stats import layer_summary
+    from ..stats import layer_summary
 
     idx = store.sweep_index()
     done = idx.done
@@ -137,8 +138,8 @@ def run(args) -> int:
     """Run the ``sweep`` command."""
     import time
 
-    from .io.store import Store
-    from .sweep import load_sweep, run_sweep
+    from ..io.store import Store
+    from ..sweep import load_sweep, run_sweep
 
     sweep = load_sweep(args.spec)
     if args.dry_run:
@@ -168,8 +169,6 @@ def run(args) -> int:
                             predict=args.predict, predict_options=options,
                             progress=not args.quiet, dashboard=args.dashboard)
     except KeyboardInterrupt:
-        from .clicommon import Interrupted
-
         if replacing:
             raise Interrupted(f"{out} is unchanged (the replacing sweep was discarded)") from None
         raise Interrupted(f"finished points are saved in {out}; run 'fastnoise sweep "

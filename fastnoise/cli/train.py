@@ -9,7 +9,7 @@ Examples
     fastnoise train mackey-glass --out C.h5 --overwrite --quiet
 
 Errors are raised as one-line exceptions (ValueError, FileExistsError,
-FileNotFoundError, ImportError) for the caller, ``fastnoise.cli``, to print.
+FileNotFoundError, ImportError) for the caller, :func:`fastnoise.cli.main`, to print.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def _fraction(text: str) -> float:
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Add the ``train`` command to an argparse sub-parser collection; return its parser."""
-    from .train.torch_train import DEFAULTS
+    from ..train.torch_train import DEFAULTS
 
     epochs = ", ".join(f"{t} {DEFAULTS[t]['epochs']}" for t in _TASKS)
     t = subparsers.add_parser(
@@ -77,7 +77,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args) -> int:
     """Train, save and print the measured quality; return the exit status (0)."""
-    from .train import require_torch, save, train
+    from ..train import require_torch, save, train
 
     out = os.fspath(args.out)
     if os.path.exists(out) and not args.overwrite:
@@ -86,7 +86,7 @@ def run(args) -> int:
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"folder {folder} of --out does not exist; create it first")
     require_torch()
-    from .io.lock import write_lock
+    from ..io.lock import write_lock
 
     with write_lock(out):  # from the start: a second training into the same --out is refused now
         if os.path.exists(out) and not args.overwrite:
@@ -105,10 +105,10 @@ def run(args) -> int:
 
 
 def _main(argv=None) -> int:
-    """Stand-alone entry: ``python -m fastnoise.traincli train TASK --out NET.h5 ...``."""
+    """Stand-alone entry: ``python -m fastnoise.cli.train train TASK --out NET.h5 ...``."""
     import sys
 
-    parser = argparse.ArgumentParser(prog="python -m fastnoise.traincli")
+    parser = argparse.ArgumentParser(prog="python -m fastnoise.cli.train")
     add_parser(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     try:

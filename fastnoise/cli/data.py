@@ -21,7 +21,7 @@ import argparse
 import os
 from pathlib import Path
 
-from .io import datasets
+from ..io import datasets
 
 __all__ = ["add_parser", "run"]
 

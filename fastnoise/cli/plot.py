@@ -32,7 +32,7 @@ _FORMATS = ("png", "pdf", "svg")
 
 def add_parser(subparsers):
     """Add the ``plot`` command to ``subparsers``; its ``func`` default is :func:`run`."""
-    from .report.runs import SWEEP_COLUMNS
+    from ..report.runs import SWEEP_COLUMNS
 
     kinds = "; ".join(f"{k}: {v}" for k, v in KINDS.items())
     p = subparsers.add_parser(
@@ -88,7 +88,7 @@ def _output(args) -> tuple[str, str]:
 
 
 def _figure(store, args):
-    from .report import runs as figures
+    from ..report import runs as figures
 
     if args.kind == "sweep":
         if args.run:
@@ -107,9 +107,9 @@ def _figure(store, args):
 
 def run(args) -> int:
     """Run the ``plot`` command."""
-    from .io.store import Store
-    from .report.plots import save
-    from .report.style import require_matplotlib
+    from ..io.store import Store
+    from ..report.plots import save
+    from ..report.style import require_matplotlib
 
     require_matplotlib()  # fail before reading anything
     out, ext = _output(args)

@@ -21,7 +21,7 @@ __all__ = ["add_parser", "run"]
 
 def add_parser(subparsers):
     """Add the ``paper`` command to ``subparsers``; its ``func`` default is :func:`run`."""
-    from .paper.figures import FIGURES
+    from ..paper.figures import FIGURES
 
     p = subparsers.add_parser(
         "paper", help="reproduce the paper's Figs. 3–6 (CSV, JSON, PNG/PDF) and judge its claims",
@@ -70,7 +70,7 @@ class _Bar:
         self.bar = None
 
     def start(self, figure: str, total: int) -> None:
-        from .progress import Progress
+        from ..progress import Progress
 
         if self.quiet:
             return
@@ -97,8 +97,8 @@ def _figure_line(summary: dict) -> str:
 
 def run(args) -> int:
     """Run the ``paper`` command."""
-    from .paper import make
-    from .paper.figures import FIGURES
+    from ..paper import make
+    from ..paper.figures import FIGURES
 
     names = list(FIGURES) if args.figure == "all" else [args.figure]
     for opt in ("data", "networks"):

@@ -1,0 +1,7 @@
+"""``python -m fastnoise.cli``: the ``fastnoise`` command line (as ``python -m fastnoise``)."""
+
+import sys
+
+from .main import main
+
+sys.exit(main())
