@@ -418,7 +418,7 @@ def _boom(args):
 
 
 def test_unexpected_exception_is_one_internal_error_line(capsys, monkeypatch, files):
-    cli = importlib.import_module("fastnoise.cli.main")  # the module (fastnoise.cli.main is the function)
+    cli = importlib.import_module("fastnoise.cli.app")
 
     parser = cli.build_parser
 
@@ -440,7 +440,7 @@ def test_unexpected_exception_is_one_internal_error_line(capsys, monkeypatch, fi
 
 _SITE = """
 import importlib
-cli = importlib.import_module("fastnoise.cli.main")
+cli = importlib.import_module("fastnoise.cli.app")
 _parser = cli.build_parser
 def _boom(args):
     raise RuntimeError("a bug\\nover two lines")
@@ -479,7 +479,7 @@ def test_guard_end_to_end(files, tmp_path):
 def test_arithmetic_overflow_is_one_error_line(capsys, monkeypatch, files):
     """An overflow inside a computation (a prediction from weights of 1e300) is the user's
     data, not a bug: one error line, status 2, not an 'internal error'."""
-    cli = importlib.import_module("fastnoise.cli.main")
+    cli = importlib.import_module("fastnoise.cli.app")
 
     parser = cli.build_parser
 

@@ -201,7 +201,7 @@ def test_sweep_predict_auto_records_the_method_that_ran(tmp_path):
     from distributed import Client
 
     import fastnoise.sweep as sw
-    from fastnoise.cli.main import build_parser
+    from fastnoise.cli.app import build_parser
 
     args = build_parser().parse_args(["sweep", "spec.toml", "--out", "s.h5", "--predict"])
     assert args.predict == "auto"

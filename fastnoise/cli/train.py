@@ -9,7 +9,7 @@ Examples
     fastnoise train mackey-glass --out C.h5 --overwrite --quiet
 
 Errors are raised as one-line exceptions (ValueError, FileExistsError,
-FileNotFoundError, ImportError) for the caller, :func:`fastnoise.cli.main`, to print.
+FileNotFoundError, ImportError) for the caller, :func:`fastnoise.cli.app.main`, to print.
 """
 
 from __future__ import annotations
