@@ -543,17 +543,13 @@ def verify_stored(path, name: str, config: dict) -> None:
         The run is missing, differs, or is not complete.
     """
     from .io.errors import StoreError
-    from .io.store import Store, config_hash
 
     try:
-        with Store(path, "r") as st:
-            run = st.run(name) if name in st.runs() else None
-            ok = (run is not None and run.config_hash == config_hash(config)
-                  and run.status == "complete" and bool(run.done.all()))
+        found, complete = stored_run(path, config, name)
     except (OSError, ValueError) as exc:
         raise StoreError(f"the results of run {name!r} could not be read back from {path} "
                          f"({exc}); was the file changed by another program?") from None
-    if not ok:
+    if found is None or not complete:
         raise StoreError(f"{path} does not hold the finished run {name!r} after writing it; was "
                          "the file replaced or changed by another program? Run again")
 

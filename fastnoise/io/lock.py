@@ -33,7 +33,7 @@ try:  # pragma: no cover - platform dependent
 except ImportError:  # pragma: no cover
     fcntl = None
 
-__all__ = ["write_lock", "lock_path", "holder", "WriteLock"]
+__all__ = ["write_lock", "lock_path", "holder", "WriteLock", "partial_path", "remove_stale_partials"]
 
 _HELD: dict[str, "WriteLock"] = {}
 _GUARD = threading.Lock()
@@ -141,6 +141,32 @@ class WriteLock:
 
     def __exit__(self, *exc):
         self.release()
+
+
+def partial_path(path) -> str:
+    """A unique temporary name beside ``path`` (``PATH.<pid>-<token>.partial``) for a file
+    built there and renamed into place when complete."""
+    import secrets
+
+    return f"{os.fspath(path)}.{os.getpid()}-{secrets.token_hex(4)}.partial"
+
+
+def remove_stale_partials(path) -> None:
+    """Delete the :func:`partial_path` files of ``path`` that killed writers left behind.
+
+    Call it only while holding ``path``'s write lock: then no live writer owns one.
+    """
+    folder, base = os.path.split(os.path.abspath(os.fspath(path)))
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        if name.startswith(base + ".") and name.endswith(".partial"):
+            try:
+                os.remove(os.path.join(folder, name))
+            except OSError:
+                pass
 
 
 def write_lock(path) -> WriteLock:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import sys
 
 import h5py
@@ -28,7 +27,7 @@ import h5py
 from .. import activations as _act
 from ..network import Network, noise_places, use_file_format
 from .errors import damaged, open_h5_readonly, reading, safe_text
-from .lock import write_lock
+from .lock import partial_path, remove_stale_partials, write_lock
 
 __all__ = ["save", "load", "write_group", "read_group"]
 
@@ -48,7 +47,8 @@ def save(net: Network, path, group: str = "network", overwrite: bool = False,
     with write_lock(path):
         if os.path.exists(path) and not overwrite:
             raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
-        tmp = f"{path}.{os.getpid()}-{secrets.token_hex(4)}.partial"
+        remove_stale_partials(path)  # left by killed writers; we hold the lock
+        tmp = partial_path(path)
         try:
             with h5py.File(tmp, "w") as f:
                 write_group(f.create_group(group), net)

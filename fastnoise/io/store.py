@@ -54,6 +54,7 @@ from . import network_file
 from .allocate import allocated_dataset
 from .errors import (StoreError, first_line, check_global_heaps, damaged, open_failure,
                      reading, safe_text)
+from .lock import partial_path, remove_stale_partials, write_lock
 
 __all__ = ["Store", "Run", "open_store", "FORMAT", "FORMAT_VERSION"]
 
@@ -102,8 +103,6 @@ class Store:
         self._lock = None
         self._replace = False
         if mode != "r":  # one writer per path; released by close() or discard()
-            from .lock import write_lock
-
             self._lock = write_lock(self.path)
         try:
             exists = os.path.exists(self.path)
@@ -113,7 +112,7 @@ class Store:
             if mode == "r" and not exists:
                 raise FileNotFoundError(f"{self.path}: no such file")
             if mode != "r":
-                self._remove_stale_partials()
+                remove_stale_partials(self.path)  # we hold the lock: no live writer owns them
             if mode in ("x", "w") or (mode == "a" and not exists):
                 # a replaced store stays in place until the new one is complete (see close)
                 self._replace = exists
@@ -169,27 +168,12 @@ class Store:
         if not ok:
             raise damaged(self.path, "no /runs group" if runs is None else "/runs is not a group")
 
-    def _remove_stale_partials(self) -> None:
-        """Delete half-built stores left at ``path`` by killed writers (we hold the lock)."""
-        folder, base = os.path.split(os.path.abspath(self.path))
-        try:
-            names = os.listdir(folder)
-        except OSError:
-            return
-        for name in names:
-            if name.startswith(base + ".") and name.endswith(".partial"):
-                try:
-                    os.remove(os.path.join(folder, name))
-                except OSError:
-                    pass
-
     def _create_empty(self) -> str:
-        """Write an empty store under a unique ``<path>.<pid>-<token>.partial``; :meth:`_commit` renames it."""
-        import secrets
-
+        """Write an empty store under a unique :func:`~fastnoise.io.lock.partial_path`;
+        :meth:`_commit` renames it."""
         import h5py
 
-        tmp = f"{self.path}.{os.getpid()}-{secrets.token_hex(4)}.partial"
+        tmp = partial_path(self.path)
         try:
             with h5py.File(tmp, "w", track_order=True) as f:
                 f.attrs["fastnoise_format"] = FORMAT

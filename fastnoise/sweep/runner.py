@@ -202,22 +202,30 @@ def _check_resumable(sweep: Sweep, st, predict: dict | None) -> list[str]:
     return hashes
 
 
-def _reusable_sweep(sweep: Sweep, out: str, predict: dict | None) -> None:
-    """Without --resume or --overwrite an existing ``out`` is used only if it holds this
-    very sweep, complete (so a documented command can be run twice); otherwise refuse."""
+def _stored_sweep(sweep: Sweep, out: str, predict: dict | None, resume: bool) -> tuple[list, int]:
+    """(point config hashes, points still to do) of this sweep in the existing store ``out``.
+
+    With ``resume`` a different sweep is refused as such.  Without it (neither
+    --resume nor --overwrite) ``out`` is used only if it holds this very sweep,
+    complete, so that a documented command can be run twice; anything else is
+    refused with the flag that fits.
+    """
     from ..io.store import Store
 
     try:
         with Store(out, "r") as st:
-            _check_resumable(sweep, st, predict)
+            hashes = _check_resumable(sweep, st, predict)
             pending = int((~st.sweep_index().done).sum())
     except (StoreError, OSError) as exc:
+        if resume:
+            raise
         raise FileExistsError(f"{out} exists and does not hold this sweep ({exc}); pass "
                               "--overwrite to replace it, or choose another --out") from None
-    if pending:
+    if pending and not resume:
         raise FileExistsError(f"{out} holds this sweep unfinished ({pending} of {sweep.n_points} "
                               "points to go); pass --resume to complete it, or --overwrite to "
                               "start again")
+    return hashes, pending
 
 
 def _bar(progress, total, label):
@@ -336,19 +344,16 @@ def run_sweep(sweep: Sweep, out, *, scheduler: str | None = None, workers: int |
         if pred["method"] not in METHODS:
             raise ValueError(f"unknown prediction method {predict!r}; choose one of {', '.join(METHODS)}")
     exists = os.path.exists(out)
-    if exists and not (resume or overwrite):
-        _reusable_sweep(sweep, out, pred)
-        resume = True  # it holds this sweep, complete: nothing to compute, nothing written
     lock = write_lock(out)  # one sweep writes ``out``: from the first read to the last point
     try:
-        return _run_locked(sweep, out, exists, resume, scheduler, workers, threads, pred,
+        return _run_locked(sweep, out, exists, resume, overwrite, scheduler, workers, threads, pred,
                            progress, dashboard, client, on_point)
     finally:
         lock.release()
 
 
-def _run_locked(sweep, out, exists, resume, scheduler, workers, threads, pred, progress, dashboard,
-                client, on_point) -> SweepSummary:
+def _run_locked(sweep, out, exists, resume, overwrite, scheduler, workers, threads, pred, progress,
+                dashboard, client, on_point) -> SweepSummary:
     """:func:`run_sweep` once ``out``'s write lock is held."""
     from distributed import as_completed
 
@@ -357,10 +362,8 @@ def _run_locked(sweep, out, exists, resume, scheduler, workers, threads, pred, p
 
     start = time.perf_counter()
     P = sweep.n_points
-    if exists and resume:
-        with Store(out, "r") as st:
-            hashes = _check_resumable(sweep, st, pred)
-            pending = int((~st.sweep_index().done).sum())
+    if exists and not overwrite:  # resumed, or without flags reused as it is when complete
+        hashes, pending = _stored_sweep(sweep, out, pred, resume)
     else:
         hashes, pending = None, P
     if not pending:
