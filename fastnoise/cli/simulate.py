@@ -74,30 +74,31 @@ def run(args) -> int:
     if args.block is not None:
         kwargs["block"] = args.block
     start = time.perf_counter()
-    reused, existed = False, os.path.exists(out)
+    existed = os.path.exists(out)
     if existed and not (args.resume or args.overwrite):
         # an identical complete run is reused as it is; anything else is never touched
         from ..simulate import plan, reusable_run
 
         name = reusable_run(out, plan(**kwargs).config, label=f"--out {out}",
                             overwrite="--overwrite", resume="--resume")
-        reused = True
         print(f"{out} already holds this run, complete: nothing to compute "
               "(--overwrite recomputes it)")
-    try:
-        if not reused:
+    else:
+        name = None  # the run just written: the store's last
+        try:
             with warnings.catch_warnings():  # reported below from the store, as one line
                 warnings.simplefilter("ignore", NonFiniteWarning)
                 simulate(**kwargs, store=out, resume=args.resume, overwrite=args.overwrite,
                          threads=args.threads, progress=not args.quiet, keep=False)
-    except KeyboardInterrupt:
-        if args.overwrite and existed:
-            raise Interrupted(f"{out} is unchanged (the replacing run was discarded)") from None
-        raise Interrupted(f"completed blocks are saved in {out}; run "
-                           f"'fastnoise simulate {args.config} --out {out} --resume' to continue")
+        except KeyboardInterrupt:
+            if args.overwrite and existed:
+                raise Interrupted(f"{out} is unchanged (the replacing run was discarded)") from None
+            raise Interrupted(f"completed blocks are saved in {out}; run "
+                              f"'fastnoise simulate {args.config} --out {out} --resume' to "
+                              "continue") from None
     wall = time.perf_counter() - start
     with Store(out, "r") as store:
-        run = store.run(name if reused else None)
+        run = store.run(name)
         nonfinite = run.group.attrs.get("nonfinite")
         if nonfinite is not None and not args.allow_nonfinite:
             counts = json.loads(nonfinite)
