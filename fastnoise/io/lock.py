@@ -26,7 +26,7 @@ import threading
 import time
 
 from .errors import StoreBusyError
-from .lockfile import holder, lock_path  # re-exported
+from .lockfile import holder, lock_path, parse_holder  # holder, lock_path re-exported
 
 try:  # pragma: no cover - platform dependent
     import fcntl
@@ -45,12 +45,11 @@ def _read_holder(fd: int, wait: float = 0.5) -> dict | None:
     deadline = time.monotonic() + wait
     while True:
         try:
-            raw = os.pread(fd, 4096, 0)
-            info = json.loads(raw.decode("utf-8", "replace")) if raw else None
-        except (OSError, ValueError):
+            info = parse_holder(os.pread(fd, 4096, 0))
+        except OSError:
             info = None
-        if isinstance(info, dict) or time.monotonic() > deadline:
-            return info if isinstance(info, dict) else None
+        if info is not None or time.monotonic() > deadline:
+            return info
         time.sleep(0.01)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 
-__all__ = ["lock_path", "holder"]
+__all__ = ["lock_path", "holder", "parse_holder"]
 
 
 def lock_path(path) -> str:
@@ -18,7 +18,15 @@ def holder(path) -> dict | None:
     """Who holds (or last held) the lock of ``path``: ``{"pid", "host", "command", "since"}`` or None."""
     try:
         with open(lock_path(path), "rb") as f:
-            info = json.loads(f.read(4096).decode("utf-8", "replace") or "null")
-    except (OSError, ValueError):
+            return parse_holder(f.read(4096))
+    except OSError:
+        return None
+
+
+def parse_holder(raw: bytes) -> dict | None:
+    """The holder's record from the bytes of a lock file, or None (empty or not a record)."""
+    try:
+        info = json.loads(raw.decode("utf-8", "replace")) if raw else None
+    except ValueError:
         return None
     return info if isinstance(info, dict) else None
