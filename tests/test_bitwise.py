@@ -46,14 +46,10 @@ def _data_dir() -> Path:
 
 
 def _networks_dir() -> Path:
-    """Where this checkout keeps the trained networks A, B and C."""
-    import fastnoise as fn
+    """Where this checkout keeps the trained networks A, B and C (package data)."""
+    from fastnoise.paper.figures import default_networks
 
-    for cand in (Path(fn.__file__).parent / "paper" / "networks", Path(fn.__file__).parent / "networks",
-                 _REPO / "examples" / "networks"):
-        if (cand / "A.h5").is_file():
-            return cand
-    pytest.fail("the trained networks A.h5, B.h5, C.h5 were not found in the package or examples/")
+    return Path(default_networks())
 
 
 def _baseline_from_history(commit: str, data: Path, tmp: Path) -> dict:
