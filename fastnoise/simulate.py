@@ -501,8 +501,10 @@ def reusable_run(path, config: dict, run: str | None = None, *, label: str | Non
         spellings given (Python arguments by default, CLI flags from the CLI).
     """
     from .io.errors import StoreError
+    from .io.lock import refuse_if_written
 
     label = label or str(path)
+    refuse_if_written(path)  # a store being written is busy, not unreadable
     try:
         name, complete = stored_run(path, config, run)
     except StoreError as exc:

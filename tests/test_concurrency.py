@@ -127,7 +127,7 @@ def test_two_writers_same_out_leave_one_correct_store(tmp_path, refs, overwrite)
                 if f"being written by process {other}" in err:
                     overlapped += 1
                 else:  # the other one had finished: the store holds another run
-                    assert "exists" in err, err
+                    assert "exists and holds no run of this configuration" in err, err
         # both may succeed only one after the other (the second overwrote the first)
         assert len(winners) == 1 or overwrite, results
         assert run_digest(out) in {ref[s, count] for s in winners}
@@ -213,6 +213,22 @@ def test_simulate_refused_while_locked(tmp_path, capsys, holder):
     assert not out.exists() and not partials(out)
     with pytest.raises(fn.io.errors.StoreBusyError):
         fn.Store(out, "x")
+
+
+def test_existing_store_being_written_is_busy_not_unreadable(tmp_path, capsys, holder, refs):
+    """A complete store at --out that another process is writing: the reuse check says the
+    file is being written, not that it is unreadable (found in CI: the first of two writers
+    holds the HDF5 file open, and the second's read-only check failed on HDF5's own lock)."""
+    ref_dir, _ = refs
+    out = tmp_path / "busy.h5"
+    out.write_bytes((ref_dir / "ref2_600.h5").read_bytes())
+    before = out.read_bytes()
+    pid = holder(out)
+    code, _, err = run_cli(capsys, "simulate", _config(tmp_path, 2), "--out", out, "-q")
+    _assert_busy(code, err, pid, out)
+    with pytest.raises(fn.io.errors.StoreBusyError, match=f"process {pid}"):
+        fn.simulate(fn.symmetric([1, 3, 1]), np.linspace(0, 1, 4)[:, None], repeats=3, store=out)
+    assert out.read_bytes() == before
 
 
 def test_sweep_refused_while_locked(tmp_path, capsys, holder):

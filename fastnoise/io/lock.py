@@ -33,7 +33,8 @@ try:  # pragma: no cover - platform dependent
 except ImportError:  # pragma: no cover
     fcntl = None
 
-__all__ = ["write_lock", "lock_path", "holder", "WriteLock", "partial_path", "remove_stale_partials"]
+__all__ = ["write_lock", "lock_path", "holder", "WriteLock", "partial_path", "remove_stale_partials",
+           "refuse_if_written"]
 
 _HELD: dict[str, "WriteLock"] = {}
 _GUARD = threading.Lock()
@@ -51,6 +52,38 @@ def _read_holder(fd: int, wait: float = 0.5) -> dict | None:
         if info is not None or time.monotonic() > deadline:
             return info
         time.sleep(0.01)
+
+
+def _busy(path: str, info: dict | None) -> StoreBusyError:
+    return StoreBusyError(f"{path} is being written by {_describe(info)}; wait for it to finish "
+                          "or choose another path")
+
+
+def refuse_if_written(path) -> None:
+    """Raise :class:`StoreBusyError` if another process holds ``path``'s write lock now.
+
+    For readers that must not mistake a file being written for a damaged or
+    foreign one.  Takes no lock and creates no file (a read-only folder is fine).
+    """
+    if fcntl is None:  # pragma: no cover
+        return
+    path = os.path.abspath(os.fspath(path))
+    with _GUARD:
+        if path in _HELD:  # this process writes it
+            return
+    try:
+        fd = os.open(lock_path(path), os.O_RDONLY)
+    except OSError:  # no lock file: nobody writes it
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)  # conflicts with a writer's exclusive lock
+    except BlockingIOError:
+        info = _read_holder(fd)
+        os.close(fd)
+        raise _busy(path, info) from None
+    except OSError:  # no locks on this file system
+        pass
+    os.close(fd)
 
 
 def _describe(info: dict | None) -> str:
@@ -86,8 +119,7 @@ class WriteLock:
             except BlockingIOError:
                 info = _read_holder(fd)
                 os.close(fd)
-                raise StoreBusyError(f"{self.path} is being written by {_describe(info)}; "
-                                     "wait for it to finish or choose another path") from None
+                raise _busy(self.path, info) from None
             except OSError as exc:  # a file system without locks (ENOLCK, EOPNOTSUPP)
                 os.close(fd)
                 try:
