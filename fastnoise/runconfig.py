@@ -20,6 +20,9 @@ A run config describes one call of :func:`fastnoise.simulate`::
     # activation_map = { softmax = "linear" }   # Keras: read an output softmax's logits
     # architecture = "model.json"  # Keras weights-only file: model.to_json() (default: <stem>.json)
     # group = "network"            # HDF5 group holding it (e.g. "runs/run0/network" of a store)
+    # noise_at = "input"           # either kind: Eq. 3 noise on x̃ before the activation
+    #                              # ("output", the paper's, is the default) or one per layer,
+    #                              # input layer first: ["output", "input", "input", "output"]
     # custom = { mish = "acts.py:mish" }        # fastnoise files: user activations by name
     #   an activation is a built-in name ("elu"), "name:param" ("leaky_relu:0.2") or a
     #   numba.njit function "module:function" / "file.py:function" (relative to this file)
@@ -66,7 +69,6 @@ names the table, the key, the bad value and the fix, e.g.
 from __future__ import annotations
 
 import copy
-import difflib
 import math
 import os
 from dataclasses import dataclass, field
@@ -80,6 +82,7 @@ from .noise import FIELDS as NOISE_KEYS
 from .noise import Noise
 from .resources import check_allocation
 from .simulate import MAX_SEED, hist_spec, sample_spec, validate_inputs
+from .validation import check_keys, choice_hint, did_you_mean  # sweep.spec imports check_keys from here
 
 try:  # Python ≥ 3.11
     import tomllib as _toml
@@ -91,9 +94,9 @@ __all__ = ["RunConfig", "load_config", "loads_config", "parse_config"]
 TOP = "[top level]"
 TOP_KEYS = ("repeats", "seed", "network", "noise", "inputs", "output")
 _NETWORK_KEYS = {"symmetric": ("kind", "widths", "alpha", "activation", "gain", "negative_slope", "beta",
-                               "slope"),
+                               "slope", "noise_at"),
                  "file": ("kind", "path", "format", "group", "activations", "activation_map", "custom",
-                          "architecture")}
+                          "architecture", "noise_at")}
 _INPUT_KEYS = {"linspace": ("kind", "start", "stop", "count"),
                "uniform": ("kind", "low", "high", "count", "seed"),
                "npy": ("kind", "path"),
@@ -125,15 +128,6 @@ def one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
-def check_keys(table: dict, valid, where: str) -> None:
-    """Raise on the first key of ``table`` not in ``valid``, suggesting the closest."""
-    for key in table:
-        if key not in valid:
-            hit = difflib.get_close_matches(key, list(valid), n=1, cutoff=0.6)
-            hint = f"did you mean {hit[0]!r}?" if hit else f"valid keys: {', '.join(valid)}"
-            raise ValueError(f"unknown key {key!r} in {where}; {hint}")
-
-
 def _table(parent: dict, key: str, where: str, required: bool = True) -> dict | None:
     value = parent.get(key)
     if value is None:
@@ -151,10 +145,9 @@ def _kind(table: dict, kinds, where: str) -> str:
     if "kind" not in table:
         raise ValueError(f"{where} needs kind = {choices}")
     kind = table["kind"]
-    if kind not in kinds:
-        hit = difflib.get_close_matches(str(kind), list(kinds), n=1)
-        hint = f'did you mean "{hit[0]}"?' if hit else f"choose {choices}"
-        raise ValueError(f"kind = {show_value(kind)} in {where} is not a known kind; {hint}")
+    if not isinstance(kind, str) or kind not in kinds:
+        hint = did_you_mean(kind, kinds, quote=show_value) or f"; choose {choices}"
+        raise ValueError(f"kind = {show_value(kind)} in {where} is not a known kind{hint}")
     return kind
 
 
@@ -282,7 +275,7 @@ def _parse_network(table: dict, base_dir: str | None) -> tuple[Network, dict]:
                 spec[key] = copy.deepcopy(table[key])
         if arch is not None:
             spec["architecture"] = arch
-        return net, spec
+        return _place_noise(net, table, spec, where), spec
 
     widths = _require(table, "widths", where, "[1, 200, 200, 1]")
     if (not isinstance(widths, list) or len(widths) < 2
@@ -311,7 +304,20 @@ def _parse_network(table: dict, base_dir: str | None) -> tuple[Network, dict]:
         except ValueError as exc:
             raise ValueError(f"{param_key} = {param!r} in {where}: {one_line(exc)}") from None
         spec[param_key] = param
-    return symmetric(widths, activation=hidden), spec
+    return _place_noise(symmetric(widths, activation=hidden), table, spec, where), spec
+
+
+def _place_noise(net: Network, table: dict, spec: dict, where: str) -> Network:
+    """``net`` with the ``noise_at`` of ``table`` (if given; recorded in ``spec``)."""
+    if "noise_at" not in table:
+        return net
+    value = table["noise_at"]
+    try:
+        net = net.with_noise_at(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"noise_at = {show_value(value)} in {where}: {one_line(exc)}") from None
+    spec["noise_at"] = copy.deepcopy(value)
+    return net
 
 
 def _activation_entry(text: str, key: str, where: str, base_dir: str | None, custom_only: bool = False):
@@ -443,9 +449,8 @@ def _parse_dataset_inputs(table: dict, net: Network, base_dir: str | None):
     where = "[inputs]"
     name = _str(_require(table, "name", where, '"mnist"'), "name", where)
     if name not in datasets.NAMES:
-        hit = difflib.get_close_matches(name, datasets.NAMES, n=1)
-        hint = f"did you mean {hit[0]!r}?" if hit else f"choose one of {', '.join(datasets.NAMES)}"
-        raise ValueError(f"name = {show_value(name)} in {where} is not a known dataset; {hint}")
+        raise ValueError(f"name = {show_value(name)} in {where} is not a known dataset"
+                         f"{choice_hint(name, datasets.NAMES)}")
     split = _str(table.get("split", "test"), "split", where)
     if split not in ("train", "test"):
         raise ValueError(f'split = {show_value(split)} in {where} must be "train" or "test"')

@@ -21,6 +21,7 @@ from .network import Network, check_real
 from .noise import Noise, per_layer
 from .resources import check_plan, check_sizes
 from .result import Result  # re-exported: fn.simulate returns it
+from .validation import check_int
 
 __all__ = ["simulate", "plan", "execute", "forward", "Plan", "Result", "validate_inputs",
            "NonFiniteWarning"]
@@ -62,21 +63,6 @@ def validate_inputs(net: Network, inputs) -> np.ndarray:
         raise ValueError(f"inputs contain {u[tuple(bad)]} at row {bad[0]}, column {bad[1]}; "
                          "all inputs must be finite")
     return np.ascontiguousarray(u)
-
-
-def _check_int(name, value, low, high=None):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    value = int(value)
-    if value < low or (high is not None and value >= high):
-        rng = f"≥ {low}" if high is None else f"in [{low}, {_power(high)})"
-        raise ValueError(f"{name} must be an integer {rng}, got {value}")
-    return value
-
-
-def _power(n: int) -> str:
-    """``2**64`` for a power of two above 2**20, else the number."""
-    return f"2**{n.bit_length() - 1}" if n > 2 ** 20 and n & (n - 1) == 0 else str(n)
 
 
 def sample_spec(net: Network, samples):
@@ -136,7 +122,7 @@ def hist_spec(net: Network, histogram):
         rng = histogram.get("range", (0.0, 1.0))
     else:
         bins, rng = histogram
-    bins = _check_int("histogram bins", bins, 1)
+    bins = check_int("histogram bins", bins, 1)
     rng = np.asarray(rng, dtype=np.float64)
     if rng.shape == (2,):
         rng = np.tile(rng, (net.n_layers, 1))
@@ -157,7 +143,7 @@ def thread_limit(threads):
 
     old = numba.get_num_threads()
     if threads is not None:
-        threads = _check_int("threads", threads, 1)
+        threads = check_int("threads", threads, 1)
         numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
     try:
         with threadpool_limits(limits=1, user_api="blas"):
@@ -166,28 +152,11 @@ def thread_limit(threads):
         numba.set_num_threads(old)
 
 
-def _kernels(net: Network, precision: str = "float64"):
-    """The (simulation, forward) kernels for ``net``'s activations and ``precision``."""
-    from .kernels import propagate, propagate32
+def _user_functions(net: Network, precision: str = "float64") -> tuple:
+    """The user activations of ``net`` as the kernels take them (first-class functions)."""
+    from .kernels.activations import user_functions
 
-    sim = (propagate32.simulate_block_kernel32 if precision == "float32"
-           else propagate.simulate_block_kernel)
-    customs = net.packed["customs"]
-    if not customs:
-        return sim, propagate.forward_kernel
-    from .kernels import activations as _acts
-
-    key = ("kernels", customs, precision)
-    cache = _kernels.__dict__.setdefault("cache", {})
-    if key not in cache:
-        applier = _acts.custom_applier(customs)
-        if precision == "float32":
-            sim = propagate.with_applier(
-                sim, _acts.custom_applier(customs, _acts.apply_activation32), "apply_activation32")
-        else:
-            sim = propagate.with_applier(sim, applier)
-        cache[key] = (sim, propagate.with_applier(propagate.forward_kernel, applier))
-    return cache[key]
+    return user_functions(net.packed["customs"], np.float32 if precision == "float32" else np.float64)
 
 
 def forward(net: Network, inputs, threads: int | None = None):
@@ -202,15 +171,17 @@ def forward(net: Network, inputs, threads: int | None = None):
     p = net.packed
     xt = np.empty((u.shape[0], p["total"]))
     x = np.empty_like(xt)
-    _, fwd = _kernels(net)
+    from .kernels.propagate import forward_kernel
+
     with thread_limit(threads):
-        fwd(u, p["widths"], p["w_off"], p["w_flat"], p["b_off"], p["b_flat"], p["act_code"],
-            p["act_param"], p["out_off"], xt, x)
-    return _split(xt, p), _split(x, p)
+        forward_kernel(u, p["program"], p["act_param"], p["w_flat"], p["b_flat"],
+                       _user_functions(net), xt, x)
+    return _split(xt, net), _split(x, net)
 
 
-def _split(flat, p):
-    return [flat[:, o:o + w].copy() for o, w in zip(p["out_off"], p["widths"])]
+def _split(flat, net: Network):
+    """The (T, ΣI_n) columns of ``flat`` as one (T, I_n) array per layer."""
+    return [flat[:, o:o + w].copy() for o, w in zip(net.offsets, net.widths)]
 
 
 @dataclass
@@ -261,14 +232,13 @@ def plan(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1, *,
     if not isinstance(net, Network):
         raise TypeError(f"net must be a fastnoise Network (see fn.symmetric, Network.from_layers), "
                         f"got {type(net).__name__}")
-    net.check_noise_placement("simulation")
     u = validate_inputs(net, inputs)
     T = u.shape[0]
-    repeats = _check_int("repeats", repeats, 2)
+    repeats = check_int("repeats", repeats, 2)
     check_sizes(T, repeats, net.widths)
-    seed = _check_int("seed", seed, 0, MAX_SEED)
-    stream = _check_int("stream", stream, 0, 2 ** 16)
-    block = _cfg.DEFAULT_BLOCK if block is None else _check_int("block", block, 1)
+    seed = check_int("seed", seed, 0, below=MAX_SEED)
+    stream = check_int("stream", stream, 0, below=2 ** 16)
+    block = _cfg.DEFAULT_BLOCK if block is None else check_int("block", block, 1)
     noises = per_layer(noise, net.n_layers)
     s_layer, s_neuron = sample_spec(net, samples)
     hist = hist_spec(net, histogram)
@@ -278,7 +248,7 @@ def plan(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1, *,
             raise ValueError(f"noise intensities up to {max(max(nz.to_dict().values()) for nz in noises):g} "
                              "overflow float32 (amplitude √(2D) above 3.4e38); precision='float32' "
                              "takes intensities ≤ 5.8e76, use precision='float64'")
-    n_slots = int(np.sum(net.packed["widths"] + 2))
+    n_slots = net.packed["n_normals"]
     if noise_values is not None:
         noise_values = np.ascontiguousarray(noise_values, dtype=np.float64)
         if noise_values.shape != (T, repeats, n_slots):
@@ -378,7 +348,7 @@ def simulate(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1
     Result
     """
     if threads is not None:
-        threads = _check_int("threads", threads, 1)
+        threads = check_int("threads", threads, 1)
     pl = plan(net, inputs, noise, repeats, seed, block=block, samples=samples,
               histogram=histogram, stream=stream, noise_values=noise_values, labels=labels,
               classify=classify, precision=precision)
@@ -429,8 +399,7 @@ class _FiniteCheck:
 
     def __init__(self, pl: Plan):
         self.pl = pl
-        p = pl.net.packed
-        self.off = np.asarray(p["out_off"], dtype=np.intp)
+        self.off = np.asarray(pl.net.offsets, dtype=np.intp)
         self.bad = np.zeros((2, len(self.off)), dtype=np.int64)  # (mean, var) x layer
         self.n = 0
 
@@ -577,20 +546,21 @@ def execute(pl: Plan, todo: np.ndarray, writers, threads: int | None = None, rep
     aligned to multiples of ``pl.block`` whatever ``todo`` is, so results are
     bitwise the same for a fresh, a resumed or a remote computation.
     """
+    from .kernels import seed_words
+    from .kernels.propagate import forward_kernel, simulate_block_kernel
+
     net, p = pl.net, pl.net.packed
     repeats, hist, n_layers = pl.repeats, pl.hist, net.n_layers
     amp = np.array([nz.amplitudes for nz in pl.noises], dtype=np.float64)
-    ns_off = np.concatenate([[0], np.cumsum(p["widths"] + 2)[:-1]]).astype(np.int64)
-    n_slots = int(np.sum(p["widths"] + 2))
     total = p["total"]
-    sim_kernel, fwd_kernel = _kernels(net, pl.precision)
     f32 = pl.precision == "float32"
     if f32:  # float32 states, weights and amplitudes (means and variances stay float64)
         w_flat, b_flat, amp = p["w_flat32"], p["b_flat32"], amp.astype(np.float32)
     else:
         w_flat, b_flat = p["w_flat"], p["b_flat"]
-    key0, key1 = np.uint64(pl.seed & 0xFFFFFFFF), np.uint64(pl.seed >> 32)
-    empty_noise = np.zeros((0, repeats, n_slots))
+    user, user64 = _user_functions(net, pl.precision), _user_functions(net)
+    key0, key1 = seed_words(pl.seed)
+    empty_noise = np.zeros((0, repeats, p["n_normals"]))
     n_samp = len(pl.s_layer)
     with thread_limit(threads):
         for start, stop in _blocks(todo, pl.block):
@@ -604,15 +574,14 @@ def execute(pl: Plan, todo: np.ndarray, writers, threads: int | None = None, rep
                 "argmax": np.zeros((B if pl.classify else 0, repeats), np.int32),
             }
             nv = empty_noise if pl.noise_values is None else pl.noise_values[start:stop]
-            sim_kernel(ub, np.arange(start, stop, dtype=np.int64), p["widths"], p["w_off"],
-                       w_flat, p["b_off"], b_flat, p["act_code"], p["act_param"],
-                       amp, repeats, key0, key1, np.uint64(pl.stream), nv, ns_off, p["out_off"],
-                       arrays["mean"], arrays["var"], pl.s_layer, pl.s_neuron, arrays["samples"],
-                       hist[0] if hist else np.zeros(n_layers),
-                       hist[1] if hist else np.ones(n_layers), arrays["hist"],
-                       arrays["argmax"])
-            fwd_kernel(ub, p["widths"], p["w_off"], p["w_flat"], p["b_off"], p["b_flat"],
-                       p["act_code"], p["act_param"], p["out_off"], arrays["xt"], arrays["x"])
+            simulate_block_kernel(
+                ub, np.arange(start, stop, dtype=np.int64), p["program"], p["act_param"], w_flat,
+                b_flat, amp, user, repeats, key0, key1, np.uint64(pl.stream), nv,
+                arrays["mean"], arrays["var"], pl.s_layer, pl.s_neuron, arrays["samples"],
+                hist[0] if hist else np.zeros(n_layers), hist[1] if hist else np.ones(n_layers),
+                arrays["hist"], arrays["argmax"])
+            forward_kernel(ub, p["program"], p["act_param"], p["w_flat"], p["b_flat"], user64,
+                           arrays["xt"], arrays["x"])
             for write in writers:
                 write(start, stop, arrays)
             if reporter is not None:  # a partly done block counts only its pending inputs
@@ -640,11 +609,10 @@ class Collector:
 
     def result(self) -> Result:
         pl, a = self.pl, self.arrays
-        p = pl.net.packed
         hist = pl.hist
         return Result(
-            mean=_split(a["mean"], p), var=_split(a["var"], p), noiseless_xt=_split(a["xt"], p),
-            noiseless_x=_split(a["x"], p), config=pl.config,
+            mean=_split(a["mean"], pl.net), var=_split(a["var"], pl.net),
+            noiseless_xt=_split(a["xt"], pl.net), noiseless_x=_split(a["x"], pl.net), config=pl.config,
             samples=(a["samples"], pl.s_layer, pl.s_neuron) if len(pl.s_layer) else None,
             histogram=None if hist is None else (a["hist"].sum(axis=0), hist[0], hist[1]),
             done=np.ones(pl.n_inputs, bool), predicted=a["argmax"] if pl.classify else None,

@@ -283,7 +283,8 @@ def noisy_forward(net, inputs, noise, noise_values, return_samples=False, dtype=
 
     Parameters
     ----------
-    net : fastnoise.Network (only weights, biases and activations are read)
+    net : fastnoise.Network (only weights, biases, activations and
+        ``noise_at`` are read: Eq. 3 on y = f(x̃), or on x̃ before f)
     inputs : (T, I_0)
     noise : Noise, None or list of them (one per layer)
     noise_values : (T, K, Σ (I_n+2)) standard normals in the kernel layout
@@ -307,6 +308,7 @@ def noisy_forward(net, inputs, noise, noise_values, return_samples=False, dtype=
     offs, total = slot_offsets(widths)
     assert noise_values.shape[2] == total
     noises = expand_noise(noise, len(widths))
+    places = tuple(getattr(net, "noise_at", ("output",) * len(widths)))
     means, variances, samples = [], [], []
     y_prev = None
     for n, width in enumerate(widths):
@@ -315,16 +317,22 @@ def noisy_forward(net, inputs, noise, noise_values, return_samples=False, dtype=
         else:
             W, b = np.asarray(net.weights[n], dtype), np.asarray(net.biases[n], dtype)
             xt = np.einsum("tkj,ij->tki", y_prev, W) + b          # Eq. 1
-        x = activation(net.activations[n], xt).astype(dtype)      # Eq. 2
         a_mu, a_au, a_mc, a_ac = (dtype(a) for a in amplitudes(noises[n]))
         blk = noise_values[:, :, offs[n]: offs[n] + width + 2]
         xi_c, xip_c, z = blk[:, :, :1], blk[:, :, 1:2], blk[:, :, 2:]
-        # Eq. 3: y = x(1 + a_MU ξ_i)(1 + a_MC ξ_c) + a_AU ξ'_i + a_AC ξ'_c.  Given
-        # ξ_c, ξ'_c the two uncorrelated terms x(1 + a_MC ξ_c) a_MU ξ_i + a_AU ξ'_i
-        # are one normal of variance (a_MU x (1 + a_MC ξ_c))² + a_AU²: drawn as
-        # sqrt(that) z_i, one normal per neuron.
-        xc = x * (1.0 + a_mc * xi_c)
-        y = xc + a_ac * xip_c + np.sqrt((a_mu * xc) ** 2 + a_au ** 2) * z
+
+        def eq3(v):
+            # Eq. 3: v(1 + a_MU ξ_i)(1 + a_MC ξ_c) + a_AU ξ'_i + a_AC ξ'_c.  Given
+            # ξ_c, ξ'_c the two uncorrelated terms v(1 + a_MC ξ_c) a_MU ξ_i + a_AU ξ'_i
+            # are one normal of variance (a_MU v (1 + a_MC ξ_c))² + a_AU²: drawn as
+            # sqrt(that) z_i, one normal per neuron.
+            vc = v * (1.0 + a_mc * xi_c)
+            return vc + a_ac * xip_c + np.sqrt((a_mu * vc) ** 2 + a_au ** 2) * z
+
+        if places[n] == "input":  # noise on x̃, then y = x = f(noisy x̃)
+            y = activation(net.activations[n], eq3(xt).astype(dtype)).astype(dtype)
+        else:  # the paper: x = f(x̃) (Eq. 2), then y = Eq. 3 on x
+            y = eq3(activation(net.activations[n], xt).astype(dtype))
         means.append(y.astype(np.float64).mean(axis=1))
         variances.append(y.astype(np.float64).var(axis=1, ddof=1))
         samples.append(y)

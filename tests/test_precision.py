@@ -1,6 +1,6 @@
 """precision="float32": float32 states, float32 normals, float64 statistics.
 
-The float32 kernel (kernels/propagate32.py) is checked three ways:
+The float32 specialisation of the kernel (kernels/propagate.py with float32 weights) is checked three ways:
 
 * against its NumPy twin (``reference.noisy_forward(dtype=np.float32)``) on
   the same normals: both compute Eqs. 1–3 in float32, so the noisy states
@@ -50,6 +50,16 @@ NETS = {
          [(12, 8), (12, 12), (12, 12), (12, 12), (12, 12), (12, 12), (12, 12), (12, 12), (4, 12)]],
         None, ["linear", fn.activations.elu(0.8), fn.activations.leaky_relu(0.1), fn.activations.softplus(1.5),
                "gelu", "swish", "hard_sigmoid", "softsign", "selu", "linear"]),
+    # noise before the activation (noise_at="input"): the same bounds, the
+    # activations being as Lipschitz as on the output placement
+    "dense_logistic_input": fn.random_dense([30, 40, 20, 5], activation="logistic", seed=2,
+                                            noise_at="input"),
+    "dense_mixed_input": fn.Network.from_layers(
+        [np.random.default_rng(3).normal(0, 0.2, (25, 12)),
+         np.random.default_rng(4).normal(0, 0.2, (6, 25))],
+        [np.full(25, 0.1), np.zeros(6)],
+        [fn.activations.tanh(0.8), fn.activations.custom(softsign), fn.activations.relu(1.2)],
+        noise_at=["input", "output", "input"]),
     "cubic": fn.Network.from_layers([np.full((20, 3), 1 / 3), np.full((2, 20), 1 / 20)],
                                     None, ["linear", "cubic", "shifted_sigmoid"]),
 }

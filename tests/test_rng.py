@@ -197,7 +197,7 @@ def test_normal_pairs_kernel_slot_layout():
 
 def test_reference_normals_layout_matches_kernel_draws():
     """reference_normals (used to drive the twin) holds the kernel's draws in order."""
-    from fastnoise.kernels.propagate import _fill_noise
+    from fastnoise.kernels.noise import fill_normals as _fill_noise
 
     widths = [2, 3]
     seed, stream, T, K = 77, 5, 3, 4

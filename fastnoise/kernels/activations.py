@@ -31,9 +31,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import cfunc, njit, types
+from numba.extending import overload
 
-from ..config import JIT
+from ..config import CACHE, JIT
 from .rng32 import i32_as_f32
 
 LINEAR, SHIFTED_SIGMOID, LOGISTIC, TANH, RELU, CUBIC = 0, 1, 2, 3, 4, 5
@@ -43,6 +44,8 @@ SELU_SCALE = 1.0507009873554804934193349852946
 SELU_ALPHA = 1.6732632423543772848170429916717
 _SQRT_HALF = 0.7071067811865476
 CUSTOM_BASE = 100
+#: Options of the placeholder first-class functions (cached; no fastmath needed).
+_CFUNC = dict(cache=CACHE)
 
 
 @njit(**JIT)
@@ -194,37 +197,86 @@ def apply_activation32(code, p, buf, n):
             buf[i] = np.nan
 
 
-_custom_cache: dict = {}
+def activate(code, p, buf, n, user):
+    """Replace ``buf[:n]`` by ``f(buf[:n])``: a built-in ``code`` or a user function.
 
-
-def custom_applier(functions, builtin=None):
-    """An ``apply_activation`` that also knows user-jitted scalar functions.
-
-    ``functions[j]`` is called for code ``CUSTOM_BASE + j``; built-in codes go
-    to ``builtin`` (default :func:`apply_activation`; the float32 kernel
-    passes :func:`apply_activation32`).  The result is compiled once per
-    tuple of functions and kept for the session (it is not cached on disk:
-    user functions may live anywhere).
+    Built-in codes go to :func:`apply_activation` (float64 ``buf``) or
+    :func:`apply_activation32` (float32 ``buf``); code ``CUSTOM_BASE + j``
+    evaluates ``user(j, x)``, the first-class function of
+    :func:`user_functions` (in the dtype of ``buf``).  Callable from njit code only.
     """
+    raise TypeError("activate is a Numba routine: call it from an @njit function")
+
+
+@overload(activate, jit_options=JIT)
+def _activate_typed(code, p, buf, n, user):
+    builtin = (apply_activation32 if isinstance(buf, types.Array) and buf.dtype == types.float32
+               else apply_activation)
+
+    def impl(code, p, buf, n, user):
+        if code >= CUSTOM_BASE:
+            j = code - CUSTOM_BASE
+            for i in range(n):
+                buf[i] = user(j, buf[i])
+        else:
+            builtin(code, p, buf, n)
+    return impl
+
+
+@njit(**JIT)
+def apply_row(code, p, buf, n, user):
+    """:func:`activate` callable from Python (the analytic code evaluates user functions with it)."""
+    activate(code, p, buf, n, user)
+
+
+@cfunc(types.float64(types.int64, types.float64), **_CFUNC)
+def _no_user64(j, x):  # the user function of a network without user activations (never called)
+    return np.nan
+
+
+@cfunc(types.float32(types.int64, types.float32), **_CFUNC)
+def _no_user32(j, x):
+    return np.float32(np.nan)
+
+
+_user_cache: dict = {}
+
+
+def user_functions(functions=(), dtype=np.float64):
+    """The user activations ``functions`` as one first-class Numba function ``user(j, x)``.
+
+    The kernels take user activations as an argument of Numba's first-class
+    function type (a ``numba.cfunc`` of signature ``dtype(int64, dtype)``):
+    ``user(j, x)`` is ``functions[j](x)``.  The kernels, compiled once for
+    that function type, stay cached on disk whatever the user functions are;
+    only this small wrapper is compiled per session and tuple of functions
+    (the ``numba.njit`` user functions keep their own options).  With no
+    ``functions`` it is a placeholder that no code calls.
+    """
+    dtype = np.dtype(dtype)
+    if dtype not in (np.dtype(np.float64), np.dtype(np.float32)):
+        raise ValueError(f"user activations run in float64 or float32, not {dtype}")
+    f32 = dtype == np.dtype(np.float32)
     functions = tuple(functions)
-    builtin = apply_activation if builtin is None else builtin
-    key = (functions, builtin)
-    if key in _custom_cache:
-        return _custom_cache[key]
-    lines = ["def apply_custom(code, p, buf, n):",
-             "    if code < CUSTOM_BASE:",
-             "        builtin(code, p, buf, n)",
-             "        return"]
-    scope = {"CUSTOM_BASE": CUSTOM_BASE, "builtin": builtin, "np": np}
-    for j, fn in enumerate(functions):
-        scope[f"user_{j}"] = fn
-        lines += [f"    if code == {CUSTOM_BASE + j}:",
-                  "        for i in range(n):",
-                  f"            buf[i] = user_{j}(buf[i])",
-                  "        return"]
-    lines += ["    for i in range(n):", "        buf[i] = np.nan"]
-    exec("\n".join(lines), scope)  # noqa: S102 - generated from a fixed template
-    opts = dict(JIT, cache=False)
-    applier = njit(**opts)(scope["apply_custom"])
-    _custom_cache[key] = applier
-    return applier
+    if not functions:
+        return _no_user32 if f32 else _no_user64
+    key = (functions, f32)
+    if key not in _user_cache:
+        ty = types.float32 if f32 else types.float64
+        _user_cache[key] = cfunc(ty(types.int64, ty), cache=False)(_select(functions).py_func)
+    return _user_cache[key]
+
+
+def _select(functions):
+    """An njit ``select(j, x) = functions[j](x)``, built as a chain of closures
+    (``functions[0]`` or the chain of the rest)."""
+    first = functions[0]
+    if len(functions) == 1:
+        def select(j, x):
+            return first(x)
+    else:
+        rest = _select(functions[1:])
+
+        def select(j, x):
+            return first(x) if j == 0 else rest(j - 1, x)
+    return njit(cache=False)(select)

@@ -12,10 +12,11 @@ parameters / file form    :meth:`params` (named float arrays), :meth:`attrs`
                           (JSON-able description) and :meth:`from_params`;
                           the HDF5 code in :mod:`fastnoise.io.network_file`
                           writes and reads exactly these (no h5py here)
-kernel entry              :attr:`kernel_entry` (the routine of
-                          :mod:`fastnoise.kernels` that propagates K
-                          repetitions through it) and :meth:`pack` (the flat
-                          arrays that routine reads)
+kernel entry              :attr:`kernel_code` (its code in the kernels'
+                          operation program), :attr:`kernel_entry` (the
+                          routine of :mod:`fastnoise.kernels.ops` that
+                          propagates K repetitions through it) and
+                          :meth:`pack` (the flat arrays that routine reads)
 analytic rule             :meth:`linear_moments`: how a mean and covariance
                           of the input pass to the operation's internal
                           state x̃; the activation's closure is applied
@@ -24,7 +25,9 @@ analytic rule             :meth:`linear_moments`: how a mean and covariance
 
 New operations (``Conv2D``, ``Pool2D``, ``Flatten``, a recurrent reservoir)
 subclass :class:`Operation`, set :attr:`kind` and register themselves in
-:data:`OPERATIONS`; nothing else in the network package changes.
+:data:`OPERATIONS`; on the kernel side they add a code to
+:mod:`fastnoise.kernels.program` and a routine and branch to
+:mod:`fastnoise.kernels.ops`.  Nothing else in the network package changes.
 """
 
 from __future__ import annotations
@@ -63,9 +66,11 @@ class Operation:
 
     #: Name in files and configs (``"dense"``).
     kind: ClassVar[str] = ""
-    #: Name of the routine in :mod:`fastnoise.kernels` that computes this
+    #: Name of the routine in :mod:`fastnoise.kernels.ops` that computes this
     #: operation's internal state for K repetitions.
     kernel_entry: ClassVar[str] = ""
+    #: Its operation code in the kernels' program (:mod:`fastnoise.kernels.program`).
+    kernel_code: ClassVar[int] = -1
     noise_at: str = NOISE_PLACES[0]
 
     # -- shape inference -------------------------------------------------------

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import activations as _act
+from ..kernels.program import OP_DENSE
 from .base import Operation, register
 from .checks import check_finite, check_noise_place, check_real
 
@@ -45,7 +46,8 @@ class Dense(Operation):
     """
 
     kind = "dense"
-    kernel_entry = "internal_states"
+    kernel_entry = "dense_states"
+    kernel_code = OP_DENSE
 
     weights: np.ndarray
     bias: np.ndarray | None = None
@@ -106,7 +108,7 @@ class Dense(Operation):
 
     # -- kernel entry and analytic rule ----------------------------------------
     def pack(self) -> dict[str, np.ndarray]:
-        """Transposed, flattened weights (``w_flat`` layout of ``internal_states``) and bias."""
+        """Transposed, flattened weights (the ``w_flat`` layout of ``dense_states``) and bias."""
         return {"wt": np.ascontiguousarray(self.weights.T).ravel(), "b": self.bias}
 
     def linear_moments(self, mean, cov):

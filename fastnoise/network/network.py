@@ -20,6 +20,7 @@ from typing import Sequence
 import numpy as np
 
 from .. import activations as _act
+from ..kernels import program as prog
 from ..kernels.activations import CUSTOM_BASE
 from ..resources import check_allocation
 from .base import Operation, shape_size
@@ -235,6 +236,16 @@ class Network:
                 f"{what} of noise_at='input' (layer{'s' if len(layers) > 1 else ''} "
                 f"{', '.join(map(str, layers))}) is not implemented yet; use noise_at='output'")
 
+    def with_noise_at(self, noise_at) -> "Network":
+        """This network with the Eq. 3 noise placed as ``noise_at`` (``"output"``,
+        ``"input"`` or one per layer, input layer first); weights and activations shared."""
+        from dataclasses import replace
+
+        places = noise_places(noise_at, self.n_layers)
+        ops = tuple(op if op.noise_at == p else replace(op, noise_at=p)
+                    for op, p in zip(self.ops, places[1:]))
+        return type(self)(self.input_shape, ops, self.input_activation, places[0])
+
     # -- shape ---------------------------------------------------------------
     @property
     def input_width(self) -> int:
@@ -245,6 +256,11 @@ class Network:
     def widths(self) -> tuple[int, ...]:
         """Neurons per layer, input layer first."""
         return (self.input_width, *(op.out_size for op in self.ops))
+
+    @cached_property
+    def offsets(self) -> tuple[int, ...]:
+        """First column of each layer in the (…, ΣI_n) arrays of all layers' neurons."""
+        return tuple(int(o) for o in np.concatenate([[0], np.cumsum(self.widths)[:-1]]))
 
     @cached_property
     def is_symmetric(self) -> bool:
@@ -279,7 +295,10 @@ class Network:
     # -- kernel packing ------------------------------------------------------
     @cached_property
     def packed(self) -> dict:
-        """Flat, C-contiguous arrays in the layout the kernels expect."""
+        """What the kernels read (:mod:`fastnoise.kernels.program`): the operation
+        ``program``, ``act_param``, the flat weights and biases in float64 and
+        float32, ``n_normals`` (normals per repetition, Σ(I_n + 2)), ``total``
+        (ΣI_n) and the user activation functions ``customs``."""
         widths = np.array(self.widths, dtype=np.int64)
         L = len(widths)
         w_off = np.zeros(L, np.int64)
@@ -308,12 +327,22 @@ class Network:
         out_off = np.concatenate([[0], np.cumsum(widths)[:-1]]).astype(np.int64)
         w_flat = np.concatenate(wt_parts) if wt_parts else np.zeros(0)
         b_flat = np.concatenate(b_parts) if b_parts else np.zeros(0)
-        return dict(
-            widths=widths, w_off=w_off, b_off=b_off, w_flat=w_flat,
-            w_flat32=w_flat.astype(np.float32), b_flat=b_flat,
-            b_flat32=b_flat.astype(np.float32),
-            act_code=codes, act_param=params, out_off=out_off,
-            total=int(widths.sum()), customs=tuple(customs))
+        program = np.zeros((L, prog.N_FIELDS), np.int64)
+        program[:, prog.OP] = [prog.OP_INPUT] + [op.kernel_code for op in self.ops]
+        program[:, prog.WIDTH] = widths
+        program[1:, prog.IN_WIDTH] = widths[:-1]
+        program[:, prog.W_OFF] = w_off
+        program[:, prog.B_OFF] = b_off
+        program[0, prog.B_OFF] = -1  # the input layer has no bias
+        program[:, prog.ACT] = codes
+        program[:, prog.NOISE_AT] = [prog.NOISE_INPUT if p == "input" else prog.NOISE_OUTPUT
+                                     for p in self.noise_at]
+        program[:, prog.OUT_OFF] = out_off
+        program[:, prog.NS_OFF] = np.concatenate([[0], np.cumsum(widths + 2)[:-1]])
+        return dict(program=program, act_param=params, w_flat=w_flat,
+                    w_flat32=w_flat.astype(np.float32), b_flat=b_flat,
+                    b_flat32=b_flat.astype(np.float32), n_normals=int(np.sum(widths + 2)),
+                    total=int(widths.sum()), customs=tuple(customs))
 
     def digest(self) -> str:
         """SHA-256 of the widths, weights, biases and activations (and noise places)."""

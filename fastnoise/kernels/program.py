@@ -1,0 +1,43 @@
+"""The operation program: how a network is described to the kernels.
+
+A network of L layers (the input layer first) reaches the kernels as
+
+* ``program``: an (L, :data:`N_FIELDS`) int64 array, one row per layer, with
+  the columns named below (operation code, widths, offsets into the flat
+  parameter and output arrays, activation code, noise placement);
+* ``act_param``: (L,) float64, the activation parameter of each layer;
+* ``amp``: (L, 4), the noise amplitudes (√(2D_M^U), √(2D_A^U), √(2D_M^C),
+  √(2D_A^C)) of each layer, in the kernel's dtype;
+* ``w_flat``, ``b_flat``: every operation's parameters, flat, in the
+  kernel's dtype (an operation finds its own at its ``W_OFF``/``B_OFF``).
+
+:mod:`.ops` holds one routine per operation code; a new kind of layer adds a
+code here, its routine there and a branch in :func:`.ops.op_states` and
+:func:`.ops.op_forward`.  ``Network.packed`` (``fastnoise.network``) builds
+the program from each operation's ``pack()``.
+"""
+
+from __future__ import annotations
+
+#: Operation codes (column :data:`OP`).
+OP_INPUT = 0   #: the input layer: x̃ = u^t
+OP_DENSE = 1   #: x̃ = W y_{n−1} + b (paper Eq. 1)
+
+#: Noise placements (column :data:`NOISE_AT`).
+NOISE_OUTPUT = 0  #: Eq. 3 on y = f(x̃) (the paper's model)
+NOISE_INPUT = 1   #: Eq. 3 on x̃, then x = f(noisy x̃)
+
+#: Columns of ``program``.
+OP = 0        #: operation code
+WIDTH = 1     #: neurons of the layer, I_n
+IN_WIDTH = 2  #: neurons of the layer it reads, I_{n−1} (0 for the input layer)
+W_OFF = 3     #: offset of its weights in ``w_flat`` (W^nᵀ, (I_{n−1}, I_n), for dense)
+B_OFF = 4     #: offset of its bias in ``b_flat``, or −1 for none
+ACT = 5       #: activation code (:mod:`.activations`)
+NOISE_AT = 6  #: :data:`NOISE_OUTPUT` or :data:`NOISE_INPUT`
+OUT_OFF = 7   #: first column of the layer in the (…, ΣI_n) outputs
+NS_OFF = 8    #: offset of its I_n + 2 normals in the last axis of given normals
+N_FIELDS = 9
+
+__all__ = ["OP_INPUT", "OP_DENSE", "NOISE_OUTPUT", "NOISE_INPUT", "OP", "WIDTH", "IN_WIDTH",
+           "W_OFF", "B_OFF", "ACT", "NOISE_AT", "OUT_OFF", "NS_OFF", "N_FIELDS"]
