@@ -13,7 +13,6 @@ Examples
 
 from __future__ import annotations
 
-import difflib
 import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -21,6 +20,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .kernels import activations as _k
+from .validation import choice_hint
 
 __all__ = ["Activation", "get", "linear", "shifted_sigmoid", "logistic", "tanh",
            "relu", "cubic", "elu", "leaky_relu", "softplus", "gelu", "swish", "silu",
@@ -145,11 +145,6 @@ class Activation:
         return get(d["name"], float(d.get("param", _BUILTIN.get(d["name"], (0, 0, 1.0))[2])))
 
 
-def _closest(name: str, choices) -> str:
-    hit = difflib.get_close_matches(name, list(choices), n=1)
-    return f"; did you mean {hit[0]!r}?" if hit else f"; choose one of {', '.join(choices)}"
-
-
 def get(spec, param: float | None = None, **kwargs) -> Activation:
     """Build an :class:`Activation` from a name, an Activation or a jitted function.
 
@@ -189,7 +184,7 @@ def get(spec, param: float | None = None, **kwargs) -> Activation:
         raise TypeError(f"activation must be a name, an Activation or an njit function, got {spec!r}")
     name = _ALIASES.get(spec.lower(), spec.lower())
     if name not in _BUILTIN:
-        raise ValueError(f"unknown activation {spec!r}{_closest(name, NAMES + tuple(_ALIASES))}")
+        raise ValueError(f"unknown activation {spec!r}{choice_hint(name, NAMES + tuple(_ALIASES))}")
     code, pname, default = _BUILTIN[name]
     value = default if param is None else float(param)
     if not math.isfinite(value):
@@ -215,7 +210,7 @@ def param_name(name) -> str | None:
     key = name.name if isinstance(name, Activation) else str(name).lower()
     key = _ALIASES.get(key, key)
     if key not in _BUILTIN:
-        raise ValueError(f"unknown activation {name!r}{_closest(key, NAMES + tuple(_ALIASES))}")
+        raise ValueError(f"unknown activation {name!r}{choice_hint(key, NAMES + tuple(_ALIASES))}")
     return _BUILTIN[key][1]
 
 

@@ -8,6 +8,8 @@ from typing import Sequence
 
 import numpy as np
 
+from .validation import choice_hint
+
 __all__ = ["Noise", "per_layer"]
 
 #: Largest intensity D whose amplitude √(2D) is finite in float64 (2D overflows above).
@@ -90,11 +92,8 @@ class Noise:
     def from_dict(cls, d: dict) -> "Noise":
         unknown = set(d) - set(FIELDS)
         if unknown:
-            import difflib
-            key = sorted(unknown)[0]
-            hit = difflib.get_close_matches(key, FIELDS, n=1)
-            hint = f"; did you mean {hit[0]!r}?" if hit else f"; valid keys: {', '.join(FIELDS)}"
-            raise ValueError(f"unknown noise key {key!r}{hint}")
+            key = sorted(unknown, key=str)[0]
+            raise ValueError(f"unknown noise key {key!r}{choice_hint(key, FIELDS, lead='valid keys:')}")
         return cls(**d)
 
 

@@ -467,10 +467,12 @@ def test_transfer_validates_inputs():
         cl.transfer(act, 0.5, 1e-3, closure="gaus")
     with pytest.raises(ValueError, match=r"variance must be ≥ 0, got -0\.001"):
         cl.transfer(act, 0.5, [1e-3, -1e-3])
-    with pytest.raises(ValueError, match="order must be ≥ 1, got 0"):
+    with pytest.raises(ValueError, match=r"order must be an integer in \[1, 268\] for the taylor closure .*, got 0$"):
         cl.transfer(act, 0.5, 1e-3, closure="taylor", order=0)
-    with pytest.raises(ValueError, match="nodes must be ≥ 1"):
+    with pytest.raises(ValueError, match=r"nodes must be an integer in \[1, 1000\] for the gauss closure .*, got 0$"):
         cl.transfer(act, 0.5, 1e-3, nodes=0)
+    with pytest.raises(ValueError, match=r"^nodes must be an integer ≥ 1, got 0$"):
+        cl.transfer(act, 0.5, 1e-3, closure="taylor", nodes=0)  # the gauss bound applies to gauss only
     with pytest.raises(TypeError, match="order must be an integer"):
         cl.transfer(act, 0.5, 1e-3, closure="taylor", order=2.5)
     for fn_ in (lambda a: cl.transfer(a, 0.5, 1e-3, closure="taylor"),

@@ -44,7 +44,7 @@ PACKAGE = "fastnoise"
 #: Lowest first.  A module belongs to the first entry that names it or one of
 #: its parent packages (longest prefix wins).
 LAYERS = [
-    ("config", ["fastnoise._version", "fastnoise.config"]),
+    ("config", ["fastnoise._version", "fastnoise.config", "fastnoise.validation"]),
     ("kernels", ["fastnoise.kernels"]),
     ("core", ["fastnoise.activations", "fastnoise.noise", "fastnoise.resources", "fastnoise.network",
               "fastnoise.progress", "fastnoise.result"]),
@@ -317,4 +317,5 @@ def test_rules_catch_violations():
     assert _owner_may_import("fastnoise.cli", "fastnoise._version")
     assert _layer("fastnoise.io.store") < _layer("fastnoise.stats.snr") < _layer("fastnoise.analytic.predict")
     assert _layer("fastnoise.kernels.rng") < _layer("fastnoise.network") < _layer("fastnoise.io.store")
+    assert _layer("fastnoise.validation") < _layer("fastnoise.activations")  # a leaf: any layer may use it
     assert _layer("fastnoise.cli") == len(LAYERS) - 1 and _layer("fastnoise") == len(LAYERS) - 1

@@ -41,6 +41,7 @@ import numpy as np
 from scipy import special
 
 from .. import activations as _acts
+from ..validation import check_int
 from .jets import shifted_coefficients, first_derivative, value
 
 __all__ = ["CLOSURES", "transfer", "first_order", "taylor", "taylor_orders", "gauss",
@@ -70,16 +71,6 @@ def _out(a):
     """0-d arrays become NumPy scalars, other arrays pass through."""
     a = np.asarray(a, dtype=float)
     return a[()] if a.ndim == 0 else a
-
-
-def _check_int(name, value, least, most=None, why=""):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    if value < least:
-        raise ValueError(f"{name} must be ≥ {least}, got {value}")
-    if most is not None and value > most:
-        raise ValueError(f"{name} must be an integer in [{least}, {most}] {why}, got {value}")
-    return int(value)
 
 
 def _max_taylor_order() -> int:
@@ -195,7 +186,7 @@ def gaussian_central_moments(var, order: int) -> np.ndarray:
     ndarray
         Shape ``np.shape(var) + (order+1,)``.
     """
-    order = _check_int("order", order, 0)
+    order = check_int("order", order, 0)
     var = np.asarray(var, dtype=float)
     if np.any(var < 0):
         raise ValueError(f"variance must be ≥ 0, got {float(np.min(var))!r}")
@@ -257,7 +248,7 @@ def taylor(act, mean, var, order: int = 15):
         E f(X) and F̂|_M.
     """
     act = _activation(act)
-    order = _check_int("order", order, 1, MAX_TAYLOR_ORDER, _WHY_ORDER)
+    order = check_int("order", order, 1, MAX_TAYLOR_ORDER, _WHY_ORDER)
     _no_custom(act, "taylor")
     mean, var = _prep(mean, var)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -302,7 +293,7 @@ def taylor_orders(act, mean, var, max_order: int, return_mean: bool = False):
         F̂|_M (and, first, E f|_M when ``return_mean``).
     """
     act = _activation(act)
-    max_order = _check_int("max_order", max_order, 1, MAX_TAYLOR_ORDER, _WHY_ORDER)
+    max_order = check_int("max_order", max_order, 1, MAX_TAYLOR_ORDER, _WHY_ORDER)
     _no_custom(act, "taylor")
     mean, var = _prep(mean, var)
     f0, b, mean_w, rho = _scaled_terms(act, mean, var, max_order)
@@ -393,7 +384,7 @@ def gauss(act, mean, var, nodes: int = 64):
         E f(X) and Var f(X) (paper's F̂ without any expansion).
     """
     act = _activation(act)
-    nodes = _check_int("nodes", nodes, 1, MAX_NODES, _WHY_NODES)
+    nodes = check_int("nodes", nodes, 1, MAX_NODES, _WHY_NODES)
     mean, var = _prep(mean, var)
     p = float(act.param)
     if not act.is_custom and act.name == "linear":
@@ -455,7 +446,7 @@ def mean_slope(act, mean, var, nodes: int = 64):
     of about 1e-16·|f|/σ.
     """
     act = _activation(act)
-    nodes = _check_int("nodes", nodes, 1, MAX_NODES, _WHY_NODES)
+    nodes = check_int("nodes", nodes, 1, MAX_NODES, _WHY_NODES)
     mean, var = _prep(mean, var)
     p = float(act.param)
     if not act.is_custom and act.name == "linear":
@@ -526,8 +517,14 @@ def transfer(act, mean, var, closure: str = "gauss", order: int = 15, nodes: int
     if name not in CLOSURES:
         raise ValueError(f"unknown closure {closure!r}; choose one of "
                          f"{', '.join(map(repr, CLOSURES))}")
-    order = _check_int("order", order, 1, MAX_TAYLOR_ORDER if name == "taylor" else None, _WHY_ORDER)
-    nodes = _check_int("nodes", nodes, 1, MAX_NODES if name == "gauss" else None, _WHY_NODES)
+    if name == "taylor":
+        order = check_int("order", order, 1, MAX_TAYLOR_ORDER, _WHY_ORDER)
+    else:
+        order = check_int("order", order, 1)
+    if name == "gauss":
+        nodes = check_int("nodes", nodes, 1, MAX_NODES, _WHY_NODES)
+    else:
+        nodes = check_int("nodes", nodes, 1)
     act = _activation(act)
     mean, var = _prep(mean, var)
     if name == "first-order":

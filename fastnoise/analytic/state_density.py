@@ -36,7 +36,6 @@ so all three smooth kinds share one representation and one quadrature.
 
 from __future__ import annotations
 
-import difflib
 import math
 from typing import Callable, Sequence
 
@@ -45,6 +44,7 @@ from numpy.polynomial import Polynomial
 from numpy.polynomial import hermite_e as _he
 
 from ..network import Network
+from ..validation import check_choice
 
 __all__ = ["KINDS", "StateDensity", "fit_state_density", "state_densities"]
 
@@ -58,11 +58,7 @@ _GL_X, _GL_W = np.polynomial.legendre.leggauss(_GL_NODES)
 
 
 def _check_kind(kind) -> str:
-    if not isinstance(kind, str) or kind not in KINDS:
-        hit = difflib.get_close_matches(str(kind), KINDS, n=1)
-        hint = f"; did you mean {hit[0]!r}?" if hit else ""
-        raise ValueError(f"unknown state-density kind {kind!r}{hint}; valid kinds: {', '.join(KINDS)}")
-    return kind
+    return check_choice("kind", kind, KINDS, what="state-density kind")
 
 
 def _panels(lo: float, hi: float, points=()) -> tuple[np.ndarray, np.ndarray]:

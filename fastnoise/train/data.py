@@ -25,6 +25,8 @@ import functools
 
 import numpy as np
 
+from ..validation import check_choice
+
 __all__ = ["TASKS", "MG_WIDTH", "MG_TRAIN", "MG_TEST", "task_data", "evaluate", "nrmse"]
 
 TASKS = ("mnist", "fashion-mnist", "mackey-glass")
@@ -34,13 +36,7 @@ MG_TEST = 2_000  #: windows used for testing (the following ones)
 
 
 def check_task(task) -> str:
-    if task not in TASKS:
-        import difflib
-
-        hit = difflib.get_close_matches(str(task), TASKS, n=1)
-        hint = f"did you mean {hit[0]!r}?" if hit else f"choose one of {', '.join(TASKS)}"
-        raise ValueError(f"unknown task {task!r}; {hint}")
-    return task
+    return check_choice("task", task, TASKS)
 
 
 @functools.lru_cache(maxsize=4)
