@@ -9,12 +9,14 @@ uncorrelated Gaussian noise (Eq. 3).
 from . import activations, analytic, importers, stats
 from ._version import __version__
 from .analytic import Prediction, compare, predict
+from .engine.execution import forward
 from .importers import load_model
 from .io import network_file  # registers the network file format (Network.save/load)
 from .io.store import Run, Store, open_store
 from .network import Network, random_dense, symmetric
 from .noise import Noise
-from .simulate import Result, forward, simulate
+from .result import Result
+from .simulate import simulate
 
 __all__ = ["Network", "Noise", "Prediction", "Result", "Run", "Store", "activations", "analytic",
            "compare", "forward", "importers", "load_model", "open_store", "predict", "random_dense", "simulate", "stats",

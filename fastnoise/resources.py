@@ -115,6 +115,21 @@ def _threads(threads) -> int:
         return os.cpu_count() or 1
 
 
+def _add_reducers(est: Estimate, label: str, n: int, K: int, S: int, L: int, bins: int,
+                  classify: bool, lever: str) -> None:
+    """The memory of the optional reducers' arrays for ``n`` inputs (``label`` formats
+    their name: "block {}" or "{} in memory"; ``lever`` is the setting that scales n)."""
+    if S:
+        est.add_memory(f"{label.format('samples')}: {n} inputs × {K} repeats × {S} neurons",
+                       n * K * S * 8, f"repeats, samples or {lever}")
+    if bins:
+        est.add_memory(f"{label.format('histograms')}: {n} inputs × {L} layers × {bins} bins",
+                       n * L * bins * 8, f"histogram bins or {lever}")
+    if classify:
+        est.add_memory(f"{label.format('classes')}: {n} inputs × {K} repeats", n * K * 4,
+                       f"repeats or {lever}")
+
+
 def estimate(pl, keep: bool = True, store: bool = False, threads: int | None = None,
              copies: int = 2, keep_lever: str = _KEEP_LEVER) -> Estimate:
     """Peak memory and store size of the run of Plan ``pl``.
@@ -146,27 +161,12 @@ def estimate(pl, keep: bool = True, store: bool = False, threads: int | None = N
                    f"{item} bytes each", par * 2 * K * max_w * item, "repeats or the layer widths")
     est.add_memory(f"block results: 4 arrays of {B} inputs × {total} neurons",
                    4 * B * total * 8, "block")
-    if S:
-        est.add_memory(f"block samples: {B} inputs × {K} repeats × {S} neurons",
-                       B * K * S * 8, "repeats, samples or block")
-    if bins:
-        est.add_memory(f"block histograms: {B} inputs × {L} layers × {bins} bins",
-                       B * L * bins * 8, "histogram bins or block")
-    if pl.classify:
-        est.add_memory(f"block classes: {B} inputs × {K} repeats", B * K * 4, "repeats or block")
+    _add_reducers(est, "block {}", B, K, S, L, bins, pl.classify, "block")
     if keep:
         c = int(copies)
         est.add_memory(f"results in memory: {c} × 4 arrays of {T} inputs × {total} neurons",
                        c * 4 * T * total * 8, keep_lever)
-        if S:
-            est.add_memory(f"samples in memory: {T} inputs × {K} repeats × {S} neurons",
-                           T * K * S * 8, "repeats, samples or the number of inputs")
-        if bins:
-            est.add_memory(f"histograms in memory: {T} inputs × {L} layers × {bins} bins",
-                           T * L * bins * 8, "histogram bins or the number of inputs")
-        if pl.classify:
-            est.add_memory(f"classes in memory: {T} inputs × {K} repeats", T * K * 4,
-                           "repeats or the number of inputs")
+        _add_reducers(est, "{} in memory", T, K, S, L, bins, pl.classify, "the number of inputs")
     if store:
         n_weights = sum(a * b + a for a, b in zip(widths[1:], widths[:-1]))
         est.add_disk(f"means, variances and noiseless states: 4 × {T} inputs × {total} neurons",

@@ -77,11 +77,12 @@ from typing import Any
 import numpy as np
 
 from . import activations as _act
+from .engine.arguments import hist_spec, sample_spec, validate_inputs
+from .engine.provenance import MAX_SEED
 from .network import Network, symmetric
 from .noise import FIELDS as NOISE_KEYS
 from .noise import Noise
 from .resources import check_allocation
-from .simulate import MAX_SEED, hist_spec, sample_spec, validate_inputs
 from .validation import check_keys, choice_hint, did_you_mean  # sweep.spec imports check_keys from here
 
 try:  # Python ≥ 3.11

@@ -49,7 +49,7 @@ LAYERS = [
     ("core", ["fastnoise.activations", "fastnoise.noise", "fastnoise.resources", "fastnoise.network",
               "fastnoise.progress", "fastnoise.result"]),
     ("io", ["fastnoise.io", "fastnoise.importers"]),
-    ("engine", ["fastnoise.simulate"]),
+    ("engine", ["fastnoise.simulate", "fastnoise.engine"]),
     ("stats", ["fastnoise.stats"]),
     ("analytic", ["fastnoise.analytic"]),
     ("application", ["fastnoise", "fastnoise.__main__", "fastnoise.runconfig", "fastnoise.report",

@@ -280,3 +280,15 @@ def test_sweep_over_noise_placement(tmp_path):
             res = fn.simulate(net, run.inputs, [fn.Noise.from_dict(d) for d in run.config["noise"]],
                               repeats=6, seed=3)
             assert np.array_equal(run.var(3), res.var[3])
+
+
+def test_cli_simulate_and_info_show_the_placement(tmp_path, capsys):
+    from fastnoise.cli.app import main
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(_BASE.format(extra='noise_at = ["output", "input", "input", "output"]'))
+    assert main(["simulate", str(cfg), "--out", str(tmp_path / "o.h5"), "-q"]) in (0, None)
+    capsys.readouterr()
+    assert main(["info", str(tmp_path / "o.h5")]) in (0, None)
+    out = capsys.readouterr().out
+    assert "noise at     output, input, input, output" in out

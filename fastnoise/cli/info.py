@@ -49,6 +49,7 @@ def _run_info(run) -> dict:
         "stream": cfg.get("stream", 0),
         "widths": run.widths,
         "activations": cfg["network"].get("activations"),
+        "noise_at": cfg["network"].get("noise_at", "output"),
         "noise": cfg.get("noise"),
         "samples": cfg.get("samples") or None,
         "histogram": cfg.get("histogram"),
@@ -81,6 +82,9 @@ def _print_run(info: dict, table: str) -> None:
     print(f"  widths       {'-'.join(map(str, info['widths']))}")
     if info["activations"]:
         print(f"  activations  {', '.join(_activation_text(a) for a in info['activations'])}")
+    places = info.get("noise_at", "output")
+    if places != "output":  # recorded only when some layer has its noise before the activation
+        print(f"  noise at     {', '.join(places)} (layer by layer: 'input' = Eq. 3 on x̃ before f)")
     noise = info["noise"] or []
     if noise and all(nz == noise[0] for nz in noise):
         print(f"  noise        every layer: {_noise_text(noise[0])}")

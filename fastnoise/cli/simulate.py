@@ -59,7 +59,8 @@ def run(args) -> int:
     """Run the ``simulate`` command."""
     from ..io.store import Store
     from ..runconfig import load_config
-    from ..simulate import NonFiniteWarning, simulate
+    from ..engine.finite import NonFiniteWarning
+    from ..simulate import simulate
     from ..stats import summary_table
 
     cfg = load_config(args.config)
@@ -77,7 +78,8 @@ def run(args) -> int:
     existed = os.path.exists(out)
     if existed and not (args.resume or args.overwrite):
         # an identical complete run is reused as it is; anything else is never touched
-        from ..simulate import plan, reusable_run
+        from ..engine.planning import plan
+        from ..engine.runs import reusable_run
 
         name = reusable_run(out, plan(**kwargs).config, label=f"--out {out}",
                             overwrite="--overwrite", resume="--resume")

@@ -371,13 +371,9 @@ class Network:
              attrs: dict | None = None) -> None:
         """Write the network to an HDF5 file (``<group>/W{n}``, ``<group>/b{n}``).
 
-        Refuses to touch an existing file unless ``overwrite=True``.  The file
-        is written under a temporary name and renamed into place when
-        complete, so ``path`` never holds a half-written network (an
-        overwritten file stays as it was until then), while holding the write
-        lock of :mod:`fastnoise.io.lock` (a second writer is refused).
-        ``attrs`` are extra attributes of the file's root (strings or numbers).
-        Same as :func:`fastnoise.io.network_file.save`.
+        Never replaces an existing file unless ``overwrite=True``, never leaves a
+        half-written one, and refuses a second writer: see
+        :func:`fastnoise.io.network_file.save`, which this calls.
         """
         _files().save(self, path, group=group, overwrite=overwrite, attrs=attrs)
 

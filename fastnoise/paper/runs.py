@@ -62,7 +62,7 @@ class RunSpec:
 
     def plan(self):
         """The validated :class:`fastnoise.simulate.Plan` (cached)."""
-        from ..simulate import plan
+        from ..engine.planning import plan
 
         if self._plan is None:
             self._plan = plan(self.net, self.inputs, self.noise, self.repeats, self.seed,
@@ -80,7 +80,7 @@ class RunSpec:
 
 
 def _differs(path: str, name: str, stored: dict, spec: RunSpec) -> str:
-    from ..simulate import config_diff
+    from ..engine.provenance import config_diff
 
     return (f"{path} holds a run {name!r} made with other settings "
             f"({config_diff(stored, spec.plan().config)}); add --overwrite to replace it "

@@ -95,7 +95,7 @@ _LAYOUT_BAR_FROM = 200
 
 def _plans(sweep: Sweep):
     from ..io.store import config_hash
-    from ..simulate import plan
+    from ..engine.planning import plan
 
     for i in range(sweep.n_points):
         cfg = sweep.point_config(i)
@@ -175,7 +175,7 @@ def _spec(sweep: Sweep) -> dict:
 
 
 def _check_resumable(sweep: Sweep, st, predict: dict | None) -> list[str]:
-    from ..simulate import config_diff
+    from ..engine.provenance import config_diff
 
     if not st.is_sweep:
         raise StoreError(f"{st.path} is not a sweep store; give a new --out, or --overwrite")

@@ -44,7 +44,9 @@ def run_point(payload: dict) -> dict:
     import time
 
     from ..io.store import config_hash
-    from ..simulate import Collector, thread_limit, execute, plan
+    from ..engine.execution import Collector, execute
+    from ..engine.threads import thread_limit
+    from ..simulate import plan  # through fastnoise.simulate, where tests replace it
 
     threads = payload["threads"]
     if threads is None:

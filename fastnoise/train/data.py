@@ -130,7 +130,7 @@ def evaluate(net, task: str, split: str = "test", validation: float = 0.1, seed:
         ``{"accuracy": float}`` for the image tasks (argmax of the outputs),
         ``{"nrmse": float}`` for Mackey–Glass; plus ``"count"``.
     """
-    from ..simulate import forward
+    from ..engine.execution import forward
 
     inputs, targets = task_data(task, split, validation=validation, seed=seed)
     out = forward(net, inputs)[1][-1]

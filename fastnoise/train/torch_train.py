@@ -162,7 +162,7 @@ def to_network(weights, biases, output: str):
 def conversion_error(net, weights, biases, output: str, inputs) -> float:
     """Max |fastnoise.forward − float64 torch forward| on ``inputs``."""
     torch = require_torch()
-    from ..simulate import forward
+    from ..engine.execution import forward
 
     params = [(torch.from_numpy(np.array(w, np.float64)), torch.from_numpy(np.array(b, np.float64)))
               for w, b in zip(weights, biases)]

@@ -1,0 +1,65 @@
+"""What a run's config records about how its numbers were made, and how configs compare.
+
+The versions of the random streams and of the kernels' arithmetic, the seed
+range, the SHA-256 digest of arrays (inputs, labels) and a short description of
+how two configs differ.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["MAX_SEED", "RNG_VERSION", "RNG_VERSION_F32", "NUMERICS_VERSION", "digest", "config_diff"]
+
+MAX_SEED = 2 ** 64
+
+#: Identifies the random stream (Philox4x32-10 counters, float64 Box–Muller);
+#: stored with every run so that a change of generator can never be mixed
+#: into a resumed run silently.
+RNG_VERSION = "philox4x32-10/box-muller-f64/one-normal-per-neuron/v2"
+#: The stream of ``precision="float32"`` runs: four float32 normals per
+#: Philox counter (kernels/rng32).
+RNG_VERSION_F32 = "philox4x32-10/box-muller-f32-quad/one-normal-per-neuron/v1"
+#: Version of the kernels' floating-point arithmetic; bumped whenever a change
+#: alters result bits (stored in every run's config, so that a resume never
+#: mixes blocks computed by different arithmetic).  v2: no FMA contraction;
+#: v3: uncorrelated noise drawn as one normal per neuron (see kernels/propagate).
+NUMERICS_VERSION = 3
+
+
+def config_diff(stored: dict, new: dict, limit: int = 3) -> str:
+    """'key: stored -> new' for the first ``limit`` differing config entries."""
+    import json
+
+    new = json.loads(json.dumps(new))  # same types as the stored JSON
+
+    def walk(a, b, prefix):
+        if isinstance(a, dict) and isinstance(b, dict):
+            for k in sorted(set(a) | set(b)):
+                yield from walk(a.get(k), b.get(k), f"{prefix}.{k}" if prefix else k)
+        elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+            for i, (x, y) in enumerate(zip(a, b)):
+                yield from walk(x, y, f"{prefix}[{i}]")
+        elif a != b:
+            def short(v):
+                t = json.dumps(v)
+                return t if len(t) <= 24 else t[:21] + "..."
+            yield f"{prefix}: stored {short(a)}, now {short(b)}"
+
+    diffs = list(walk(stored, new, ""))
+    if not diffs:
+        return "format differs"
+    more = f", and {len(diffs) - limit} more" if len(diffs) > limit else ""
+    return "; ".join(diffs[:limit]) + more
+
+
+def digest(*arrays) -> str:
+    """SHA-256 (hex) of the shapes and bytes of ``arrays`` (C order), as run configs record them."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        h.update(str(a.shape).encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
