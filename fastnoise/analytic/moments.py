@@ -37,6 +37,17 @@ states layer by layer:
    covariance (it tends to Var f as the correlation tends to 1 only for
    K → ∞).  Every truncation keeps the covariance positive semi-definite.
 
+**Where the noise goes (``net.noise_at``).**  The steps above are the paper's
+placement, ``noise_at="output"`` (Eq. 3 on y).  A layer with ``noise_at="input"``
+applies the same Eq. 3 to its internal state instead: x̃' = x̃(1 + a_MU ξ_i)
+(1 + a_MC ξ_c) + a_AU ξ'_i + a_AC ξ'_c, x = f(x̃'), y = x.  Its x̃ (from step 3,
+or u in the input layer) is independent of its own noise, so step 2's formula
+applies to (E x̃, Cov x̃) unchanged (mean kept, Cov(x̃') = (1+σ_c²) C̃ + diag(ẽ)
++ σ_c² μ̃ μ̃ᵀ + a_c² 11ᵀ), step 4 then acts on x̃', and no noise is added to y
+(Var y = Var x).  ``xt_mean``/``xt_var`` still report x̃ of Eq. 1, before that
+noise.  The low-rank form below handles it the same way (the noise on x̃ adds
+its diagonal and its rank-one columns before the gains).
+
 Steps 2 and 3 are exact, so linear networks are predicted exactly.  For
 nonlinear networks the error is that of the Gaussian closure: it vanishes as
 the noise does (to first order it is the linear-response prediction) and
@@ -77,7 +88,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from ..network import Network
-from ..noise import per_layer
+from ..noise import Noise, per_layer
 from .closures import relu_moments
 from .prediction import Prediction
 from .terms import output_variance
@@ -92,6 +103,8 @@ _SQRT_2PI = math.sqrt(2.0 * math.pi)
 _MAX_NODES = 150
 #: Highest order of the Mehler series for cross-covariances.
 _MAX_ORDER = 8
+#: No noise: the noise on y of a layer whose noise is on x̃ (noise_at="input").
+_NO_NOISE = Noise()
 
 
 # --------------------------------------------------------------------------
@@ -104,9 +117,10 @@ class _Evaluator:
         self.act = act
         self._applier = None
         if act.is_custom:
-            from ..kernels.activations import CUSTOM_BASE, custom_applier
+            from ..kernels.activations import CUSTOM_BASE, apply_row, user_functions
 
-            self._applier = custom_applier((act.function,))
+            user = user_functions((act.function,))
+            self._applier = lambda code, p, buf, n: apply_row(code, p, buf, n, user)
             self._code = CUSTOM_BASE
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
@@ -198,37 +212,110 @@ def _noise_params(nz):
     return su2, sc2, au2, ac2
 
 
+def _eq3_full(noise, m, cdiag, C):
+    """Eq. 3 on a state of mean m and covariance C, split as S + σ_c² m mᵀ + a_c² 11ᵀ (exact).
+
+    S = (1+σ_c²) C + diag(e) with e_i = (1+σ_c²) σ_u² (C_ii + m_i²) + a_u² (``cdiag``
+    holds C_ii) is formed in C's place, so C is overwritten; C None stands for a
+    deterministic state (then S = diag(e) and None is returned in S's place).  The
+    rank-one terms are left to the caller: noise on x̃ adds them as they are, noise on
+    y adds them after the next weight layer, as σ_c² (Wm)(Wm)ᵀ and a_c² (W1)(W1)ᵀ.
+
+    Returns
+    -------
+    S, e, sc2, ac2 : (B, I, I) array or None, (B, I) array, float, float
+    """
+    su2, sc2, au2, ac2 = _noise_params(noise)
+    e = (1.0 + sc2) * su2 * (cdiag + m * m) + au2       # (B, I)
+    if C is not None:
+        if sc2:
+            C *= 1.0 + sc2
+        idx = np.arange(C.shape[-1])
+        C[:, idx, idx] += e
+    return C, e, sc2, ac2
+
+
+def _noisy_state_full(noise, mu, Ct, vt):
+    """noise_at="input": Eq. 3 on x̃ (mean mu, covariance Ct, variances vt) → (Cov x̃', Var x̃').
+
+    The mean is unchanged (E x̃' = mu); Ct is overwritten."""
+    S, _, sc2, ac2 = _eq3_full(noise, mu, vt, Ct)
+    if sc2:
+        S += sc2 * mu[:, :, None] * mu[:, None, :]
+    if ac2:
+        S += ac2
+    idx = np.arange(S.shape[-1])
+    return S, np.maximum(S[:, idx, idx], 0.0)
+
+
+def _closure_full(act, ev, mu, Ct, vt, z, w, order):
+    """x = f(x̃) for Gaussian x̃ (mean mu, covariance Ct, variances vt): (E x, Var x, Cov x).
+
+    Cov x is formed in Ct's place."""
+    m, vx, a = _nonlinearity(act, ev, mu, vt, z, w, order)
+    # off the diagonal: Mehler series Σ_k a_k a_kᵀ ⊙ C̃^k / k! (order 1 = statistical
+    # linearisation), evaluated by Horner; on the diagonal: the quadrature variance
+    R = None
+    for k in range(order, 1, -1):
+        if np.any(a[k - 1]):
+            Ak = a[k - 1] / math.sqrt(math.factorial(k))
+            term = Ak[:, :, None] * Ak[:, None, :]
+            if R is None:
+                R = term
+            else:
+                R += term
+                del term
+        if R is not None:
+            R *= Ct
+    g = a[0]
+    if R is None:
+        Ct *= g[:, :, None]
+        Ct *= g[:, None, :]
+    else:
+        R += g[:, :, None] * g[:, None, :]
+        Ct *= R
+        del R
+    idx = np.arange(Ct.shape[-1])
+    Ct[:, idx, idx] = vx
+    return m, vx, Ct
+
+
 def _block_full(net, evs, noises, u, z, w, out, order=1):
-    """Full-covariance propagation of a block of inputs u (B, I_1) into ``out`` lists."""
+    """Full-covariance propagation of a block of inputs u (B, I_1) into ``out`` lists.
+
+    ``noises[n]`` is applied where ``net.noise_at[n]`` says: on y (folded into the
+    next weight layer) or on x̃ (before the activation, and then none on y).
+    """
     B = u.shape[0]
+    at_input = [p == "input" for p in net.noise_at]
+    y_noises = [_NO_NOISE if inp else nz for nz, inp in zip(noises, at_input)]
     act0 = net.activations[0]
-    m, cdiag, _ = _nonlinearity(act0, evs[0], u, np.zeros_like(u), z, w)
-    C = None                                                # Cov(x) = 0 in the input layer
+    if at_input[0]:                                         # x̃_1 = u deterministic, then Eq. 3 on it
+        Ct, vt = _noisy_state_full(noises[0], u, np.zeros((B, u.shape[1], u.shape[1])), np.zeros_like(u))
+        m, cdiag, C = _closure_full(act0, evs[0], u, Ct, vt, z, w, order)
+    else:
+        m, cdiag, _ = _nonlinearity(act0, evs[0], u, np.zeros_like(u), z, w)
+        C = None                                            # Cov(x) = 0 in the input layer
     out["xt_mean"][0].append(u)
     out["xt_var"][0].append(np.zeros_like(u))
     out["mean"][0].append(m)
-    out["var"][0].append(output_variance(noises[0], m, cdiag))
+    out["var"][0].append(output_variance(y_noises[0], m, cdiag))
     for n in range(1, net.n_layers):
         W, b = net.weights[n], net.biases[n]
-        su2, sc2, au2, ac2 = _noise_params(noises[n - 1])
         In, Ip = W.shape
         # noise step on layer n−1 folded into the linear step of layer n:
         # W Cov(y) Wᵀ = W[(1+σ_c²) C + diag(e)] Wᵀ + σ_c² (Wm)(Wm)ᵀ + a_c² (W1)(W1)ᵀ
-        e = (1.0 + sc2) * su2 * (cdiag + m * m) + au2       # (B, Ip)
+        S, e, sc2, ac2 = _eq3_full(y_noises[n - 1], m, cdiag, C)   # S in C's place
+        del C
         Wm = m @ W.T                                        # (B, In)
         # batched products as single large GEMMs over (input, row) pairs
-        if C is None:                                       # W diag(e) Wᵀ
+        if S is None:                                       # W diag(e) Wᵀ
             A = W[None, :, :] * e[:, None, :]
             Ct = (A.reshape(B * In, Ip) @ W.T).reshape(B, In, In)
             del A
         else:
-            S = C                                           # C is not needed afterwards
-            if sc2:
-                S *= 1.0 + sc2
-            idx = np.arange(Ip)
-            S[:, idx, idx] += e
             P = (S.reshape(B * Ip, Ip) @ W.T).reshape(B, Ip, In)           # S Wᵀ
-            del S, C
+            del S
             P = np.ascontiguousarray(P.transpose(0, 2, 1))                 # W S (S symmetric)
             Ct = (P.reshape(B * In, Ip) @ W.T).reshape(B, In, In)          # W S Wᵀ
             del P
@@ -240,57 +327,69 @@ def _block_full(net, evs, noises, u, z, w, out, order=1):
         mu = Wm + b
         idx = np.arange(In)
         vt = np.maximum(Ct[:, idx, idx], 0.0)
-        m, vx, a = _nonlinearity(net.activations[n], evs[n], mu, vt, z, w, order)
-        # off the diagonal: Mehler series Σ_k a_k a_kᵀ ⊙ C̃^k / k! (order 1 = statistical
-        # linearisation), evaluated by Horner; on the diagonal: the quadrature variance
-        R = None
-        for k in range(order, 1, -1):
-            if np.any(a[k - 1]):
-                Ak = a[k - 1] / math.sqrt(math.factorial(k))
-                term = Ak[:, :, None] * Ak[:, None, :]
-                if R is None:
-                    R = term
-                else:
-                    R += term
-                    del term
-            if R is not None:
-                R *= Ct
-        g = a[0]
-        if R is None:
-            Ct *= g[:, :, None]
-            Ct *= g[:, None, :]
-        else:
-            R += g[:, :, None] * g[:, None, :]
-            Ct *= R
-            del R
-        Ct[:, idx, idx] = vx
-        C, cdiag = Ct, vx
         out["xt_mean"][n].append(mu)
-        out["xt_var"][n].append(vt)
+        out["xt_var"][n].append(vt)                         # x̃ of Eq. 1, before its own noise
+        if at_input[n]:
+            Ct, vt = _noisy_state_full(noises[n], mu, Ct, vt)
+        m, vx, C = _closure_full(net.activations[n], evs[n], mu, Ct, vt, z, w, order)
+        cdiag = vx
         out["mean"][n].append(m)
-        out["var"][n].append(output_variance(noises[n], m, cdiag))
+        out["var"][n].append(output_variance(y_noises[n], m, cdiag))
+
+
+def _eq3_lowrank(noise, m, d, U):
+    """Eq. 3 on a state of mean m and covariance diag(d) + U Uᵀ (exact).
+
+    Returns (dy, cols): the noisy state's covariance is diag(dy) + Σ_c c cᵀ over the
+    columns of the (B, I, r_c) arrays in ``cols``: U √(1+σ_c²), σ_c m and a_c 1.
+    """
+    B = m.shape[0]
+    su2, sc2, au2, ac2 = _noise_params(noise)
+    cdiag = d + np.einsum("bir,bir->bi", U, U)
+    dy = (1.0 + sc2) * d + (1.0 + sc2) * su2 * (cdiag + m * m) + au2
+    cols = [U * math.sqrt(1.0 + sc2)] if U.shape[2] else []
+    if sc2:
+        cols.append(math.sqrt(sc2) * m[:, :, None])
+    if ac2:
+        cols.append(np.full((B, m.shape[1], 1), math.sqrt(ac2)))
+    return dy, cols
+
+
+def _closure_lowrank(noise, act, ev, mu, dt, Ut, z, w):
+    """x = f(x̃) for Gaussian x̃ of mean mu and covariance diag(dt) + Ut Utᵀ, after Eq. 3
+    on x̃ when ``noise`` is given (noise_at="input"): (E x, Var x, d, U) with
+    Cov x ≈ diag(d) + U Uᵀ."""
+    if noise is not None:
+        dt, cols = _eq3_lowrank(noise, mu, dt, Ut)
+        Ut = np.concatenate(cols, axis=2) if cols else Ut
+    vt = dt + np.einsum("bir,bir->bi", Ut, Ut)
+    m, vx, a = _nonlinearity(act, ev, mu, vt, z, w)
+    U = Ut * a[0][:, :, None]
+    d = np.maximum(vx - np.einsum("bir,bir->bi", U, U), 0.0)
+    return m, vx, d, U
 
 
 def _block_lowrank(net, evs, noises, u, z, w, out, ranks):
     """Diagonal + low-rank propagation: Cov(x) ≈ diag(d) + U Uᵀ, U (B, I, r)."""
     B = u.shape[0]
-    m, d, _ = _nonlinearity(net.activations[0], evs[0], u, np.zeros_like(u), z, w)
-    U = np.zeros((B, u.shape[1], 0))
+    at_input = [p == "input" for p in net.noise_at]
+    y_noises = [_NO_NOISE if inp else nz for nz, inp in zip(noises, at_input)]
+    if at_input[0]:
+        m, cdiag, d, U = _closure_lowrank(noises[0], net.activations[0], evs[0], u, np.zeros_like(u),
+                                          np.zeros((B, u.shape[1], 0)), z, w)
+        ranks[0] = U.shape[2]
+    else:
+        m, d, _ = _nonlinearity(net.activations[0], evs[0], u, np.zeros_like(u), z, w)
+        cdiag = d
+        U = np.zeros((B, u.shape[1], 0))
     out["xt_mean"][0].append(u)
     out["xt_var"][0].append(np.zeros_like(u))
     out["mean"][0].append(m)
-    out["var"][0].append(output_variance(noises[0], m, d))
+    out["var"][0].append(output_variance(y_noises[0], m, cdiag))
     for n in range(1, net.n_layers):
         W, b = net.weights[n], net.biases[n]
-        su2, sc2, au2, ac2 = _noise_params(noises[n - 1])
-        cdiag = d + np.einsum("bir,bir->bi", U, U)
         # noise step: Cov(y) = diag(dy) + Uy Uyᵀ (exact)
-        dy = (1.0 + sc2) * d + (1.0 + sc2) * su2 * (cdiag + m * m) + au2
-        cols = [U * math.sqrt(1.0 + sc2)] if U.shape[2] else []
-        if sc2:
-            cols.append(math.sqrt(sc2) * m[:, :, None])
-        if ac2:
-            cols.append(np.full((B, m.shape[1], 1), math.sqrt(ac2)))
+        dy, cols = _eq3_lowrank(y_noises[n - 1], m, d, U)
         # linear step: W Uy exact; W diag(dy) Wᵀ → diagonal + common mode c cᵀ
         Wm = m @ W.T
         WU = [np.matmul(W, c) for c in cols]
@@ -301,15 +400,13 @@ def _block_lowrank(net, evs, noises, u, z, w, out, ranks):
         dt = np.maximum(dy @ (W * W).T - c * c, 0.0)
         Ut = np.concatenate(WU + [c[:, :, None]], axis=2)
         mu = Wm + b
-        vt = dt + np.einsum("bir,bir->bi", Ut, Ut)
-        m, vx, a = _nonlinearity(net.activations[n], evs[n], mu, vt, z, w)
-        U = Ut * a[0][:, :, None]
-        d = np.maximum(vx - np.einsum("bir,bir->bi", U, U), 0.0)
-        ranks[n] = U.shape[2]
         out["xt_mean"][n].append(mu)
-        out["xt_var"][n].append(vt)
+        out["xt_var"][n].append(dt + np.einsum("bir,bir->bi", Ut, Ut))   # before x̃'s own noise
+        m, vx, d, U = _closure_lowrank(noises[n] if at_input[n] else None, net.activations[n], evs[n],
+                                       mu, dt, Ut, z, w)
+        ranks[n] = U.shape[2]
         out["mean"][n].append(m)
-        out["var"][n].append(output_variance(noises[n], m, vx))
+        out["var"][n].append(output_variance(y_noises[n], m, vx))
 
 
 # --------------------------------------------------------------------------
@@ -325,6 +422,11 @@ def moments(net: Network, inputs, noise=None, nodes: int = 32, full_covariance: 
     Gauss–Hermite moment matching on the diagonal, statistical linearisation
     or a Mehler series off it).  Exact for linear networks; for nonlinear ones accurate to
     leading order in the noise.
+
+    Every layer's noise goes where ``net.noise_at`` says: ``"output"`` (Eq. 3
+    on y, the paper's model) or ``"input"`` (Eq. 3 on x̃, before the
+    activation; no noise on y).  This is the only analytic method that
+    supports ``"input"``.
 
     Parameters
     ----------
@@ -355,8 +457,9 @@ def moments(net: Network, inputs, noise=None, nodes: int = 32, full_covariance: 
     Returns
     -------
     Prediction
-        ``mean``, ``var`` (of y), ``xt_mean``, ``xt_var`` (of x̃; the input
-        layer's x̃ is u with variance 0), one (T, I_n) array per layer;
+        ``mean``, ``var`` (of y), ``xt_mean``, ``xt_var`` (of x̃ of Eq. 1,
+        before a ``noise_at="input"`` layer's own noise; the input layer's x̃
+        is u with variance 0), one (T, I_n) array per layer;
         ``method="moments"``; ``info`` holds ``nodes``, ``full_covariance``,
         ``order``, ``block`` and ``closure`` (and ``rank`` per layer for the
         low-rank form).
@@ -380,7 +483,6 @@ def moments(net: Network, inputs, noise=None, nodes: int = 32, full_covariance: 
         raise ValueError(f"order {order} needs more than {order} Gauss–Hermite nodes, got nodes={nodes}")
     if order > 1 and not full_covariance:
         raise ValueError(f"order={order} needs full_covariance=True; the low-rank form is first order")
-    net.check_noise_placement("the moments prediction")
     u = validate_inputs(net, inputs)
     noises = per_layer(noise, net.n_layers)
     T = u.shape[0]

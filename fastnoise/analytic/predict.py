@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import difflib
-
 from ..network import Network
+from ..validation import choice_hint
 from .prediction import Prediction
 
 __all__ = ["predict", "METHODS", "choose_method", "AUTO_MAX_COST", "AUTO_MAX_MATRIX_BYTES"]
 
 #: method name -> one-line description (``fastnoise predict --help`` lists them)
 METHODS = {
-    "auto": "the default: density for symmetric networks, moments otherwise (low-rank "
-            "covariance past the auto limits); Prediction.method names the one that ran",
+    "auto": "the default: density for symmetric networks without noise_at='input', moments "
+            "otherwise (low-rank covariance past the auto limits); Prediction.method names the one that ran",
     "first-order": "Eq. 6 recursion, F̂ to first order (Eq. 9); the paper's analytic curves",
     "taylor": "Eq. 6 recursion, F̂ from the Taylor series of order M (Eqs. 12–13, 24–28)",
     "gauss": "Eq. 6 recursion, E f and F̂ by Gauss–Hermite quadrature (exact for Gaussian x̃)",
     "density": "exact density evolution of the shared layer state (symmetric networks)",
-    "moments": "per-input mean vector and covariance matrix through every layer (any network)",
+    "moments": "per-input mean vector and covariance matrix through every layer (any network, "
+               "noise_at='input' included)",
     "trained": "Eq. 14 with Eq. 15 integrals over a fitted state density p*(z) (trained networks)",
 }
 
@@ -49,9 +49,13 @@ def choose_method(net: Network) -> tuple[str, dict, str]:
 
     * ``density`` when the network is symmetric (:attr:`Network.is_symmetric`:
       in every layer after the input layer all weight rows equal and the bias
-      constant, as in :func:`fastnoise.symmetric`): all neurons of a layer
-      share one state, whose distribution ``density`` evolves exactly.
-    * ``moments`` otherwise, with the full covariance matrix of every layer,
+      constant, as in :func:`fastnoise.symmetric`) and every layer has the
+      paper's noise placement: all neurons of a layer share one state, whose
+      distribution ``density`` evolves exactly.
+    * ``moments`` otherwise — in particular for every network with a
+      ``noise_at="input"`` layer (:attr:`Network.has_input_noise`), which
+      ``moments`` is the only method to support (Eq. 3 applied to x̃ before
+      the activation), symmetric or not — with the full covariance matrix of every layer,
       unless that takes more than :data:`AUTO_MAX_COST` multiply-adds per
       input (I_1² I_0 + Σ_{n≥2} I_n I_{n−1} (I_n + I_{n−1})) or one layer's
       matrix more than :data:`AUTO_MAX_MATRIX_BYTES` (8 I_n² bytes); then
@@ -72,7 +76,8 @@ def choose_method(net: Network) -> tuple[str, dict, str]:
         Options ``auto`` passes to the method (``{"full_covariance": False}``
         for the fallback, else empty).
     reason : str
-        One line saying why, e.g. ``"the network is not symmetric"``.
+        One line saying why, e.g. ``"the network is not symmetric"`` or
+        ``"the network has noise_at='input' layers (only moments supports them)"``.
 
     Examples
     --------
@@ -85,19 +90,23 @@ def choose_method(net: Network) -> tuple[str, dict, str]:
     """
     if not isinstance(net, Network):
         raise TypeError(f"net must be a fastnoise Network, got {type(net).__name__}")
-    if net.is_symmetric:
+    if net.has_input_noise:
+        why = "the network has noise_at='input' layers (only moments supports them)"
+    elif net.is_symmetric:
         return "density", {}, "the network is symmetric (equal weight rows, constant biases)"
+    else:
+        why = "the network is not symmetric"
     cost, nbytes = _full_covariance_cost(net.widths)
     if cost > AUTO_MAX_COST or nbytes > AUTO_MAX_MATRIX_BYTES:
         widest = max(net.widths[1:])
-        why = (f"{cost:.3g} multiply-adds per input > AUTO_MAX_COST {AUTO_MAX_COST:.3g}"
-               if cost > AUTO_MAX_COST
-               else f"a {widest}-neuron layer's covariance of {nbytes / 2 ** 20:.0f} MiB > "
-                    f"AUTO_MAX_MATRIX_BYTES {AUTO_MAX_MATRIX_BYTES / 2 ** 20:.0f} MiB")
+        limit = (f"{cost:.3g} multiply-adds per input > AUTO_MAX_COST {AUTO_MAX_COST:.3g}"
+                 if cost > AUTO_MAX_COST
+                 else f"a {widest}-neuron layer's covariance of {nbytes / 2 ** 20:.0f} MiB > "
+                      f"AUTO_MAX_MATRIX_BYTES {AUTO_MAX_MATRIX_BYTES / 2 ** 20:.0f} MiB")
         return "moments", {"full_covariance": False}, (
-            f"the network is not symmetric; full covariances too costly ({why}): "
+            f"{why}; full covariances too costly ({limit}): "
             "diagonal + low-rank covariance (full_covariance=False)")
-    return "moments", {}, "the network is not symmetric"
+    return "moments", {}, why
 
 
 def _auto(net, inputs, noise, options) -> Prediction:
@@ -113,7 +122,7 @@ def _auto(net, inputs, noise, options) -> Prediction:
         from .moments import moments as run
         if "full_covariance" in options or "order" in options:  # the caller decides
             extra = {}
-            reason = "the network is not symmetric"
+            reason = reason.split(";")[0]
     params = inspect.signature(run).parameters
     for key in options:
         if key not in params or key in ("net", "inputs", "noise"):
@@ -135,7 +144,9 @@ def predict(net: Network, inputs, noise, method: str = "auto", **options) -> Pre
         Intensities of Eq. 3, global or per layer.
     method : str
         One of :data:`METHODS`.  The default ``"auto"`` runs ``density`` for
-        symmetric networks and ``moments`` otherwise, with a diagonal +
+        symmetric networks and ``moments`` otherwise (always for networks
+        with ``noise_at="input"`` layers, which only ``moments`` supports; the
+        other methods refuse them in one line), with a diagonal +
         low-rank covariance when full covariance matrices would be too
         costly (see :func:`choose_method`); the prediction's ``method`` names
         the method that ran and ``info["auto"]`` says why.
@@ -164,7 +175,7 @@ def predict(net: Network, inputs, noise, method: str = "auto", **options) -> Pre
     """
     if not isinstance(net, Network):
         raise TypeError(f"net must be a fastnoise Network, got {type(net).__name__}")
-    net.check_noise_placement("prediction")
+    # noise_at="input": moments supports it; every other method refuses it itself
     if method == "auto":
         return _auto(net, inputs, noise, options)
     if method in ("first-order", "taylor", "gauss"):
@@ -183,6 +194,4 @@ def predict(net: Network, inputs, noise, method: str = "auto", **options) -> Pre
         from .eq14 import trained
 
         return trained(net, inputs, noise, **options)
-    hit = difflib.get_close_matches(str(method), list(METHODS), n=1)
-    hint = f"; did you mean {hit[0]!r}?" if hit else f"; choose one of {', '.join(METHODS)}"
-    raise ValueError(f"unknown prediction method {method!r}{hint}")
+    raise ValueError(f"unknown prediction method {method!r}{choice_hint(method, METHODS)}")

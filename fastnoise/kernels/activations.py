@@ -208,7 +208,7 @@ def activate(code, p, buf, n, user):
     raise TypeError("activate is a Numba routine: call it from an @njit function")
 
 
-@overload(activate, jit_options=JIT)
+@overload(activate, jit_options=JIT, inline="always")
 def _activate_typed(code, p, buf, n, user):
     builtin = (apply_activation32 if isinstance(buf, types.Array) and buf.dtype == types.float32
                else apply_activation)

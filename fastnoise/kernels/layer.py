@@ -23,7 +23,8 @@ from numba import njit
 from ..config import JIT
 from .activations import activate
 from .moments import accumulate_row
-from .noise import apply_noise, normals_size
+from .noise import (apply_noise, draw_normals, given_noise, layer_noise, noise_given_normals,
+                    normals_size)
 from .program import NOISE_INPUT
 
 __all__ = ["noisy_rows", "noisy_activation", "dense_step"]
@@ -47,23 +48,35 @@ def noisy_activation(row, width, code, param, place, user, amp, n, k, t, stream,
         apply_noise(row, width, amp, n, k, t, stream, key0, key1, noise_in, b, base, z)
 
 
-@njit(**JIT)
+@njit(inline="always", **JIT)
 def noisy_rows(y, n, t, bias, code, param, place, user, amp, stream, key0, key1,
                noise_in, b, base, z, shift, acc, acc2):
     """Finish layer ``n``'s block ``y`` (K, I_n) of x̃ − b in place and sum its moments.
 
     ``bias`` is the layer's bias (length I_n, or empty for none).  Row k is
-    repetition k of global input ``t``.
+    repetition k of global input ``t``.  Per row as :func:`noisy_activation`,
+    with the layer's amplitudes read once (no shared array is handed to a
+    routine per row: their reference counts would be contended between threads).
     """
     repeats, width = y.shape
     has_bias = bias.shape[0] > 0
+    a_mu, a_au, a_mc, a_ac, has_unc, n_values, word = layer_noise(amp, n, width, stream)
+    given = noise_in.shape[0] > 0
     for k in range(repeats):
         row = y[k]
         if has_bias:
             for i in range(width):
                 row[i] += bias[i]
-        noisy_activation(row, width, code, param, place, user, amp, n, k, t, stream, key0, key1,
-                         noise_in, b, base, z)
+        if n_values > 0:
+            if given:
+                given_noise(noise_in, b, k, base, width, z)
+            else:
+                draw_normals(n_values, np.uint64(k), np.uint64(t), word, key0, key1, z)
+        if place == NOISE_INPUT and n_values > 0:
+            noise_given_normals(row, width, z, n_values, a_mu, a_au, a_mc, a_ac, has_unc)
+        activate(code, param, row, width, user)
+        if place != NOISE_INPUT and n_values > 0:
+            noise_given_normals(row, width, z, n_values, a_mu, a_au, a_mc, a_ac, has_unc)
         accumulate_row(row, width, k == 0, shift, acc, acc2)
 
 

@@ -55,7 +55,7 @@ def accumulate_row(row, width, first, shift, acc, acc2):
     raise TypeError("accumulate_row is a Numba routine: call it from an @njit function")
 
 
-@overload(accumulate_row, jit_options=JIT)
+@overload(accumulate_row, jit_options=JIT, inline="always")
 def _accumulate_typed(row, width, first, shift, acc, acc2):
     if isinstance(row, types.Array) and row.dtype == types.float32:
         def acc32(row, width, first, shift, acc, acc2):
@@ -98,7 +98,7 @@ def finish_moments(y, shift, acc, acc2, mean, var):
     raise TypeError("finish_moments is a Numba routine: call it from an @njit function")
 
 
-@overload(finish_moments, jit_options=JIT)
+@overload(finish_moments, jit_options=JIT, inline="always")
 def _finish_typed(y, shift, acc, acc2, mean, var):
     if isinstance(y, types.Array) and y.dtype == types.float32:
         def fin32(y, shift, acc, acc2, mean, var):

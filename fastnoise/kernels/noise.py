@@ -31,7 +31,8 @@ from .rng import normal_pair
 from .rng32 import NORMAL_BLOCK, fill_normals32
 
 __all__ = ["fill_normals", "fill_normals32", "draw_normals", "normals_size", "layer_word",
-           "layer_noise", "given_noise", "noise_row", "correlated_row", "apply_noise"]
+           "layer_noise", "given_noise", "noise_row", "correlated_row", "noise_given_normals",
+           "apply_noise"]
 
 
 @njit(**JIT)
@@ -54,7 +55,7 @@ def draw_normals(n_values, k, t, layer_word, key0, key1, z):
     raise TypeError("draw_normals is a Numba routine: call it from an @njit function")
 
 
-@overload(draw_normals, jit_options=JIT)
+@overload(draw_normals, jit_options=JIT, inline="always")
 def _draw_normals_typed(n_values, k, t, layer_word, key0, key1, z):
     if isinstance(z, types.Array) and z.dtype == types.float32:
         def draw32(n_values, k, t, layer_word, key0, key1, z):
@@ -121,6 +122,23 @@ def correlated_row(row, width, cm, ca):
 
 
 @njit(**JIT)
+def noise_given_normals(row, width, z, n_values, a_mu, a_au, a_mc, a_ac, has_unc):
+    """Eq. 3 on one row, in place, with the layer's normals already in ``z``
+    (``n_values`` of them: I_n + 2, or 2 for correlated noise only, or 0 for none).
+
+    The amplitudes and ``n_values`` come from :func:`layer_noise`, once per layer.
+    """
+    if n_values == 0:
+        return
+    cm = z.dtype.type(1.0) + a_mc * z[0]
+    ca = a_ac * z[1]
+    if has_unc:
+        noise_row(row, width, z, a_mu, a_au, cm, ca)
+    else:
+        correlated_row(row, width, cm, ca)
+
+
+@njit(**JIT)
 def apply_noise(row, width, amp, n, k, t, stream, key0, key1, noise_in, b, base, z):
     """Eq. 3 noise of layer ``n`` on one row (input t, repetition k), in place.
 
@@ -144,9 +162,4 @@ def apply_noise(row, width, amp, n, k, t, stream, key0, key1, noise_in, b, base,
         given_noise(noise_in, b, k, base, width, z)
     else:
         draw_normals(n_values, np.uint64(k), np.uint64(t), word, key0, key1, z)
-    cm = z.dtype.type(1.0) + a_mc * z[0]
-    ca = a_ac * z[1]
-    if has_unc:
-        noise_row(row, width, z, a_mu, a_au, cm, ca)
-    else:
-        correlated_row(row, width, cm, ca)
+    noise_given_normals(row, width, z, n_values, a_mu, a_au, a_mc, a_ac, has_unc)
