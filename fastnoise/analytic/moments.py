@@ -280,6 +280,14 @@ def _closure_full(act, ev, mu, Ct, vt, z, w, order):
     return m, vx, Ct
 
 
+def _record_input_layer(out: dict, u, mean, var) -> None:
+    """Append the input layer's block: x̃ = u exactly (no variance), and E y, Var y."""
+    out["xt_mean"][0].append(u)
+    out["xt_var"][0].append(np.zeros_like(u))
+    out["mean"][0].append(mean)
+    out["var"][0].append(var)
+
+
 def _block_full(net, evs, noises, u, z, w, out, order=1):
     """Full-covariance propagation of a block of inputs u (B, I_1) into ``out`` lists.
 
@@ -296,10 +304,7 @@ def _block_full(net, evs, noises, u, z, w, out, order=1):
     else:
         m, cdiag, _ = _nonlinearity(act0, evs[0], u, np.zeros_like(u), z, w)
         C = None                                            # Cov(x) = 0 in the input layer
-    out["xt_mean"][0].append(u)
-    out["xt_var"][0].append(np.zeros_like(u))
-    out["mean"][0].append(m)
-    out["var"][0].append(output_variance(y_noises[0], m, cdiag))
+    _record_input_layer(out, u, m, output_variance(y_noises[0], m, cdiag))
     for n in range(1, net.n_layers):
         W, b = net.weights[n], net.biases[n]
         In, Ip = W.shape
@@ -382,10 +387,7 @@ def _block_lowrank(net, evs, noises, u, z, w, out, ranks):
         m, d, _ = _nonlinearity(net.activations[0], evs[0], u, np.zeros_like(u), z, w)
         cdiag = d
         U = np.zeros((B, u.shape[1], 0))
-    out["xt_mean"][0].append(u)
-    out["xt_var"][0].append(np.zeros_like(u))
-    out["mean"][0].append(m)
-    out["var"][0].append(output_variance(y_noises[0], m, cdiag))
+    _record_input_layer(out, u, m, output_variance(y_noises[0], m, cdiag))
     for n in range(1, net.n_layers):
         W, b = net.weights[n], net.biases[n]
         # noise step: Cov(y) = diag(dy) + Uy Uyᵀ (exact)
