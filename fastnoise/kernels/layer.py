@@ -37,7 +37,7 @@ def noisy_activation(row, width, code, param, place, user, amp, n, k, t, stream,
     or before it (``place`` 1, ``"input"``), in place on one row of x̃.
 
     ``code``/``param``: the activation (:func:`.activations.activate`; ``user``
-    the tuple of user functions); the other arguments as
+    the user function of :func:`.activations.user_functions`); the other arguments as
     :func:`.noise.apply_noise`.
     """
     if place == NOISE_INPUT:
@@ -91,7 +91,7 @@ def dense_step(prev, wt, bias, code, param, place, user, amp, n, t, stream, key0
     bias : (I_out,) same dtype.
     code, param : activation code and parameter (:mod:`.activations`).
     place : 0 for Eq. 3 noise after the activation, 1 before it.
-    user : tuple of user activation functions
+    user : the user activations as one first-class function
         (``fastnoise.kernels.user_functions()`` when there are none).
     amp : (L, 4) noise amplitudes of every layer, same dtype; row ``n`` is used.
     n, t : layer index and global input index (RNG counter words).

@@ -57,7 +57,7 @@ def simulate_block_kernel(inputs, t_index, program, act_param, w_flat, b_flat, a
     w_flat, b_flat : every operation's weights and biases, flat; their dtype
         (float64 or float32) is the precision of the states.
     amp : (L, 4) noise amplitudes in the same dtype (see :mod:`.noise`).
-    user : tuple of first-class user activations (:func:`.activations.user_functions`).
+    user : the user activations as one first-class function (:func:`.activations.user_functions`).
     repeats : int, K ≥ 2.
     key0, key1, stream : uint64 RNG key words and stream number.
     noise_in : (B, K, NS) given normals, or shape (0, K, NS) to draw them.
