@@ -83,7 +83,8 @@ from .network import Network, symmetric
 from .noise import FIELDS as NOISE_KEYS
 from .noise import Noise
 from .resources import check_allocation
-from .validation import check_keys, choice_hint, did_you_mean  # sweep.spec imports check_keys from here
+# sweep.spec imports check_keys from here
+from .validation import check_int, check_keys, choice_hint, did_you_mean, show_bound
 
 try:  # Python ≥ 3.11
     import tomllib as _toml
@@ -170,21 +171,23 @@ def _require(table: dict, key: str, where: str, example: str):
 
 def _int(value, key: str, where: str, low: int, high: int | None = None, why: str = "") -> int:
     """``value`` as an integer in the half-open range [low, high) (``high`` is exclusive:
-    ten class labels 0..9 are ``low=0, high=10``)."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, float) and math.isfinite(value) and value == int(value):
-            # 1e9 is a float in TOML: show the integer to write
-            mant, exp = f"{value:.15e}".split("e")
-            text = (f"{mant.rstrip('0').rstrip('.')}e{int(exp)}" if abs(value) >= 1e6
-                    else repr(value))
-            raise ValueError(f"{key} = {text} in {where} must be an integer (TOML reads {text} "
-                             f"as a float); write {key} = {int(value)}")
-        raise ValueError(f"{key} = {show_value(value)} in {where} must be an integer, e.g. {key} = {max(low, 1)}")
-    if value < low or (high is not None and value >= high):
-        bound = "2**64" if high == 2 ** 64 else high
-        rng = f"≥ {low}" if high is None else f"in [{low}, {bound})"
-        raise ValueError(f"{key} = {value} in {where} must be {rng}{why}")
-    return value
+    ten class labels 0..9 are ``low=0, high=10``).  :func:`~fastnoise.validation.check_int`
+    decides; the messages are said in TOML's words (``count = 1.5 in [inputs] ...``)."""
+    try:
+        return check_int(key, value, low, below=high)
+    except ValueError:
+        rng = f"≥ {low}" if high is None else f"in [{low}, {show_bound(high)})"
+        raise ValueError(f"{key} = {value} in {where} must be {rng}{why}") from None
+    except TypeError:
+        pass
+    if isinstance(value, float) and math.isfinite(value) and value == int(value):
+        # 1e9 is a float in TOML: show the integer to write
+        mant, exp = f"{value:.15e}".split("e")
+        text = (f"{mant.rstrip('0').rstrip('.')}e{int(exp)}" if abs(value) >= 1e6
+                else repr(value))
+        raise ValueError(f"{key} = {text} in {where} must be an integer (TOML reads {text} "
+                         f"as a float); write {key} = {int(value)}")
+    raise ValueError(f"{key} = {show_value(value)} in {where} must be an integer, e.g. {key} = {max(low, 1)}")
 
 
 def _check_inputs_memory(count: int, width: int, where: str, values: int | None = None) -> None:

@@ -463,8 +463,10 @@ def test_broadcasting_scalars_and_chunking():
 
 def test_transfer_validates_inputs():
     act = A.shifted_sigmoid(2.0)
-    with pytest.raises(ValueError, match=r"unknown closure 'gaus'.*'first-order', 'taylor', 'gauss'"):
+    with pytest.raises(ValueError, match=r"^unknown closure 'gaus'; did you mean 'gauss'\?$"):
         cl.transfer(act, 0.5, 1e-3, closure="gaus")
+    with pytest.raises(ValueError, match=r"^unknown closure 'zzz'; choose one of first-order, taylor, gauss$"):
+        cl.transfer(act, 0.5, 1e-3, closure="zzz")
     with pytest.raises(ValueError, match=r"variance must be ≥ 0, got -0\.001"):
         cl.transfer(act, 0.5, [1e-3, -1e-3])
     with pytest.raises(ValueError, match=r"order must be an integer in \[1, 268\] for the taylor closure .*, got 0$"):

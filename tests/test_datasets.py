@@ -255,8 +255,10 @@ def test_swapped_images_and_labels(tmp_path, data_dir):
 
 
 def test_bad_name_and_split():
-    with pytest.raises(ValueError, match="unknown dataset 'mnst'; choose one of mnist"):
+    with pytest.raises(ValueError, match=r"^unknown dataset 'mnst'; did you mean 'mnist'\?$"):
         ds.load("mnst")
+    with pytest.raises(ValueError, match="^unknown dataset 'zzz'; choose one of mnist, fashion-mnist$"):
+        ds.load("zzz")
     with pytest.raises(ValueError, match="unknown split 'valid'"):
         ds.load("mnist", "valid")
     assert ds.search_path("Fashion_MNIST")[0].path.name == "fashion-mnist"

@@ -73,7 +73,7 @@ def test_windows_shapes_and_alignment():
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    (dict(length=0), "length must be ≥ 1"),
+    (dict(length=0), "length must be an integer ≥ 1, got 0"),
     (dict(length=10, tau=17.05), "tau = 17.05 must be a positive integer multiple"),
     (dict(length=10, dt=0.15), "dt = 0.15 must be a positive integer multiple"),
     (dict(length=10, dt=-1.0), "dt must be a finite number > 0"),

@@ -41,7 +41,7 @@ import numpy as np
 from scipy import special
 
 from .. import activations as _acts
-from ..validation import check_int
+from ..validation import check_int, choice_hint
 from .jets import shifted_coefficients, first_derivative, value
 
 __all__ = ["CLOSURES", "transfer", "first_order", "taylor", "taylor_orders", "gauss",
@@ -515,8 +515,7 @@ def transfer(act, mean, var, closure: str = "gauss", order: int = 15, nodes: int
                         f"got {closure!r}")
     name = _ALIASES.get(closure.lower(), closure.lower())
     if name not in CLOSURES:
-        raise ValueError(f"unknown closure {closure!r}; choose one of "
-                         f"{', '.join(map(repr, CLOSURES))}")
+        raise ValueError(f"unknown closure {closure!r}{choice_hint(name, CLOSURES)}")
     if name == "taylor":
         order = check_int("order", order, 1, MAX_TAYLOR_ORDER, _WHY_ORDER)
     else:

@@ -35,6 +35,7 @@ import numpy as np
 
 from ..network import Network
 from ..noise import per_layer
+from ..validation import check_int
 from .prediction import Prediction
 from .terms import output_variance
 
@@ -92,16 +93,10 @@ def _check_grid(grid, cells):
     if grid is not None and cells is not None and grid != cells:
         raise ValueError(f"give the grid size once: grid={grid!r} and cells={cells!r} differ")
     g = grid if grid is not None else (cells if cells is not None else DEFAULT_GRID)
-    if isinstance(g, bool) or not isinstance(g, (int, np.integer)):
-        raise TypeError(f"grid must be an integer number of cells, got {g!r}")
-    if g < 16:
-        raise ValueError(f"grid must be at least 16 cells, got {g}")
-    if g > MAX_GRID:
-        raise ValueError(f"grid must be an integer in [16, {MAX_GRID}] cells (the error falls like "
-                         f"grid⁻⁴: {MAX_GRID} cells are 10⁶ times more accurate than the default "
-                         f"{DEFAULT_GRID}, past float64's resolution, and take minutes and "
-                         f"~{200 * MAX_GRID * _BLOCK / 1e9:.1f} GB per block of {_BLOCK} inputs), got {g}")
-    return int(g)
+    return check_int("grid", g, 16, MAX_GRID,
+                     f"cells (the error falls like grid⁻⁴: {MAX_GRID} cells are 10⁶ times more accurate "
+                     f"than the default {DEFAULT_GRID}, past float64's resolution, and take minutes and "
+                     f"~{200 * MAX_GRID * _BLOCK / 1e9:.1f} GB per block of {_BLOCK} inputs)")
 
 
 @contextmanager
@@ -110,9 +105,7 @@ def _numba_threads(threads):
 
     old = numba.get_num_threads()
     if threads is not None:
-        if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
-            raise ValueError(f"threads must be an integer ≥ 1, got {threads!r}")
-        numba.set_num_threads(min(int(threads), numba.config.NUMBA_NUM_THREADS))
+        numba.set_num_threads(min(check_int("threads", threads, 1), numba.config.NUMBA_NUM_THREADS))
     try:
         yield
     finally:

@@ -65,6 +65,7 @@ import numpy as np
 from ..network import Network
 from ..noise import per_layer
 from ..result import snr as moment_snr
+from ..validation import check_int
 from .inverse import fprime, inverse, inverse_domain, kinks
 from .prediction import Prediction
 from .state_density import KINDS, StateDensity, state_densities
@@ -186,9 +187,7 @@ def eq14(net: Network, inputs, noise, density="quartic", initial: str = "eq14") 
 
 
 def _check_layer(net: Network, layer) -> int:
-    if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)):
-        raise TypeError(f"layer must be an integer, got {layer!r}")
-    n = int(layer)
+    n = check_int("layer", layer)
     if n < 0:
         n += net.n_layers
     if not 0 <= n < net.n_layers:

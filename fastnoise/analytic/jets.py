@@ -64,6 +64,7 @@ from scipy import special
 
 from .. import activations as _acts
 from ..kernels import activations as _k
+from ..validation import check_int
 
 __all__ = ["derivatives", "taylor_coefficients", "value", "series_add", "series_mul",
            "series_reciprocal", "series_power", "series_exp", "series_sqrt",
@@ -175,11 +176,7 @@ def series_integrate(a, c0) -> np.ndarray:
 
 # --------------------------------------------------------------- activation values
 def _check_order(order) -> int:
-    if isinstance(order, bool) or not isinstance(order, (int, np.integer)):
-        raise TypeError(f"derivative order must be an integer, got {order!r}")
-    if order < 0:
-        raise ValueError(f"derivative order must be ≥ 0, got {order}")
-    return int(order)
+    return check_int("derivative order", order, 0)
 
 
 def _sech2(y):

@@ -89,6 +89,7 @@ from scipy.special import ndtr
 
 from ..network import Network
 from ..noise import Noise, per_layer
+from ..validation import check_int
 from .closures import relu_moments
 from .prediction import Prediction
 from .terms import output_variance
@@ -470,17 +471,11 @@ def moments(net: Network, inputs, noise=None, nodes: int = 32, full_covariance: 
 
     if not isinstance(net, Network):
         raise TypeError(f"net must be a fastnoise Network, got {type(net).__name__}")
-    if isinstance(nodes, bool) or not isinstance(nodes, (int, np.integer)):
-        raise TypeError(f"nodes must be an integer number of Gauss–Hermite nodes, got {nodes!r}")
-    if not 2 <= nodes <= _MAX_NODES:
-        raise ValueError(f"nodes must be an integer in [2, {_MAX_NODES}] Gauss–Hermite nodes "
-                         f"(numpy's hermegauss weights overflow above {_MAX_NODES}), got {nodes}")
+    nodes = check_int("nodes", nodes, 2, _MAX_NODES,
+                      f"Gauss–Hermite nodes (numpy's hermegauss weights overflow above {_MAX_NODES})")
     if not isinstance(full_covariance, (bool, np.bool_)):
         raise TypeError(f"full_covariance must be True or False, got {full_covariance!r}")
-    if isinstance(order, bool) or not isinstance(order, (int, np.integer)):
-        raise TypeError(f"order must be an integer, got {order!r}")
-    if not 1 <= order <= _MAX_ORDER:
-        raise ValueError(f"order must be in 1..{_MAX_ORDER} (1 = statistical linearisation), got {order}")
+    order = check_int("order", order, 1, _MAX_ORDER, "(1 = statistical linearisation)")
     if order >= nodes:
         raise ValueError(f"order {order} needs more than {order} Gauss–Hermite nodes, got nodes={nodes}")
     if order > 1 and not full_covariance:
@@ -498,11 +493,7 @@ def moments(net: Network, inputs, noise=None, nodes: int = 32, full_covariance: 
         per_input = 8 * max(per_input, 2 * max(widths) * nodes)
         block = int(max(1, min(T, _BLOCK_BYTES // max(per_input, 1))))
     else:
-        if isinstance(block, bool) or not isinstance(block, (int, np.integer)):
-            raise TypeError(f"block must be an integer, got {block!r}")
-        if block < 1:
-            raise ValueError(f"block must be ≥ 1 input, got {block}")
-        block = int(block)
+        block = check_int("block", block, 1)
 
     z, w = np.polynomial.hermite_e.hermegauss(int(nodes))
     w = w / w.sum()

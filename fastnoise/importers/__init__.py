@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import os
 
+from ..validation import choice_hint
 from ._common import ModelFileError, sniff
 from ._keras import SUPPORTED_LAYERS, from_keras
 from ._npz import from_npz, to_npz
@@ -130,7 +131,7 @@ def load_model(path, format: str | None = None, *, activations=None, activation_
     """
     path = os.fspath(path)
     if format is not None and format not in FORMATS:
-        raise ModelFileError(f"format={format!r} is not known; choose one of {', '.join(FORMATS)}")
+        raise ModelFileError(f"format={format!r} is not known{choice_hint(format, FORMATS)}")
     kind = sniff(path)
     ext = os.path.splitext(path)[1].lower()
     if kind.startswith("unknown:"):

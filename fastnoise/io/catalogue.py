@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..validation import choice_hint
+
 __all__ = ["CLASSES", "FILES", "NAMES", "SHA256", "SHA256_RAW", "SPLITS", "URLS", "cache_dir",
            "check_name"]
 
@@ -88,7 +90,7 @@ def check_name(name) -> str:
     key = name.strip().lower().replace("_", "-")
     key = {"fashion": "fashion-mnist", "fashionmnist": "fashion-mnist"}.get(key, key)
     if key not in NAMES:
-        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(NAMES)}")
+        raise ValueError(f"unknown dataset {name!r}{choice_hint(key, NAMES)}")
     return key
 
 

@@ -43,6 +43,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..validation import check_int
 from .catalogue import (CLASSES, FILES, NAMES, SHA256, SHA256_RAW, SPLITS, URLS,  # re-exported
                         cache_dir, check_name)
 from .download import fetch  # re-exported: downloading lives in fastnoise.io.download
@@ -356,10 +357,8 @@ def select(images, labels, label=None, count=None, start=0) -> tuple[np.ndarray,
     if labels.ndim != 1 or images.shape[:1] != labels.shape:
         raise ValueError(f"images {images.shape} and labels {labels.shape} disagree: expected "
                          "(N, ...) images and (N,) labels as returned by load()")
-    for arg, value in (("start", start), ("count", count)):
-        ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-        if value is not None and not (ok and value >= 0):
-            raise ValueError(f"{arg} must be an integer ≥ 0, got {value!r}")
+    start = None if start is None else check_int("start", start, 0)
+    count = None if count is None else check_int("count", count, 0)
     if label is None:
         index = np.arange(labels.size)
         what = "images"

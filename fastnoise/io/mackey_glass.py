@@ -34,6 +34,8 @@ import math
 
 import numpy as np
 
+from ..validation import check_int
+
 __all__ = ["series", "windows", "integrate"]
 
 
@@ -153,10 +155,7 @@ def series(length: int, dt: float = 1.0, tau: float = 17.0, beta: float = 0.2, g
         x(discard + i·dt) for i = 0 … length−1.  Deterministic: the same
         arguments give bitwise the same series.
     """
-    if isinstance(length, bool) or not isinstance(length, (int, np.integer)):
-        raise TypeError(f"length must be an integer, got {length!r}")
-    if length < 1:
-        raise ValueError(f"length must be ≥ 1, got {length}")
+    length = check_int("length", length, 1)
     tau, beta, gamma, n, h, x0 = _check_params(tau, beta, gamma, n, h, x0)
     try:
         dt, discard = float(dt), float(discard)
@@ -194,9 +193,7 @@ def windows(series, width: int = 100, horizon: int = 1) -> tuple[np.ndarray, np.
     s = np.asarray(series, dtype=np.float64)
     if s.ndim != 1:
         raise ValueError(f"series must be 1-D, got shape {s.shape}")
-    for name, v in (("width", width), ("horizon", horizon)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"{name} must be an integer ≥ 1, got {v!r}")
+    width, horizon = check_int("width", width, 1), check_int("horizon", horizon, 1)
     count = s.size - width - horizon + 1
     if count < 1:
         raise ValueError(f"series of {s.size} points is too short for width {width} and horizon {horizon}; "

@@ -20,6 +20,7 @@ Examples
 >>> make(["fig3"], "out", quick=True)                     # doctest: +SKIP
 """
 
+from ..validation import check_choice
 from .claims import Claim, evaluate
 from .figures import FIGURES, FigureData, fig3, fig4, fig5, fig6
 from .report import load_summaries, write_figure, write_report
@@ -96,9 +97,8 @@ def make(names, out, *, quick: bool = False, settings: Settings | None = None,
     from . import figures as _fig
 
     names = list(dict.fromkeys(names))
-    bad = [n for n in names if n not in FIGURES]
-    if bad:
-        raise ValueError(f"unknown figure {bad[0]!r}; choose among {', '.join(FIGURES)} or all")
+    for name in names:
+        check_choice("figure", name, FIGURES)
     if settings is None:
         settings = Settings.quick_settings() if quick else Settings.full()
     if plots:

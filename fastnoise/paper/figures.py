@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from ..validation import choice_hint
 from .fig3 import fig3, fig3_specs
 from .fig4 import fig4, fig4_specs
 from .fig5 import fig5, fig5_specs
@@ -44,7 +45,7 @@ def specs(name: str, settings: Settings, networks=None, data=None) -> list:
         return fig5_specs(settings, networks, data)
     if name == "fig6":
         return fig6_specs(settings, networks, data)
-    raise ValueError(f"unknown figure {name!r}; choose one of {', '.join(FIGURES)}")
+    raise ValueError(f"unknown figure {name!r}{choice_hint(name, FIGURES)}")
 
 
 #: name -> function

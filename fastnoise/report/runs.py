@@ -17,6 +17,7 @@ import numpy as np
 
 from ..result import layer_array
 from ..result import snr as _snr  # the package's one SNR (NaN where Var = 0)
+from ..validation import check_int, choice_hint
 from .plots import VAR_LABEL, fig_histograms, fig_snr_mean, fig_var_depth, fig_xy
 from .style import SERIES
 
@@ -55,12 +56,11 @@ def _layer(source, kind: str, n: int) -> np.ndarray:
 
 def _check_layer(source, n: int, what: str = "layer") -> int:
     L = _n_layers(source)
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise TypeError(f"{what} must be an integer, got {n!r}")
+    n = check_int(what, n)
     if not 0 <= n < L:
         raise ValueError(f"{what} {n} out of range: {_name(source)} has layers 0..{L - 1} (input "
                          "layer 0); choose one of them")
-    return int(n)
+    return n
 
 
 def _stored_prediction(source):
@@ -293,13 +293,11 @@ def sweep_figure(store, x: str | None = None, y: str = "snr_median", layer: int 
             st.close()
     x = keys[0] if x is None else x
     if x not in keys:
-        raise ValueError(f"x {x!r} is not a swept key of this sweep; choose one of "
-                         f"{', '.join(keys)}")
+        raise ValueError(f"x {x!r} is not a swept key of this sweep{choice_hint(x, keys)}")
     numeric = [c for c in df.columns
                if c not in ("point", "done", "width", "layer", *keys) and df[c].dtype.kind in "fiu"]
     if y not in numeric:
-        raise ValueError(f"y {y!r} is not a numeric column of the sweep table; choose one of "
-                         f"{', '.join(numeric)}")
+        raise ValueError(f"y {y!r} is not a numeric column of the sweep table{choice_hint(y, numeric)}")
     df = df[df["done"]]
     if df.empty:
         raise ValueError(f"{st.path}: no point of the sweep is finished; complete it with "

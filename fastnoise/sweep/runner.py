@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..io.errors import StoreError
+from ..validation import check_choice, check_int
 from .spec import Sweep
 
 __all__ = ["run_sweep", "SweepError", "SweepSummary", "default_layout", "point_name"]
@@ -327,10 +328,8 @@ def run_sweep(sweep: Sweep, out, *, scheduler: str | None = None, workers: int |
     if os.path.isdir(out):
         raise IsADirectoryError(f"--out {out} is a folder; give a file name such as "
                                 f"{os.path.join(out, 'sweep.h5')}")
-    if threads is not None and (isinstance(threads, bool) or int(threads) < 1):
-        raise ValueError(f"threads must be ≥ 1, got {threads}")
-    if workers is not None and (isinstance(workers, bool) or int(workers) < 1):
-        raise ValueError(f"workers must be ≥ 1, got {workers}")
+    threads = None if threads is None else check_int("threads", threads, 1)
+    workers = None if workers is None else check_int("workers", workers, 1)
     if workers is not None and (scheduler is not None or client is not None):
         raise ValueError("--workers sizes the local cluster only; with --scheduler start the "
                          "workers yourself ('dask worker ADDRESS --nworkers N --nthreads 1')")
@@ -341,8 +340,7 @@ def run_sweep(sweep: Sweep, out, *, scheduler: str | None = None, workers: int |
     if pred is not None:
         from ..analytic.predict import METHODS
 
-        if pred["method"] not in METHODS:
-            raise ValueError(f"unknown prediction method {predict!r}; choose one of {', '.join(METHODS)}")
+        check_choice("predict", pred["method"], METHODS, what="prediction method")
     exists = os.path.exists(out)
     lock = write_lock(out)  # one sweep writes ``out``: from the first read to the last point
     try:

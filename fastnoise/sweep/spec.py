@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..runconfig import TOP_KEYS, check_keys, one_line, show_value, parse_config, read_text
+from ..validation import check_int
 
 try:  # Python ≥ 3.11
     import tomllib as _toml
@@ -161,9 +162,10 @@ def _where(i: int, key=None) -> str:
 
 
 def _count(value, name: str, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} count {show_value(value)} in {where} must be an integer ≥ 1")
-    return value
+    try:
+        return check_int(f"{name} count", value, 1)
+    except (TypeError, ValueError):  # said in TOML's words, naming the table
+        raise ValueError(f"{name} count {show_value(value)} in {where} must be an integer ≥ 1") from None
 
 
 def _range(spec, name: str, where: str, example: str):

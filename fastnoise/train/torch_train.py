@@ -44,6 +44,7 @@ import time
 
 import numpy as np
 
+from ..validation import check_int
 from .data import check_task, evaluate, nrmse, task_data
 
 __all__ = ["train", "to_network", "save", "require_torch", "DEFAULTS"]
@@ -235,18 +236,16 @@ def train(task: str, seed: int = 0, epochs: int | None = None, progress=True, va
     if not (isinstance(dropout, (int, float)) and 0 <= dropout < 1):
         raise ValueError(f"dropout must be a probability in [0, 1), got {dropout!r}")
     shift = cfg["shift"] if shift is None else shift
-    if isinstance(shift, bool) or not isinstance(shift, int) or not 0 <= shift <= 8:
-        raise ValueError(f"shift must be an integer number of pixels in [0, 8], got {shift!r}")
+    shift = check_int("shift", shift, 0, 8, "pixels")
     if task == "mackey-glass":
         shift = 0
-    for name, v in (("seed", seed), ("epochs", epochs), ("batch_size", batch_size), ("threads", threads)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < (0 if name == "seed" else 1):
-            raise ValueError(f"{name} must be an integer ≥ {0 if name == 'seed' else 1}, got {v!r}")
+    seed = check_int("seed", seed, 0)
+    epochs, batch_size = check_int("epochs", epochs, 1), check_int("batch_size", batch_size, 1)
+    threads = check_int("threads", threads, 1)
     if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
         raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
-    if max_samples is not None and (isinstance(max_samples, bool) or not isinstance(max_samples, int)
-                                    or max_samples < 1):
-        raise ValueError(f"max_samples must be an integer ≥ 1, got {max_samples!r}")
+    if max_samples is not None:
+        max_samples = check_int("max_samples", max_samples, 1)
     amps = _noise_list(noise, len(cfg["widths"]))
     noisy = any(a is not None for a in amps)
     stream = sys.stderr if stream is None else stream
