@@ -22,19 +22,10 @@ import pytest
 
 import fastnoise as fn
 import reference as ref
+from test_kernels import ALL, NOISES  # the noise kinds the output placement is tested with
 
 RTOL = 1e-10
 K = 16
-
-ALL = fn.Noise(additive=1e-3, additive_correlated=5e-4, multiplicative=2e-3,
-               multiplicative_correlated=1e-3)
-NOISES = {
-    "additive": fn.Noise(additive=2e-3),
-    "additive_correlated": fn.Noise(additive_correlated=2e-3),
-    "multiplicative": fn.Noise(multiplicative=2e-3),
-    "multiplicative_correlated": fn.Noise(multiplicative_correlated=2e-3),
-    "all": ALL,
-}
 
 
 @numba.njit
