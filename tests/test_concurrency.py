@@ -288,3 +288,22 @@ def test_file_system_without_locks_warns_and_writes(tmp_path, monkeypatch):
     with fn.Store(out) as st:
         assert st.run().status == "complete"
     assert not leftovers(out)
+
+
+def test_store_appearing_after_the_existence_check_is_named(tmp_path):
+    """A store that another writer creates between simulate()'s existence check and
+    the opening of the store gets the same one-line answer as one that was there
+    before (deterministic version of the race the two-writer test can hit)."""
+    from fastnoise.engine.planning import plan
+    from fastnoise.engine.runs import open_run
+
+    net = fn.symmetric([1, 4, 1])
+    u = np.linspace(0, 1, 3)
+    path = tmp_path / "o.h5"
+    fn.simulate(net, u, fn.Noise(additive=1e-3), repeats=3, seed=1, store=path)
+    other = plan(net, u, fn.Noise(additive=1e-3), repeats=3, seed=2)
+    with pytest.raises(FileExistsError, match="exists and holds no run of this configuration"):
+        open_run(str(path), None, other, overwrite=False, resume=False)
+    same = plan(net, u, fn.Noise(additive=1e-3), repeats=3, seed=1)
+    with pytest.raises(FileExistsError, match="appeared while this run started and holds it, complete"):
+        open_run(str(path), None, same, overwrite=False, resume=False)

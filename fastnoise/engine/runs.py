@@ -130,8 +130,11 @@ def open_run(store, run, pl: Plan, overwrite, resume):
         if exists and resume:
             st = Store(path, "a")
         elif exists and not overwrite:
-            raise FileExistsError(f"{path} exists; pass overwrite=True to replace it "
-                                  "or resume=True to complete the run it holds")
+            # the file appeared after simulate() looked (another writer was faster): say what
+            # it is, as for a file that was there before (being written, another run, ...)
+            reusable_run(path, pl.config, run)
+            raise FileExistsError(f"{path} appeared while this run started and holds it, complete; "
+                                  "run again to read it back, or pass overwrite=True to replace it")
         else:
             st = Store(path, "w" if exists else "x")
         own = True
