@@ -15,7 +15,9 @@ minima and the ratio new/old (below 1: the new code is faster).
 
 Workloads as in ``benchmarks/compare.py``: W3 is the paper's Fig. 3 setting
 (1-200-200-1, K = 300, T = 1000, all four noise kinds), WA the 784-200-200-10
-logistic network with the same noise.  ``--quick`` uses T = 200.
+logistic network with the same noise; A100 is that network at K = 100 with
+additive noise (D = 1e-4) after every activation, A100in0 the same with a
+noiseless input layer (the speed issue's settings).  ``--quick`` uses T = 200.
 """
 
 from __future__ import annotations
@@ -38,13 +40,17 @@ import fastnoise as fn
 name, T, precision = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 noise = fn.Noise(additive=1e-4, additive_correlated=1e-4, multiplicative=1e-3,
                  multiplicative_correlated=1e-3)
+repeats = 300
 if name == "W3":
     net = fn.symmetric([1, 200, 200, 1], alpha=4.0)
     u = np.linspace(0.0, 1.0, T)[:, None]
 else:
     net = fn.random_dense([784, 200, 200, 10], activation="logistic", seed=0)
     u = np.random.default_rng(0).uniform(0.0, 1.0, (T, 784))
-kw = dict(repeats=300, seed=1)
+if name in ("A100", "A100in0"):  # network A's shape, K = 100, additive noise after each activation
+    repeats = 100
+    noise = [fn.Noise() if name == "A100in0" else fn.Noise(additive=1e-4)] + [fn.Noise(additive=1e-4)] * 3
+kw = dict(repeats=repeats, seed=1)
 if precision != "float64":
     kw["precision"] = precision
 fn.simulate(net, u[:50], noise, **kw)  # compile or load the kernels
@@ -73,7 +79,8 @@ def main(argv=None) -> int:
     ap.add_argument("--ref", default="767c6fb", help="the earlier commit (default 767c6fb)")
     ap.add_argument("--rounds", type=int, default=7, help="interleaved rounds (median; default 7)")
     ap.add_argument("--quick", action="store_true", help="T = 200 inputs instead of 1000")
-    ap.add_argument("--workloads", default="W3", help="comma-separated subset of W3,WA (default W3)")
+    ap.add_argument("--workloads", default="W3",
+                    help="comma-separated subset of W3,WA,A100,A100in0 (default W3)")
     ap.add_argument("--precision", default="float64,float32",
                     help="comma-separated precisions (default float64,float32)")
     args = ap.parse_args(argv)
@@ -96,7 +103,7 @@ def main(argv=None) -> int:
                           f"{args.rounds}), new/old {m_new / m_old:.3f}", flush=True)
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", old], cwd=ROOT, check=False)
-    print(f"\nT = {T}, K = 300, ref {args.ref}; median (min) of {args.rounds} interleaved rounds, "
+    print(f"\nT = {T}, K = 300 (A100*: 100), ref {args.ref}; median (min) of {args.rounds} interleaved rounds, "
           "each the minimum of 3 timed runs in a fresh process")
     print("| workload | precision | old s | new s | new/old |")
     print("|---|---|---:|---:|---:|")

@@ -38,13 +38,16 @@ def my_simulation(u, wts, biases, codes, params, places, amp, user, repeats, key
             fk.accumulate_row(y[k], width, k == 0, shift, acc, acc2)
         fk.finish_moments(y, shift, acc, acc2, mean[t, :width], var[t, :width])
         off = width
-        # the dense layers: one call each for all K repetitions
+        # the dense layers: one call each for all K repetitions; while no layer so far
+        # is noisy, the rows are all the same and x̃ is computed once (shared)
+        shared = not fk.layer_has_noise(amp, 0)
         for n in range(1, n_layers):
             wt = wts[n - 1]
             width = wt.shape[1]
             y_next = np.empty((repeats, width), dtype=amp.dtype)
             fk.dense_step(y, wt, biases[n - 1], codes[n], params[n], places[n], user, amp, n, t,
-                          stream, key0, key1, y_next)
+                          stream, key0, key1, y_next, shared)
+            shared = shared and not fk.layer_has_noise(amp, n)
             y = y_next
             shift, acc, acc2 = np.empty(width), np.empty(width), np.empty(width)
             for k in range(repeats):

@@ -14,7 +14,7 @@ from ..noise import per_layer
 from ..resources import check_sizes
 from ..validation import check_int
 from .arguments import hist_spec, labels_spec, sample_spec, validate_inputs
-from .provenance import MAX_SEED, NUMERICS_VERSION, RNG_VERSION, RNG_VERSION_F32, digest
+from .provenance import MAX_SEED, RNG_VERSION, RNG_VERSION_F32, digest, numerics_version
 
 __all__ = ["Plan", "plan"]
 
@@ -54,6 +54,13 @@ class Plan:
         classes = (True, self.labels) if self.classify else None
         return store.create_run(name, self.config, self.net, self.u, samples, self.hist, classes,
                                 commit=commit)
+
+
+def _noisy_layers(noises, precision: str) -> list[bool]:
+    """Whether each layer has noise as the kernel sees it (a nonzero amplitude in the
+    kernel's dtype: an intensity below float32's range is no noise in float32)."""
+    dt = np.float32 if precision == "float32" else np.float64
+    return [bool(np.any(np.asarray(nz.amplitudes, dtype=np.float64).astype(dt) != 0)) for nz in noises]
 
 
 def plan(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1, *,
@@ -98,7 +105,7 @@ def plan(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1, *,
                                                 "hi": hist[1].tolist()},
         "noise_values": noise_values is not None,
         "rng": RNG_VERSION_F32 if precision == "float32" else RNG_VERSION,
-        "numerics": NUMERICS_VERSION,
+        "numerics": numerics_version(net.widths, _noisy_layers(noises, precision)),
     }
     if classify:  # only then, so that other runs keep their config (and hash)
         config["classify"] = True

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["MAX_SEED", "RNG_VERSION", "RNG_VERSION_F32", "NUMERICS_VERSION", "digest", "config_diff"]
+__all__ = ["MAX_SEED", "RNG_VERSION", "RNG_VERSION_F32", "NUMERICS_VERSION", "NUMERICS_SHARED_PREFIX",
+           "numerics_version", "digest", "config_diff"]
 
 MAX_SEED = 2 ** 64
 
@@ -25,6 +26,27 @@ RNG_VERSION_F32 = "philox4x32-10/box-muller-f32-quad/one-normal-per-neuron/v1"
 #: mixes blocks computed by different arithmetic).  v2: no FMA contraction;
 #: v3: uncorrelated noise drawn as one normal per neuron (see kernels/propagate).
 NUMERICS_VERSION = 3
+#: v4: the noiseless prefix of a network (the layers before the first noisy one,
+#: and that one's x̃) is computed once per input instead of K times.  It changes
+#: the bits of a layer fed by a noiseless one through more than one weight (a
+#: one-row GEMM sums in another order than a K-row one), so only such runs record
+#: it (:func:`numerics_version`); every other run keeps v3 and its config.
+NUMERICS_SHARED_PREFIX = 4
+
+
+def numerics_version(widths, noisy) -> int:
+    """The numerics version of a run: :data:`NUMERICS_SHARED_PREFIX` when a layer n ≥ 1
+    with more than one input is computed from a noiseless input (its x̃ shared by the
+    K repetitions), else :data:`NUMERICS_VERSION`.
+
+    ``widths``: neurons per layer; ``noisy``: whether each layer has noise.
+    """
+    for n in range(1, len(widths)):
+        if noisy[n - 1]:  # layer n's input differs between repetitions: not shared
+            break
+        if widths[n - 1] > 1:
+            return NUMERICS_SHARED_PREFIX
+    return NUMERICS_VERSION
 
 
 def config_diff(stored: dict, new: dict, limit: int = 3) -> str:

@@ -12,7 +12,8 @@ Draws
     :func:`draw_normals` (either, by the buffer's dtype), :func:`normals_size`.
 Noise (paper Eq. 3)
     :func:`apply_noise` (one row), :func:`noisy_activation` (activation and
-    noise in either placement, :data:`NOISE_OUTPUT` / :data:`NOISE_INPUT`).
+    noise in either placement, :data:`NOISE_OUTPUT` / :data:`NOISE_INPUT`),
+    :func:`layer_has_noise`.
 Layers
     :func:`dense_step` (one dense layer for K repetitions), :func:`activate`,
     :func:`user_functions`.
@@ -25,12 +26,13 @@ from __future__ import annotations
 from .activations import activate, user_functions
 from .layer import dense_step, noisy_activation
 from .moments import accumulate_row, finish_moments
-from .noise import apply_noise, draw_normals, fill_normals, fill_normals32, layer_word, normals_size
+from .noise import (apply_noise, draw_normals, fill_normals, fill_normals32, layer_has_noise, layer_word,
+                    normals_size)
 from .program import NOISE_INPUT, NOISE_OUTPUT
 from .rng import normal_pair
 
 __all__ = ["seed_words", "layer_word", "normal_pair", "fill_normals", "fill_normals32", "draw_normals",
-           "normals_size", "apply_noise", "noisy_activation", "NOISE_OUTPUT", "NOISE_INPUT",
+           "normals_size", "layer_has_noise", "apply_noise", "noisy_activation", "NOISE_OUTPUT", "NOISE_INPUT",
            "dense_step", "activate", "user_functions", "accumulate_row", "finish_moments"]
 
 

@@ -23,11 +23,11 @@ from numba import njit
 from ..config import JIT
 from .activations import activate
 from .moments import accumulate_row
-from .noise import (apply_noise, draw_normals, given_noise, layer_noise, noise_given_normals,
-                    normals_size)
+from .noise import (apply_noise, draw_normals, given_noise, layer_has_noise, layer_noise,
+                    noise_given_normals, normals_size)
 from .program import NOISE_INPUT
 
-__all__ = ["noisy_rows", "noisy_activation", "dense_step"]
+__all__ = ["noisy_rows", "shared_states", "noisy_activation", "dense_step"]
 
 
 @njit(**JIT)
@@ -50,13 +50,15 @@ def noisy_activation(row, width, code, param, place, user, amp, n, k, t, stream,
 
 @njit(inline="always", **JIT)
 def noisy_rows(y, n, t, bias, code, param, place, user, amp, stream, key0, key1,
-               noise_in, b, base, z, shift, acc, acc2):
+               noise_in, b, base, z, shift, acc, acc2, activated=False):
     """Finish layer ``n``'s block ``y`` (K, I_n) of x̃ − b in place and sum its moments.
 
     ``bias`` is the layer's bias (length I_n, or empty for none).  Row k is
     repetition k of global input ``t``.  Per row as :func:`noisy_activation`,
     with the layer's amplitudes read once (no shared array is handed to a
     routine per row: their reference counts would be contended between threads).
+    ``activated``: the rows hold f(x̃) already (a shared noiseless prefix,
+    see :func:`shared_states`); only the noise remains.
     """
     repeats, width = y.shape
     has_bias = bias.shape[0] > 0
@@ -74,14 +76,39 @@ def noisy_rows(y, n, t, bias, code, param, place, user, amp, stream, key0, key1,
                 draw_normals(n_values, np.uint64(k), np.uint64(t), word, key0, key1, z)
         if place == NOISE_INPUT and n_values > 0:
             noise_given_normals(row, width, z, n_values, a_mu, a_au, a_mc, a_ac, has_unc)
-        activate(code, param, row, width, user)
+        if not activated:
+            activate(code, param, row, width, user)
         if place != NOISE_INPUT and n_values > 0:
             noise_given_normals(row, width, z, n_values, a_mu, a_au, a_mc, a_ac, has_unc)
         accumulate_row(row, width, k == 0, shift, acc, acc2)
 
 
+@njit(inline="always", **JIT)
+def shared_states(y, bias, code, param, place, user, noisy):
+    """Finish the one computed row of a layer whose x̃ is the same in every repetition
+    (its input is noiseless) and copy it to all K rows of ``y``; return whether the
+    rows hold f(x̃) already.
+
+    Row 0 holds x̃ − b.  The bias is added, and f applied unless the layer's noise
+    comes before f (``noise_at="input"`` of a noisy layer): the same elementwise
+    arithmetic every row would do, done once.
+    """
+    repeats, width = y.shape
+    row = y[0]
+    for i in range(bias.shape[0]):
+        row[i] += bias[i]
+    activated = not (noisy and place == NOISE_INPUT)
+    if activated:
+        activate(code, param, row, width, user)
+    for k in range(1, repeats):
+        for i in range(width):
+            y[k, i] = row[i]
+    return activated
+
+
 @njit(**JIT)
-def dense_step(prev, wt, bias, code, param, place, user, amp, n, t, stream, key0, key1, y):
+def dense_step(prev, wt, bias, code, param, place, user, amp, n, t, stream, key0, key1, y,
+               shared=False):
     """One dense layer for K repetitions of one input: y = noisy f(W y_prev + b).
 
     Parameters
@@ -97,16 +124,25 @@ def dense_step(prev, wt, bias, code, param, place, user, amp, n, t, stream, key0
     n, t : layer index and global input index (RNG counter words).
     stream, key0, key1 : uint64 stream and seed words (``seed_words(seed)``).
     y : (K, I_out) output, same dtype.
+    shared : bool
+        Every row of ``prev`` is the same (no layer before this one is noisy):
+        x̃ is computed once from ``prev[0]`` and copied, as the simulator does.
 
     Gives the same bits as the simulator's layer ``n`` for input ``t`` when
-    fed the same ``prev``.
+    fed the same ``prev`` (and ``shared`` where the simulator shares).
     """
     repeats, width = y.shape
-    np.dot(prev, wt, y)
     z = np.zeros(normals_size(width), dtype=y.dtype)
     shift = np.empty(width)
     acc = np.empty(width)
     acc2 = np.empty(width)
     no_given = np.zeros((0, repeats, width + 2))
+    activated = False
+    if shared:
+        np.dot(prev[:1], wt, y[:1])
+        activated = shared_states(y, bias, code, param, place, user, layer_has_noise(amp, n))
+        bias = bias[:0]
+    else:
+        np.dot(prev, wt, y)
     noisy_rows(y, n, t, bias, code, param, place, user, amp, stream, key0, key1,
-               no_given, 0, 0, z, shift, acc, acc2)
+               no_given, 0, 0, z, shift, acc, acc2, activated)

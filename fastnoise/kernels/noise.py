@@ -31,7 +31,7 @@ from .rng import normal_pair
 from .rng32 import NORMAL_BLOCK, fill_normals32
 
 __all__ = ["fill_normals", "fill_normals32", "draw_normals", "normals_size", "layer_word",
-           "layer_noise", "given_noise", "noise_row", "correlated_row", "noise_given_normals",
+           "layer_has_noise", "layer_noise", "given_noise", "noise_row", "correlated_row", "noise_given_normals",
            "apply_noise"]
 
 
@@ -91,6 +91,12 @@ def layer_noise(amp, n, width, stream):
     has_cor = a_mc != 0.0 or a_ac != 0.0
     n_values = width + 2 if has_unc else (2 if has_cor else 0)
     return a_mu, a_au, a_mc, a_ac, has_unc, n_values, layer_word(n, stream)
+
+
+@njit(inline="always", **JIT)
+def layer_has_noise(amp, n):
+    """Whether layer ``n`` has any noise (a nonzero amplitude in ``amp[n]``)."""
+    return amp[n, 0] != 0.0 or amp[n, 1] != 0.0 or amp[n, 2] != 0.0 or amp[n, 3] != 0.0
 
 
 @njit(**JIT)

@@ -5,7 +5,10 @@ For every input ``t`` of a block and every layer ``n`` of the program
 
 * the internal state x̃ (paper Eq. 1) by the layer's operation routine
   (:func:`.ops.op_states`; a dense layer is one small matrix product
-  ``Y_{n−1} (K×I_{n−1}) · W^nᵀ`` through BLAS; the input layer takes u^t);
+  ``Y_{n−1} (K×I_{n−1}) · W^nᵀ`` through BLAS; the input layer takes u^t).
+  While no layer so far is noisy, every repetition has the same x̃: it is
+  computed once (one row) and copied to the K rows, with its bias and, unless
+  the noise comes before f, its activation (:func:`.layer.shared_states`);
 * row by row (:func:`.layer.noisy_rows`): the bias, the activation x = f(x̃)
   (Eq. 2) and the noise of Eq. 3 (:mod:`.noise`, one normal per neuron),
   after the activation (``noise_at="output"``) or before it (``"input"``);
@@ -31,9 +34,9 @@ from numba import njit, prange
 
 from ..config import JIT_PARALLEL
 from .activations import activate
-from .layer import noisy_rows
+from .layer import noisy_rows, shared_states
 from .moments import finish_moments
-from .noise import normals_size
+from .noise import layer_has_noise, normals_size
 from .ops import op_forward, op_states
 from .program import ACT, B_OFF, NOISE_AT, NS_OFF, OUT_OFF, WIDTH
 from .reduce import reduce_layer
@@ -86,17 +89,26 @@ def simulate_block_kernel(inputs, t_index, program, act_param, w_flat, b_flat, a
         shift = np.empty(max_w)
         acc = np.empty(max_w)
         acc2 = np.empty(max_w)
+        same = True  # every repetition holds the same states so far (a noiseless prefix)
         for n in range(n_layers):
             width = program[n, WIDTH]
             cur = buf_b if n % 2 == 0 else buf_a
             prev = buf_a if n % 2 == 0 else buf_b
             y = cur[: repeats * width].reshape((repeats, width))
-            op_states(program, n, y, prev, inputs, b, w_flat)
             bo = program[n, B_OFF]
             bias = b_flat[bo: bo + width] if bo >= 0 else b_flat[:0]
-            noisy_rows(y, n, t, bias, program[n, ACT], act_param[n], program[n, NOISE_AT], user,
-                       amp, stream, key0, key1, noise_in, b, program[n, NS_OFF], z,
-                       shift, acc, acc2)
+            code, param, place = program[n, ACT], act_param[n], program[n, NOISE_AT]
+            noisy = layer_has_noise(amp, n)
+            if same:  # x̃ from a noiseless input: computed once, copied to the K rows
+                op_states(program, n, y[:1], prev, inputs, b, w_flat)
+                activated = shared_states(y, bias, code, param, place, user, noisy)
+                bias = b_flat[:0]
+                same = not noisy
+            else:
+                op_states(program, n, y, prev, inputs, b, w_flat)
+                activated = False
+            noisy_rows(y, n, t, bias, code, param, place, user, amp, stream, key0, key1, noise_in,
+                       b, program[n, NS_OFF], z, shift, acc, acc2, activated)
             o = program[n, OUT_OFF]
             finish_moments(y, shift, acc, acc2, mean_out[b, o: o + width], var_out[b, o: o + width])
             reduce_layer(y, b, n, n_layers, sample_layer, sample_neuron, samples_out,
