@@ -56,3 +56,57 @@ def n_normals(widths, repeats: int, T: int) -> int:
 def gemm_shapes(widths, repeats: int):
     """(m, k, n) of the per-input GEMMs Y_{n-1} (K x I_{n-1}) @ W^T (I_{n-1} x I_n)."""
     return [(repeats, widths[n - 1], widths[n]) for n in range(1, len(widths))]
+
+
+# -- network A's shape at K = 100, additive noise after every activation -------
+#: The speed issue's settings on network A's shape (784-200-200-10, logistic):
+#: K = 100, T = 1000 inputs as WA, additive noise D_A^U = 1e-4 after every
+#: activation; "A100" on every layer, "A100in0" with a noiseless input layer.
+A100_K = 100
+A100_T = 1000
+A100_LAYER_NOISE = fn.Noise(additive=1e-4)
+
+
+def a100_noise(name: str):
+    """The per-layer noise of "A100" (every layer) or "A100in0" (input layer noiseless)."""
+    if name not in ("A100", "A100in0"):
+        raise ValueError(f"unknown workload {name!r}; choose A100 or A100in0")
+    first = fn.Noise() if name == "A100in0" else A100_LAYER_NOISE
+    return [first] + [A100_LAYER_NOISE] * (len(WA_WIDTHS) - 1)
+
+
+def noisy_normals(widths, noise, repeats: int, T: int) -> int:
+    """Standard normals fastnoise draws: I_n + 2 per noisy layer, repetition and input
+    (one per neuron and the layer's two correlated ones; see ``kernels/noise.py``).
+
+    Counts layers with uncorrelated noise; a layer with correlated noise only
+    draws 2, a noiseless one none.
+    """
+    from fastnoise.noise import per_layer
+
+    total = 0
+    for w, nz in zip(widths, per_layer(noise, len(widths))):
+        a_mu, a_au, a_mc, a_ac = nz.amplitudes
+        if a_mu or a_au:
+            total += w + 2
+        elif a_mc or a_ac:
+            total += 2
+    return int(total) * repeats * T
+
+
+def first_noisy(noise, n_layers: int) -> int:
+    """Index of the first layer with any noise (``n_layers`` if none)."""
+    from fastnoise.noise import per_layer
+
+    for n, nz in enumerate(per_layer(noise, n_layers)):
+        if any(a != 0.0 for a in nz.amplitudes):
+            return n
+    return n_layers
+
+
+def shared_gemm_shapes(widths, repeats: int, first: int):
+    """(m, k, n) of the per-input GEMMs fastnoise runs with a shared prefix: one row
+    (m = 1) for the layers up to and including the first noisy one ``first``
+    (their x̃ is the same in every repetition), K rows after it."""
+    return [(1 if n <= first else repeats, widths[n - 1], widths[n])
+            for n in range(1, len(widths))]

@@ -1,4 +1,4 @@
-"""asv benchmarks of ``fn.simulate``: the Fig. 3 workload W3 and its scaling.
+"""asv benchmarks of ``fn.simulate``: the Fig. 3 workload W3, its scaling, WA and A100.
 
 Every ``setup`` compiles (or loads from Numba's cache) the kernels with a
 two-input run, so that JIT compilation is never part of a timing.  The
@@ -11,8 +11,8 @@ import numpy as np
 
 import fastnoise as fn
 
-from ._common import (NOISE, W3_K, W3_T, w3_inputs, w3_network, wa_inputs, wa_network,
-                      warm_up)
+from ._common import (A100_K, NOISE, W3_K, W3_T, a100_noise, w3_inputs, w3_network, wa_inputs,
+                      wa_network, warm_up)
 
 #: Inputs per run in the scaling grids.
 T_SCALING = 200
@@ -81,6 +81,28 @@ class WA:
 
     def time_simulate(self):
         fn.simulate(self.net, self.u, NOISE, repeats=W3_K, seed=1)
+
+
+class A100:
+    """Network A's shape (784-200-200-10, logistic), K = 100, T = 200, additive
+    noise D_A^U = 1e-4 after every activation: on every layer ("A100") or with a
+    noiseless input layer ("A100in0": the shared prefix computed once per input);
+    float64 and float32, all threads (compare.py's A100 workloads at T = 200)."""
+
+    params = (["A100in0", "A100"], ["float64", "float32"])
+    param_names = ["workload", "precision"]
+    number = 1
+    repeat = (3, 7, 60.0)
+    warmup_time = 0.0
+    timeout = 600.0
+
+    def setup(self, workload, precision):
+        self.net, self.u = wa_network(), wa_inputs(T_SCALING)
+        self.noise = a100_noise(workload)
+        warm_up(self.net, self.noise, repeats=A100_K, precision=precision)
+
+    def time_simulate(self, workload, precision):
+        fn.simulate(self.net, self.u, self.noise, repeats=A100_K, seed=1, precision=precision)
 
 
 class _Scaling:

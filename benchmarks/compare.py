@@ -3,7 +3,8 @@
 Run from the repository root (a script, not a test; see benchmarks/README.md)::
 
     python benchmarks/compare.py [--repeats 5] [--quick] [--json out.json]
-                                 [--workloads W3,WA] [--torch-dtype float32]
+                                 [--workloads W3,WA,A100in0,A100]
+                                 [--torch-dtype float32|float64|both]
 
 In one process, for each workload (W3: the paper's Fig. 3 setting,
 1-200-200-1, K = 300, T = 1000, all four noise kinds; WA: 784-200-200-10 with
@@ -27,6 +28,19 @@ logistic hidden and output layers, same noise, K = 300, T = 1000), it times
     count (float64);
 (d) drawing the same number of standard normals with NumPy's
     ``default_rng().standard_normal`` (one thread, 2**20 at a time).
+
+A100in0 and A100 (``--workloads A100in0,A100``; issue "Speed on trained
+networks") are WA's network and inputs with K = 100 and additive noise
+D_A^U = 1e-4 after every activation, on every layer (A100) or with a
+noiseless input layer (A100in0).  For them it times fastnoise in float64 and
+float32, the PyTorch peer in float32 and float64 (``--torch-dtype``, default
+both; block size ``TORCH_BLOCK``), and the floor of what fastnoise must do,
+each part alone, laid out as fastnoise runs (inputs split over its thread
+count): the noiseless GEMMs with its shared prefix (one row per input up to
+and including the first noisy layer, K rows after it) and NumPy's normals,
+I_n + 2 per noisy layer, repetition and input, in float64 and float32;
+floor_<dtype> = GEMMs + normals of that dtype (sum of the medians).  No
+NumPy peer there.
 
 The measurements are interleaved (one run of each, then the next round) so
 that a change in machine load affects them alike; the table shows medians of
@@ -142,19 +156,25 @@ class _Workload:
         bounds = np.linspace(0, self.T, self.threads + 1).astype(int)
         self.chunks = [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
         self.pool = ThreadPoolExecutor(max_workers=len(self.chunks))
+        self.gemm = self._floor_operands()
+        self.normals_buf = np.ones(_CHUNK)
+
+    def _floor_operands(self) -> dict:
+        """Operands of the floor: one (m x I_{n-1}) activation block per layer
+        (m from ``self.shapes``), the real weights W^T, one preallocated output
+        per layer and thread; float64 and float32."""
+        import numpy as np
+
         rng = np.random.default_rng(0)
-        # operands of the floor: one (K x I_{n-1}) activation block per layer,
-        # the real weights W^T, one preallocated output per layer and thread;
-        # float64 and float32.
-        self.gemm = {}
+        gemm = {}
         for dt in (np.float64, np.float32):
             ops = []
             for n, (m, k, nn) in enumerate(self.shapes, start=1):
                 a = rng.uniform(0.0, 1.0, (m, k)).astype(dt)
-                w = np.ascontiguousarray(net.weights[n].T, dtype=dt)
+                w = np.ascontiguousarray(self.net.weights[n].T, dtype=dt)
                 ops.append((a, w, [np.ones((m, nn), dt) for _ in range(len(self.chunks) + 1)]))
-            self.gemm[np.dtype(dt).name] = ops
-        self.normals_buf = np.ones(_CHUNK)
+            gemm[np.dtype(dt).name] = ops
+        return gemm
 
     def close(self):
         self.pool.shutdown()
@@ -171,14 +191,19 @@ class _Workload:
         return fn.simulate(self.net, self.u, self.noise, repeats=self.K, seed=1,
                            precision="float32")
 
-    #: dtype of the PyTorch peer (``--torch-dtype``)
+    #: dtype of the PyTorch peer (``--torch-dtype``; "both": float32 in the
+    #: "torch" column, float64 in an extra one)
     torch_dtype = "float32"
+    #: inputs per batch of the PyTorch peer
+    torch_block = 16
 
-    def torch(self):
+    def torch(self, dtype=None):
         from benchmarks.torch_impl import simulate_torch
 
-        return simulate_torch(self.net, self.u, self.noise, self.K, seed=1,
-                              dtype=self.torch_dtype, threads=self.threads)
+        if dtype is None:
+            dtype = "float32" if self.torch_dtype == "both" else self.torch_dtype
+        return simulate_torch(self.net, self.u, self.noise, self.K, seed=1, block=self.torch_block,
+                              dtype=dtype, threads=self.threads)
 
     def numpy(self, blas_threads=None):
         from threadpoolctl import threadpool_limits
@@ -223,6 +248,87 @@ class _Workload:
             gen.standard_normal(out=buf[:left])
 
 
+#: Inputs per batch of the PyTorch peer for the A100 workloads: the fastest
+#: in ``benchmarks/torch_block_sweep.py`` (blocks 4-128, float32 and float64,
+#: T = 1000) on the 2-core VM; 8-32 were within 3 % of each other, 64 and 128
+#: 5-15 % slower (README).  W3/WA keep ``_Workload.torch_block`` = 16.
+TORCH_BLOCK = {"A100in0": 16, "A100": 16}
+
+
+class _SharedWorkload(_Workload):
+    """A100 / A100in0: network A's shape, noise given per layer, K = 100.
+
+    Measured: fastnoise in float64 and float32, the PyTorch peer in float32
+    and float64 (``--torch-dtype``, default both), and the floor of what
+    fastnoise must do, timed alone and laid out as fastnoise runs (inputs
+    split over the Numba thread count, one BLAS thread each):
+
+    * the noiseless GEMMs with fastnoise's shared prefix: one row per input
+      (1 x I_{n-1} @ I_{n-1} x I_n) for the layers up to and including the
+      first noisy one, K rows after it (``_common.shared_gemm_shapes``);
+    * the standard normals fastnoise draws, I_n + 2 per noisy layer,
+      repetition and input (``_common.noisy_normals``), from NumPy's
+      ``default_rng().standard_normal`` (one generator per thread, float64, or
+      ``dtype=float32`` for the float32 floor).
+
+    floor_<dtype> = median GEMMs + median normals of that dtype.
+    """
+
+    def __init__(self, name, net, inputs, noise, repeats):
+        import numba
+        import numpy as np
+
+        from benchmarks._common import first_noisy, noisy_normals, shared_gemm_shapes
+
+        self.name, self.net, self.u, self.noise, self.K = name, net, inputs, noise, repeats
+        self.T = inputs.shape[0]
+        self.first = first_noisy(noise, net.n_layers)
+        self.n_normals = noisy_normals(net.widths, noise, repeats, self.T)
+        self.shapes = shared_gemm_shapes(net.widths, repeats, self.first)
+        self.gemm_flop = 2 * self.T * sum(m * k * n for m, k, n in self.shapes)
+        self.threads = numba.get_num_threads()
+        bounds = np.linspace(0, self.T, self.threads + 1).astype(int)
+        self.chunks = [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+        self.pool = ThreadPoolExecutor(max_workers=len(self.chunks))
+        self.gemm = self._floor_operands()
+        self.torch_block = TORCH_BLOCK.get(name, 16)
+        # normals per thread in proportion to its inputs; one buffer per thread and dtype
+        self.normal_counts = [self.n_normals * (b - a) // self.T for a, b in self.chunks]
+        self.normal_counts[-1] += self.n_normals - sum(self.normal_counts)
+        self.normal_bufs = {np.dtype(dt).name: [np.ones(_CHUNK, dt) for _ in self.chunks]
+                            for dt in (np.float64, np.float32)}
+
+    def torch_dtypes(self):
+        return ("float32", "float64") if self.torch_dtype == "both" else (self.torch_dtype,)
+
+    @staticmethod
+    def _draw(seed, count, buf):
+        import numpy as np
+
+        gen = np.random.default_rng(seed)
+        while count >= buf.size:
+            gen.standard_normal(dtype=buf.dtype, out=buf)
+            count -= buf.size
+        if count:
+            gen.standard_normal(dtype=buf.dtype, out=buf[:count])
+
+    def normals_parallel(self, dtype):
+        """fastnoise's count of normals, split over the threads (NumPy releases the GIL)."""
+        futures = [self.pool.submit(self._draw, 1 + i, c, buf) for i, (c, buf)
+                   in enumerate(zip(self.normal_counts, self.normal_bufs[dtype]))]
+        for f in futures:
+            f.result()
+
+    def noise_text(self) -> str:
+        from fastnoise.noise import per_layer
+
+        parts = []
+        for n, nz in enumerate(per_layer(self.noise, self.net.n_layers)):
+            on = {k: v for k, v in nz.to_dict().items() if v}
+            parts.append(",".join(f"{k}={v:g}" for k, v in on.items()) or "none")
+        return "; ".join(f"L{n}: {p}" for n, p in enumerate(parts))
+
+
 def _agreement(res, means, vars_) -> dict:
     """Ratio of fastnoise's to NumPy's summed output variance, per layer (≈ 1)."""
     import numpy as np
@@ -235,6 +341,7 @@ LABELS = {
     "fastnoise": "(a) fastnoise fn.simulate",
     "fastnoise32": "    fastnoise, precision=float32",
     "torch": "(b') PyTorch CPU, {torch_dtype}",
+    "torch_float64": "(b') PyTorch CPU, float64",
     "numpy": "(b) NumPy, BLAS default threads",
     "numpy_blas1": "(b) NumPy, BLAS 1 thread",
     "blas_float64": "(c) BLAS floor, float64",
@@ -260,7 +367,93 @@ TARGETS = {"W3": [("numpy_best/fastnoise_best", ">=", 12.0, "W3 ≥ 12x faster t
                   ("torch/fastnoise_best", ">=", 15.0, "W3 ≥ 15x faster than PyTorch CPU"),
                   ("fastnoise_best/blas_float32", "<=", 3.0,
                    "W3 within 3x of the float32 BLAS floor")],
-           "WA": [("numpy_best/fastnoise_best", ">=", 8.0, "WA ≥ 8x faster than NumPy")]}
+           "WA": [("numpy_best/fastnoise_best", ">=", 8.0, "WA ≥ 8x faster than NumPy")],
+           # issue "Speed on trained networks", item 4: network A's shape, K = 100,
+           # additive noise after every activation; the floor of fastnoise float32
+           # is floor_float32 = float32 GEMMs (shared prefix) + NumPy float32
+           # normals, both on all threads (see _SharedWorkload)
+           "A100in0": [("torch_float32/fastnoise32", ">=", 2.0,
+                        "A100in0 fastnoise float32 ≥ 2x faster than the PyTorch float32 peer"),
+                       ("torch_float64/fastnoise", ">=", 1.5,
+                        "A100in0 fastnoise float64 ≥ 1.5x faster than the PyTorch float64 peer"),
+                       ("fastnoise32/floor_float32", "<=", 2.0,
+                        "A100in0 fastnoise float32 within 2x of the float32 floor "
+                        "(f32 GEMMs + f32 normals)")],
+           "A100": [("torch_float32/fastnoise32", ">=", 2.5,
+                     "A100 fastnoise float32 ≥ 2.5x faster than the PyTorch float32 peer"),
+                    ("torch_float64/fastnoise", ">=", 1.5,
+                     "A100 fastnoise float64 ≥ 1.5x faster than the PyTorch float64 peer"),
+                    ("fastnoise32/floor_float32", "<=", 2.0,
+                     "A100 fastnoise float32 within 2x of the float32 floor "
+                     "(f32 GEMMs + f32 normals)")]}
+
+#: Rows of the A100 / A100in0 table.
+SHARED_LABELS = {
+    "fastnoise": "(a) fastnoise fn.simulate, float64",
+    "fastnoise32": "(a') fastnoise, precision=float32",
+    "torch_float32": "(b') PyTorch peer, float32",
+    "torch_float64": "(b') PyTorch peer, float64",
+    "blas_float64": "(c) GEMM floor, float64",
+    "blas_float32": "(c) GEMM floor, float32",
+    "normals_float64": "(d) NumPy normals, float64",
+    "normals_float32": "(d) NumPy normals, float32",
+}
+
+
+def _target_lines(name: str, ra: dict) -> list:
+    lines = []
+    for key, op, bound, text in TARGETS.get(name, []):
+        if key not in ra:
+            lines.append(f"  target {text}: not measured -> FAIL")
+            continue
+        ok = ra[key] >= bound if op == ">=" else ra[key] <= bound
+        lines.append(f"  target {text}: {key} = {ra[key]:.2f} -> {'PASS' if ok else 'FAIL'}")
+    return lines
+
+
+def _format_shared(name: str, r: dict) -> list:
+    med, ra, rt = r["median_s"], r["ratios"], r["rates"]
+    f64, f32 = med["fastnoise"], med["fastnoise32"]
+    shapes = ", ".join(f"{m}x{k}@{k}x{n}" for m, k, n in r["gemm_shapes"])
+    lines = [f"{name}: widths {'-'.join(map(str, r['widths']))}, K={r['K']}, T={r['T']}, "
+             f"noise {r['noise']}",
+             f"  {r['n_normals']:.3g} normals (fastnoise's: I_n + 2 per noisy layer, repetition, "
+             f"input), {r['gemm_flop'] / 1e9:.3g} GFLOP of GEMMs ({shapes} per input)",
+             f"  {'measurement':38s} {'median s':>9s} {'min s':>8s} {'max s':>8s} "
+             f"{'/ fn f64':>9s} {'/ fn f32':>9s}"]
+    for key, label in SHARED_LABELS.items():
+        if key not in r["samples_s"]:
+            continue
+        s = r["samples_s"][key]
+        if key.startswith("torch"):
+            label += f" (block {r['torch_block']})"
+        elif key.startswith(("blas", "normals")):
+            label += f", {r['threads']} thr"
+        lines.append(f"  {label:38s} {med[key]:9.3f} {min(s):8.3f} {max(s):8.3f} "
+                     f"{med[key] / f64:9.2f} {med[key] / f32:9.2f}")
+    for dt, v in r["floor_s"].items():
+        label = f"floor {dt} = (c) + (d) {dt}"
+        lines.append(f"  {label:38s} {v:9.3f} {'':8s} {'':8s} {v / f64:9.2f} {v / f32:9.2f}")
+    vs = []
+    if "torch_float32/fastnoise32" in ra:
+        vs.append(f"float32 {ra['torch_float32/fastnoise32']:.2f}x faster (torch_float32/fastnoise32)")
+    if "torch_float64/fastnoise" in ra:
+        vs.append(f"float64 {ra['torch_float64/fastnoise']:.2f}x faster (torch_float64/fastnoise)")
+    lines.append(f"  fastnoise vs PyTorch peer ({r['threads']} threads): " + ("; ".join(vs) or
+                 "not measured (torch is not importable)"))
+    lines.append(f"  fastnoise / floor: float32 {ra['fastnoise32/floor_float32']:.2f} "
+                 f"(fastnoise32/floor_float32), float64 {ra['fastnoise/floor_float64']:.2f} "
+                 f"(fastnoise/floor_float64); / GEMMs alone: {ra['fastnoise32/blas_float32']:.1f} "
+                 f"(f32), {ra['fastnoise/blas_float64']:.1f} (f64)")
+    lines.append(f"  rates: fastnoise {rt['fastnoise_Mnormals_per_s']:.0f} / "
+                 f"{rt['fastnoise32_Mnormals_per_s']:.0f} M normals/s all included (f64 / f32), "
+                 f"NumPy RNG {rt['numpy_Mnormals_per_s']:.0f} / {rt['numpy32_Mnormals_per_s']:.0f} "
+                 f"M normals/s, GEMMs {rt['blas_float64_GFLOP_per_s']:.0f} / "
+                 f"{rt['blas_float32_GFLOP_per_s']:.0f} GFLOP/s ({r['threads']} threads)")
+    for dt, agree in r["var_ratio_fastnoise_over_torch"].items():
+        text = ", ".join(v if isinstance(v, str) else f"{v:.3f}" for v in agree.values())
+        lines.append(f"  check: summed variance fastnoise / PyTorch {dt} per layer = {text} (≈ 1)")
+    return lines + _target_lines(name, ra)
 
 
 def run(workloads, repeats: int, log=print) -> dict:
@@ -270,6 +463,9 @@ def run(workloads, repeats: int, log=print) -> dict:
 
     out = {}
     for w in workloads:
+        if isinstance(w, _SharedWorkload):
+            out[w.name] = _run_shared(w, repeats, log)
+            continue
         log(f"{w.name}: widths {list(w.net.widths)}, K={w.K}, T={w.T}, "
             f"{w.n_normals:.3g} normals, {w.gemm_flop / 1e9:.3g} GFLOP of GEMMs")
         warm_up(w.net, w.noise, repeats=w.K)  # compile/load the kernels (not timed)
@@ -277,6 +473,7 @@ def run(workloads, repeats: int, log=print) -> dict:
             "fastnoise": w.fastnoise,
             "fastnoise32": w.fastnoise32,
             "torch": w.torch,
+            "torch_float64": lambda w=w: w.torch("float64"),
             "numpy": w.numpy,
             "numpy_blas1": lambda w=w: w.numpy(blas_threads=1),
             "blas_float64": lambda w=w: w.blas("float64"),
@@ -289,24 +486,22 @@ def run(workloads, repeats: int, log=print) -> dict:
         res = w.fastnoise()
         means, vars_ = w.numpy()
         agree = _agreement(res, means, vars_)
+        if w.torch_dtype != "both":
+            items.pop("torch_float64")
         if _has_torch():
             agree_torch = _agreement(res, *w.torch())
+            if "torch_float64" in items:
+                w.torch("float64")
         else:
             agree_torch = None
             items.pop("torch")
+            items.pop("torch_float64", None)
             log("  note: torch is not importable: no PyTorch column")
         w.fastnoise32()
         del res, means, vars_
         for key in ("blas_float64", "blas_float32", "blas_float64_serial", "numpy_normals"):
             items[key]()
-        samples = {k: [] for k in items}
-        for r in range(repeats):
-            for key, func in items.items():
-                t0 = time.perf_counter()
-                func()
-                samples[key].append(time.perf_counter() - t0)
-            log(f"  round {r + 1}/{repeats}: "
-                + ", ".join(f"{k} {v[-1]:.3f} s" for k, v in samples.items()))
+        samples = _interleave(items, repeats, log)
         w.close()
         med = {k: float(np.median(v)) for k, v in samples.items()}
         best_numpy = min(med["numpy"], med["numpy_blas1"])
@@ -329,7 +524,8 @@ def run(workloads, repeats: int, log=print) -> dict:
             },
             "var_ratio_fastnoise_over_numpy": agree,
             "var_ratio_fastnoise_over_torch": agree_torch,
-            "torch_dtype": _Workload.torch_dtype if "torch" in items else None,
+            "torch_dtype": ((_Workload.torch_dtype if _Workload.torch_dtype != "both" else "float32")
+                            if "torch" in items else None),
         }
         best_fn = min(med["fastnoise"], med["fastnoise32"])
         out[w.name]["ratios"].update({
@@ -343,7 +539,95 @@ def run(workloads, repeats: int, log=print) -> dict:
                 "torch/fastnoise32": med["torch"] / med["fastnoise32"],
                 "torch/fastnoise_best": med["torch"] / best_fn,
             })
+        if "torch_float64" in med:
+            out[w.name]["ratios"]["torch_float64/fastnoise"] = med["torch_float64"] / med["fastnoise"]
     return out
+
+
+def _interleave(items: dict, repeats: int, log) -> dict:
+    """Time every item once per round, ``repeats`` rounds; the samples per key."""
+    samples = {k: [] for k in items}
+    for r in range(repeats):
+        for key, func in items.items():
+            t0 = time.perf_counter()
+            func()
+            samples[key].append(time.perf_counter() - t0)
+        log(f"  round {r + 1}/{repeats}: "
+            + ", ".join(f"{k} {v[-1]:.3f} s" for k, v in samples.items()))
+    return samples
+
+
+def _agreement_or_zero(res, vars_) -> dict:
+    """Σvar fastnoise / Σvar peer per layer; "both 0" for a noiseless layer where
+    both are exactly zero (anything else there is reported as the two sums)."""
+    import numpy as np
+
+    out = {}
+    for n in range(len(vars_)):
+        a, b = float(np.sum(res.var[n])), float(np.sum(vars_[n]))
+        out[f"layer{n}"] = a / b if b else ("both 0" if a == 0.0 else f"{a:.3g} / 0")
+    return out
+
+
+def _run_shared(w: "_SharedWorkload", repeats: int, log) -> dict:
+    """A100 / A100in0: fastnoise f64 and f32, the PyTorch peer per dtype, the floor."""
+    import numpy as np
+
+    from benchmarks._common import warm_up
+
+    log(f"{w.name}: widths {list(w.net.widths)}, K={w.K}, T={w.T}, noise {w.noise_text()}; "
+        f"{w.n_normals:.3g} normals, {w.gemm_flop / 1e9:.3g} GFLOP of GEMMs (shared prefix "
+        f"up to layer {w.first})")
+    for precision in ("float64", "float32"):  # compile/load the kernels (not timed)
+        warm_up(w.net, w.noise, repeats=w.K, precision=precision)
+    items = {"fastnoise": w.fastnoise, "fastnoise32": w.fastnoise32}
+    agree = {}
+    res = w.fastnoise()  # untimed pass and the agreement check
+    w.fastnoise32()
+    if _has_torch():
+        for dt in w.torch_dtypes():
+            items[f"torch_{dt}"] = lambda w=w, dt=dt: w.torch(dt)
+            agree[dt] = _agreement_or_zero(res, w.torch(dt)[1])
+    else:
+        log("  note: torch is not importable: no PyTorch column")
+    del res
+    for dt in ("float64", "float32"):
+        items[f"blas_{dt}"] = lambda w=w, dt=dt: w.blas(dt)
+    for dt in ("float64", "float32"):
+        items[f"normals_{dt}"] = lambda w=w, dt=dt: w.normals_parallel(dt)
+    for key in ("blas_float64", "blas_float32", "normals_float64", "normals_float32"):
+        items[key]()
+    samples = _interleave(items, repeats, log)
+    w.close()
+    med = {k: float(np.median(v)) for k, v in samples.items()}
+    floors = {dt: med[f"blas_{dt}"] + med[f"normals_{dt}"] for dt in ("float64", "float32")}
+    ratios = {
+        "fastnoise/floor_float64": med["fastnoise"] / floors["float64"],
+        "fastnoise32/floor_float32": med["fastnoise32"] / floors["float32"],
+        "fastnoise/blas_float64": med["fastnoise"] / med["blas_float64"],
+        "fastnoise32/blas_float32": med["fastnoise32"] / med["blas_float32"],
+        "fastnoise/fastnoise32": med["fastnoise"] / med["fastnoise32"],
+    }
+    if "torch_float32" in med:
+        ratios["torch_float32/fastnoise32"] = med["torch_float32"] / med["fastnoise32"]
+    if "torch_float64" in med:
+        ratios["torch_float64/fastnoise"] = med["torch_float64"] / med["fastnoise"]
+    return {
+        "kind": "shared", "widths": list(w.net.widths), "K": w.K, "T": w.T,
+        "noise": w.noise_text(), "first_noisy": w.first, "n_normals": w.n_normals,
+        "gemm_shapes": [list(x) for x in w.shapes], "gemm_flop": w.gemm_flop,
+        "threads": w.threads, "torch_block": w.torch_block, "samples_s": samples,
+        "median_s": med, "floor_s": floors, "ratios": ratios,
+        "rates": {
+            "fastnoise_Mnormals_per_s": w.n_normals / med["fastnoise"] / 1e6,
+            "fastnoise32_Mnormals_per_s": w.n_normals / med["fastnoise32"] / 1e6,
+            "numpy_Mnormals_per_s": w.n_normals / med["normals_float64"] / 1e6,
+            "numpy32_Mnormals_per_s": w.n_normals / med["normals_float32"] / 1e6,
+            "blas_float64_GFLOP_per_s": w.gemm_flop / med["blas_float64"] / 1e9,
+            "blas_float32_GFLOP_per_s": w.gemm_flop / med["blas_float32"] / 1e9,
+        },
+        "var_ratio_fastnoise_over_torch": agree,
+    }
 
 
 def format_report(info: dict, results: dict, repeats: int) -> str:
@@ -363,6 +647,9 @@ def format_report(info: dict, results: dict, repeats: int) -> str:
         "",
     ]
     for name, r in results.items():
+        if r.get("kind") == "shared":
+            lines += _format_shared(name, r) + [""]
+            continue
         med = r["median_s"]
         fnt = med["fastnoise"]
         lines.append(f"{name}: widths {'-'.join(map(str, r['widths']))}, K={r['K']}, T={r['T']}, "
@@ -385,6 +672,9 @@ def format_report(info: dict, results: dict, repeats: int) -> str:
             lines.append(f"  fastnoise vs PyTorch ({r['torch_dtype']}, {r['threads']} threads): "
                          f"{ra['torch/fastnoise']:.2f}x faster (fastnoise float64), "
                          f"{ra['torch/fastnoise32']:.2f}x (fastnoise float32)")
+            if "torch_float64/fastnoise" in ra:
+                lines.append(f"  fastnoise vs PyTorch (float64): {ra['torch_float64/fastnoise']:.2f}x "
+                             "faster (fastnoise float64)")
         else:
             lines.append("  fastnoise vs PyTorch: not measured (torch is not importable)")
         lines.append(f"  fastnoise / BLAS floor: {ra['fastnoise/blas_float64']:.1f} (float64), "
@@ -399,12 +689,7 @@ def format_report(info: dict, results: dict, repeats: int) -> str:
         if r.get("var_ratio_fastnoise_over_torch"):
             agree = ", ".join(f"{v:.3f}" for v in r["var_ratio_fastnoise_over_torch"].values())
             lines.append(f"  check: summed variance fastnoise / PyTorch per layer = {agree} (≈ 1)")
-        for key, op, bound, text in TARGETS.get(name, []):
-            if key not in ra:
-                lines.append(f"  target {text}: not measured -> FAIL")
-                continue
-            ok = ra[key] >= bound if op == ">=" else ra[key] <= bound
-            lines.append(f"  target {text}: {key} = {ra[key]:.2f} -> {'PASS' if ok else 'FAIL'}")
+        lines += _target_lines(name, ra)
         lines.append("")
     return "\n".join(lines)
 
@@ -414,27 +699,35 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=5, help="timed rounds (median; default 5)")
     parser.add_argument("--quick", action="store_true", help="T = 200 inputs instead of 1000")
     parser.add_argument("--json", metavar="PATH", help="also write all samples and metadata here")
-    parser.add_argument("--workloads", default="W3,WA", help="comma-separated subset of W3,WA")
-    parser.add_argument("--torch-dtype", choices=("float32", "float64"), default="float32",
-                        help="precision of the PyTorch peer (default float32, as a user "
-                             "would pick for speed)")
+    parser.add_argument("--workloads", default="W3,WA",
+                        help="comma-separated subset of W3,WA,A100in0,A100 (default W3,WA)")
+    parser.add_argument("--torch-dtype", choices=("float32", "float64", "both"), default=None,
+                        help="precision of the PyTorch peer (default: float32 for W3/WA, as a "
+                             "user would pick for speed; both for A100in0/A100)")
     args = parser.parse_args(argv)
     if args.repeats < 1:
         parser.error("--repeats must be ≥ 1")
+    known = {k.upper(): k for k in ("W3", "WA", "A100in0", "A100")}
     names = [s.strip().upper() for s in args.workloads.split(",") if s.strip()]
-    bad = sorted(set(names) - {"W3", "WA"})
+    bad = sorted(set(names) - set(known))
     if bad:
-        parser.error(f"unknown workload {bad[0]!r}; choose from W3, WA")
+        parser.error(f"unknown workload {bad[0]!r}; choose from W3, WA, A100in0, A100")
+    names = [known[n] for n in names]
 
     from benchmarks import _common as c
 
-    _Workload.torch_dtype = args.torch_dtype
+    _Workload.torch_dtype = args.torch_dtype or "float32"
+    _SharedWorkload.torch_dtype = args.torch_dtype or "both"
     T = 200 if args.quick else None
     workloads = []
     if "W3" in names:
         workloads.append(_Workload("W3", c.w3_network(), c.w3_inputs(T or c.W3_T), c.NOISE, c.W3_K))
     if "WA" in names:
         workloads.append(_Workload("WA", c.wa_network(), c.wa_inputs(T or c.WA_T), c.NOISE, c.WA_K))
+    for name in ("A100in0", "A100"):
+        if name in names:
+            workloads.append(_SharedWorkload(name, c.wa_network(), c.wa_inputs(T or c.A100_T),
+                                             c.a100_noise(name), c.A100_K))
 
     info = machine_info()
     for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):

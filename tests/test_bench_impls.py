@@ -54,6 +54,17 @@ def test_noiseless_peer_equals_forward(peer, name):
         assert np.all(vars_[n] <= rtol ** 2)  # K identical values: zero up to rounding
 
 
+def _assert_moments_agree(res, means, vars_, K, layers):
+    """Means and variances of ``layers`` within Monte Carlo error (see the module doc)."""
+    z_mean = np.concatenate([((means[n] - res.mean[n]) / np.sqrt((vars_[n] + res.var[n]) / K))
+                             .ravel() for n in layers])
+    r = np.concatenate([(vars_[n] / res.var[n]).ravel() for n in layers])
+    z_var = np.log(r) / (2.0 / np.sqrt(K - 1))
+    bound = stats.norm.ppf(1 - 1e-3 / (2 * r.size))
+    assert np.max(np.abs(z_mean)) < bound, f"mean: worst z {np.max(np.abs(z_mean)):.2f} > {bound:.2f}"
+    assert np.max(np.abs(z_var)) < bound, f"variance: worst z {np.max(np.abs(z_var)):.2f} > {bound:.2f}"
+
+
 @pytest.mark.parametrize("peer", sorted(PEERS))
 @pytest.mark.parametrize("name", sorted(NETS))
 def test_peer_moments_agree_with_fastnoise(peer, name):
@@ -64,13 +75,81 @@ def test_peer_moments_agree_with_fastnoise(peer, name):
     means, vars_ = PEERS[peer](net, u, NOISE, K)
     for n in range(net.n_layers):
         assert means[n].shape == vars_[n].shape == res.mean[n].shape == (6, net.widths[n])
-    z_mean = np.concatenate([((means[n] - res.mean[n]) / np.sqrt((vars_[n] + res.var[n]) / K))
-                             .ravel() for n in range(net.n_layers)])
-    r = np.concatenate([(vars_[n] / res.var[n]).ravel() for n in range(net.n_layers)])
-    z_var = np.log(r) / (2.0 / np.sqrt(K - 1))
-    bound = stats.norm.ppf(1 - 1e-3 / (2 * r.size))
-    assert np.max(np.abs(z_mean)) < bound, f"mean: worst z {np.max(np.abs(z_mean)):.2f} > {bound:.2f}"
-    assert np.max(np.abs(z_var)) < bound, f"variance: worst z {np.max(np.abs(z_var)):.2f} > {bound:.2f}"
+    _assert_moments_agree(res, means, vars_, K, range(net.n_layers))
+
+
+#: The A100 noise (additive after every activation) and all four kinds.
+ADDITIVE = fn.Noise(additive=1e-4)
+
+
+@pytest.mark.parametrize("peer", ["torch32", "torch64"])
+@pytest.mark.parametrize("first,layer_noise", [(1, ADDITIVE), (1, NOISE), (2, NOISE)],
+                         ids=["in0-additive", "in0-all", "in01-all"])
+def test_torch_shared_prefix_moments_agree_with_fastnoise(peer, first, layer_noise):
+    """The PyTorch peer's shared prefix (noiseless layers and the first noisy
+    layer's x̃ once per input, expanded to the K repetitions there) simulates
+    fastnoise's model: noiseless layers are the forward pass with zero
+    variance, the noisy ones agree within Monte Carlo error."""
+    if peer not in PEERS:
+        pytest.skip("torch is not importable")
+    net = NETS["dense"]
+    noise = [fn.Noise() if n < first else layer_noise for n in range(net.n_layers)]
+    K = 2000
+    u = np.random.default_rng(12).uniform(0, 1, (7, net.widths[0]))  # blocks of 4 and 3
+    res = fn.simulate(net, u, noise, repeats=K, seed=13)
+    means, vars_ = PEERS[peer](net, u, noise, K)
+    _, x = fn.forward(net, u)
+    rtol = 1e-5 if peer == "torch32" else 1e-12
+    for n in range(first):
+        np.testing.assert_allclose(means[n], x[n], rtol=rtol, atol=rtol)
+        assert np.all(vars_[n] == 0.0) and np.all(res.var[n] == 0.0)
+    _assert_moments_agree(res, means, vars_, K, range(first, net.n_layers))
+
+
+def test_torch_shared_prefix_block_and_prefix_shapes():
+    """The shared prefix keeps every block size's result within rounding of the
+    noiseless forward pass; _common's counts follow fastnoise's prefix."""
+    pytest.importorskip("torch")
+    from benchmarks import _common as c
+    from benchmarks.torch_impl import simulate_torch
+
+    net = NETS["dense"]
+    u = np.random.default_rng(14).uniform(0, 1, (5, net.widths[0]))
+    noise = [fn.Noise(), fn.Noise(), ADDITIVE, ADDITIVE]
+    for block in (1, 2, 5, 16):
+        means, vars_ = simulate_torch(net, u, noise, 30, seed=2, block=block, dtype="float64")
+        _, x = fn.forward(net, u)
+        for n in range(2):
+            np.testing.assert_allclose(means[n], x[n], rtol=1e-12, atol=1e-12)
+            assert np.all(vars_[n] == 0.0)
+        assert np.all(vars_[2] > 0.0) and np.all(vars_[3] > 0.0)
+    assert c.first_noisy(noise, 4) == 2 and c.first_noisy(fn.Noise(), 4) == 4
+    assert c.first_noisy(NOISE, 4) == 0
+    assert c.shared_gemm_shapes([6, 20, 10, 3], 30, 2) == [(1, 6, 20), (1, 20, 10), (30, 10, 3)]
+    assert c.noisy_normals([6, 20, 10, 3], noise, 30, 5) == (12 + 5) * 30 * 5
+    assert c.noisy_normals([6, 20, 10, 3], fn.Noise(additive_correlated=1e-3), 2, 1) == 4 * 2 * 2
+    assert c.noisy_normals(c.WA_WIDTHS, c.a100_noise("A100"), c.A100_K, c.A100_T) == 120_200_000
+    assert c.noisy_normals(c.WA_WIDTHS, c.a100_noise("A100in0"), c.A100_K, c.A100_T) == 41_600_000
+
+
+def test_compare_shared_workload_runs(capsys):
+    """compare.py's A100-style measurement and report on a small network, one round."""
+    from benchmarks import compare
+
+    net = fn.random_dense([12, 8, 6, 3], activation="logistic", seed=3)
+    u = np.random.default_rng(15).uniform(0, 1, (6, 12))
+    noise = [fn.Noise(), ADDITIVE, ADDITIVE, ADDITIVE]
+    w = compare._SharedWorkload("A100in0", net, u, noise, 20)
+    assert w.shapes == [(1, 12, 8), (20, 8, 6), (20, 6, 3)]
+    assert sum(w.normal_counts) == w.n_normals == (8 + 2 + 6 + 2 + 3 + 2) * 20 * 6
+    r = compare._run_shared(w, 1, log=lambda s: None)
+    assert r["var_ratio_fastnoise_over_torch"] == {} or all(
+        v["layer0"] == "both 0" for v in r["var_ratio_fastnoise_over_torch"].values())
+    text = "\n".join(compare._format_shared("A100in0", r))
+    assert "floor float32 = (c) + (d) float32" in text
+    assert "fastnoise32/floor_float32" in text
+    n_targets = len(compare.TARGETS["A100in0"])
+    assert text.count(" -> PASS") + text.count(" -> FAIL") == n_targets
 
 
 @pytest.mark.parametrize("name", sorted(NETS))
