@@ -453,9 +453,13 @@ def test_killed_worker_and_client_at_random_moments_resume_bitwise(tmp_path):
                 time.sleep(0.02)
             time.sleep(rng.uniform(0.0, 0.8))
             if p.poll() is None:
-                chosen.send_signal(signal.SIGKILL)
-                psutil.wait_procs([chosen], timeout=30)
-                victim = chosen
+                try:
+                    chosen.send_signal(signal.SIGKILL)
+                except psutil.NoSuchProcess:  # the worker ended on its own first: run again
+                    pass
+                else:
+                    psutil.wait_procs([chosen], timeout=30)
+                    victim = chosen
             _, err = p.communicate(timeout=300)
         finally:
             if p.poll() is None:
