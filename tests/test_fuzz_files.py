@@ -417,17 +417,21 @@ def _boom(args):
     raise KeyError("unexpected")
 
 
-def test_unexpected_exception_is_one_internal_error_line(capsys, monkeypatch, files):
+def _info_runs(monkeypatch, func):
+    """Make ``fastnoise info`` call ``func(args)`` instead of its own command."""
     cli = importlib.import_module("fastnoise.cli.app")
-
     parser = cli.build_parser
 
     def patched():
         p = parser()
-        p._subparsers._group_actions[0].choices["info"].set_defaults(func=_boom)
+        p._subparsers._group_actions[0].choices["info"].set_defaults(func=func)
         return p
 
     monkeypatch.setattr(cli, "build_parser", patched)
+
+
+def test_unexpected_exception_is_one_internal_error_line(capsys, monkeypatch, files):
+    _info_runs(monkeypatch, _boom)
     code, out, err = call(capsys, "info", files / "store.h5")
     lines = err.strip().splitlines()
     assert code == 3 and len(lines) == 1 and "Traceback" not in err, err
@@ -479,19 +483,10 @@ def test_guard_end_to_end(files, tmp_path):
 def test_arithmetic_overflow_is_one_error_line(capsys, monkeypatch, files):
     """An overflow inside a computation (a prediction from weights of 1e300) is the user's
     data, not a bug: one error line, status 2, not an 'internal error'."""
-    cli = importlib.import_module("fastnoise.cli.app")
-
-    parser = cli.build_parser
-
     def _overflow(args):
         raise OverflowError("math range error")
 
-    def patched():
-        p = parser()
-        p._subparsers._group_actions[0].choices["info"].set_defaults(func=_overflow)
-        return p
-
-    monkeypatch.setattr(cli, "build_parser", patched)
+    _info_runs(monkeypatch, _overflow)
     code, out, err = call(capsys, "info", files / "store.h5")
     lines = err.strip().splitlines()
     assert code == 2 and len(lines) == 1 and "Traceback" not in err, err
