@@ -22,15 +22,21 @@ def _threads(value):
     return numba.config.NUMBA_NUM_THREADS if value == "all" else int(value)
 
 
-class W3:
-    """Fig. 3: 1-200-200-1, alpha = 4, K = 300, T = 1000, all four noise kinds."""
+class _Timed:
+    """asv settings shared by the simulate benchmarks: one call per sample, the
+    kernels compiled in ``setup`` (no asv warm-up), up to 10 minutes."""
 
-    params = [1, "all"]
-    param_names = ["threads"]
     number = 1
     repeat = (3, 7, 60.0)
     warmup_time = 0.0
     timeout = 600.0
+
+
+class W3(_Timed):
+    """Fig. 3: 1-200-200-1, alpha = 4, K = 300, T = 1000, all four noise kinds."""
+
+    params = [1, "all"]
+    param_names = ["threads"]
 
     def setup(self, threads):
         self.net = w3_network()
@@ -45,15 +51,11 @@ class W3:
         fn.simulate(self.net, self.u, NOISE, repeats=W3_K, seed=1, threads=self.threads)
 
 
-class Precision:
+class Precision(_Timed):
     """W3 and WA (T = 200) with float64 and float32 matrix products, all threads."""
 
     params = (["W3", "WA"], ["float64", "float32"])
     param_names = ["workload", "precision"]
-    number = 1
-    repeat = (3, 7, 60.0)
-    warmup_time = 0.0
-    timeout = 600.0
 
     def setup(self, workload, precision):
         if workload == "W3":
@@ -66,13 +68,9 @@ class Precision:
         fn.simulate(self.net, self.u, NOISE, repeats=W3_K, seed=1, precision=precision)
 
 
-class WA:
+class WA(_Timed):
     """784-200-200-10 with logistic hidden and output layers, K = 300, T = 200."""
 
-    number = 1
-    repeat = (3, 7, 60.0)
-    warmup_time = 0.0
-    timeout = 600.0
 
     def setup(self):
         self.net = wa_network()
@@ -83,7 +81,7 @@ class WA:
         fn.simulate(self.net, self.u, NOISE, repeats=W3_K, seed=1)
 
 
-class A100:
+class A100(_Timed):
     """Network A's shape (784-200-200-10, logistic), K = 100, T = 200, additive
     noise D_A^U = 1e-4 after every activation: on every layer ("A100") or with a
     noiseless input layer ("A100in0": the shared prefix computed once per input);
@@ -91,10 +89,6 @@ class A100:
 
     params = (["A100in0", "A100"], ["float64", "float32"])
     param_names = ["workload", "precision"]
-    number = 1
-    repeat = (3, 7, 60.0)
-    warmup_time = 0.0
-    timeout = 600.0
 
     def setup(self, workload, precision):
         self.net, self.u = wa_network(), wa_inputs(T_SCALING)
@@ -105,11 +99,8 @@ class A100:
         fn.simulate(self.net, self.u, self.noise, repeats=A100_K, seed=1, precision=precision)
 
 
-class _Scaling:
-    number = 1
+class _Scaling(_Timed):
     repeat = (2, 5, 30.0)
-    warmup_time = 0.0
-    timeout = 600.0
     repeats = W3_K
     T = T_SCALING
 

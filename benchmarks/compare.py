@@ -145,12 +145,9 @@ class _Workload:
         import numba
         import numpy as np
 
-        from benchmarks._common import gemm_shapes, n_normals
-
         self.name, self.net, self.u, self.noise, self.K = name, net, inputs, noise, repeats
         self.T = inputs.shape[0]
-        self.n_normals = n_normals(net.widths, repeats, self.T)
-        self.shapes = gemm_shapes(net.widths, repeats)
+        self.n_normals, self.shapes = self._work()
         self.gemm_flop = 2 * self.T * sum(m * k * n for m, k, n in self.shapes)
         self.threads = numba.get_num_threads()
         bounds = np.linspace(0, self.T, self.threads + 1).astype(int)
@@ -158,6 +155,12 @@ class _Workload:
         self.pool = ThreadPoolExecutor(max_workers=len(self.chunks))
         self.gemm = self._floor_operands()
         self.normals_buf = np.ones(_CHUNK)
+
+    def _work(self):
+        """The normals fastnoise draws and the GEMM shapes (m, k, n) per input."""
+        from benchmarks._common import gemm_shapes, n_normals
+
+        return n_normals(self.net.widths, self.K, self.T), gemm_shapes(self.net.widths, self.K)
 
     def _floor_operands(self) -> dict:
         """Operands of the floor: one (m x I_{n-1}) activation block per layer
@@ -275,28 +278,23 @@ class _SharedWorkload(_Workload):
     """
 
     def __init__(self, name, net, inputs, noise, repeats):
-        import numba
         import numpy as np
 
-        from benchmarks._common import first_noisy, noisy_normals, shared_gemm_shapes
-
-        self.name, self.net, self.u, self.noise, self.K = name, net, inputs, noise, repeats
-        self.T = inputs.shape[0]
-        self.first = first_noisy(noise, net.n_layers)
-        self.n_normals = noisy_normals(net.widths, noise, repeats, self.T)
-        self.shapes = shared_gemm_shapes(net.widths, repeats, self.first)
-        self.gemm_flop = 2 * self.T * sum(m * k * n for m, k, n in self.shapes)
-        self.threads = numba.get_num_threads()
-        bounds = np.linspace(0, self.T, self.threads + 1).astype(int)
-        self.chunks = [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
-        self.pool = ThreadPoolExecutor(max_workers=len(self.chunks))
-        self.gemm = self._floor_operands()
+        super().__init__(name, net, inputs, noise, repeats)
         self.torch_block = TORCH_BLOCK.get(name, 16)
         # normals per thread in proportion to its inputs; one buffer per thread and dtype
         self.normal_counts = [self.n_normals * (b - a) // self.T for a, b in self.chunks]
         self.normal_counts[-1] += self.n_normals - sum(self.normal_counts)
         self.normal_bufs = {np.dtype(dt).name: [np.ones(_CHUNK, dt) for _ in self.chunks]
                             for dt in (np.float64, np.float32)}
+
+    def _work(self):
+        """Noisy layers' normals only, and one GEMM row per input up to the first noisy layer."""
+        from benchmarks._common import first_noisy, noisy_normals, shared_gemm_shapes
+
+        self.first = first_noisy(self.noise, self.net.n_layers)
+        return (noisy_normals(self.net.widths, self.noise, self.K, self.T),
+                shared_gemm_shapes(self.net.widths, self.K, self.first))
 
     def torch_dtypes(self):
         return ("float32", "float64") if self.torch_dtype == "both" else (self.torch_dtype,)
