@@ -324,7 +324,6 @@ class Network:
             else:
                 codes[n] = a.code
             params[n] = a.param
-        out_off = np.concatenate([[0], np.cumsum(widths)[:-1]]).astype(np.int64)
         w_flat = np.concatenate(wt_parts) if wt_parts else np.zeros(0)
         b_flat = np.concatenate(b_parts) if b_parts else np.zeros(0)
         program = np.zeros((L, prog.N_FIELDS), np.int64)
@@ -337,7 +336,7 @@ class Network:
         program[:, prog.ACT] = codes
         program[:, prog.NOISE_AT] = [prog.NOISE_INPUT if p == "input" else prog.NOISE_OUTPUT
                                      for p in self.noise_at]
-        program[:, prog.OUT_OFF] = out_off
+        program[:, prog.OUT_OFF] = self.offsets
         program[:, prog.NS_OFF] = np.concatenate([[0], np.cumsum(widths + 2)[:-1]])
         return dict(program=program, act_param=params, w_flat=w_flat,
                     w_flat32=w_flat.astype(np.float32), b_flat=b_flat,
