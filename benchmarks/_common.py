@@ -10,8 +10,10 @@ layers (``fn.random_dense``), the same noise, inputs uniform on [0, 1].
 from __future__ import annotations
 
 import numpy as np
+from numba import njit, prange
 
 import fastnoise as fn
+from fastnoise.kernels import draw_normals, normals_size
 
 #: All four noise kinds on: D_A^U, D_A^C, D_M^U, D_M^C.
 NOISE = fn.Noise(additive=1e-4, additive_correlated=1e-4,
@@ -75,23 +77,54 @@ def a100_noise(name: str):
     return [first] + [A100_LAYER_NOISE] * (len(WA_WIDTHS) - 1)
 
 
-def noisy_normals(widths, noise, repeats: int, T: int) -> int:
-    """Standard normals fastnoise draws: I_n + 2 per noisy layer, repetition and input
-    (one per neuron and the layer's two correlated ones; see ``kernels/noise.py``).
-
-    Counts layers with uncorrelated noise; a layer with correlated noise only
-    draws 2, a noiseless one none.
-    """
+def normals_per_layer(widths, noise, projected: bool = False) -> list:
+    """Standard normals fastnoise draws per layer, repetition and input: I_n + 2 for a
+    layer with uncorrelated noise (one per neuron and the layer's two correlated
+    ones; see ``kernels/noise.py``), 2 with correlated noise only, 0 without; the
+    input layer I_1 + 2 when its noise is projected (``kernels/projection.py``)."""
     from fastnoise.noise import per_layer
 
-    total = 0
+    counts = []
     for w, nz in zip(widths, per_layer(noise, len(widths))):
         a_mu, a_au, a_mc, a_ac = nz.amplitudes
-        if a_mu or a_au:
-            total += w + 2
-        elif a_mc or a_ac:
-            total += 2
-    return int(total) * repeats * T
+        counts.append(w + 2 if (a_mu or a_au) else (2 if (a_mc or a_ac) else 0))
+    if projected:
+        counts[0] = widths[1] + 2
+    return counts
+
+
+def noisy_normals(widths, noise, repeats: int, T: int, projected: bool = False) -> int:
+    """All the standard normals fastnoise draws (:func:`normals_per_layer` summed)."""
+    return int(sum(normals_per_layer(widths, noise, projected))) * repeats * T
+
+
+def projected_input(net, inputs, noise, repeats: int, precision: str = "float64") -> bool:
+    """Whether fastnoise draws this run's input noise in layer 1's space."""
+    from fastnoise.engine.planning import plan
+
+    cfg = plan(net, inputs[:1], noise, repeats=repeats, precision=precision).config
+    return cfg.get("input_noise") == "projected"
+
+
+@njit(parallel=True)
+def own_normals(counts, repeats, T, z_like, out):
+    """fastnoise's own generator alone (``fastnoise.kernels.draw_normals``, the dtype of
+    ``z_like``): ``counts[n]`` normals per layer n, repetition and input, inputs over
+    the threads as in the simulator; ``out[t]`` gets a checksum so nothing is elided."""
+    key0, key1 = np.uint64(1), np.uint64(0)
+    top = 0
+    for c in counts:
+        top = max(top, c)
+    for t in prange(T):
+        z = np.zeros(normals_size(top), dtype=z_like.dtype)
+        acc = 0.0
+        for n in range(counts.shape[0]):
+            if counts[n] == 0:
+                continue
+            for k in range(repeats):
+                draw_normals(counts[n], np.uint64(k), np.uint64(t), np.uint64(n), key0, key1, z)
+                acc += z[0]
+        out[t] = acc
 
 
 def first_noisy(noise, n_layers: int) -> int:
@@ -104,9 +137,15 @@ def first_noisy(noise, n_layers: int) -> int:
     return n_layers
 
 
-def shared_gemm_shapes(widths, repeats: int, first: int):
+def shared_gemm_shapes(widths, repeats: int, first: int, projected: bool = False):
     """(m, k, n) of the per-input GEMMs fastnoise runs with a shared prefix: one row
     (m = 1) for the layers up to and including the first noisy one ``first``
-    (their x̃ is the same in every repetition), K rows after it."""
-    return [(1 if n <= first else repeats, widths[n - 1], widths[n])
-            for n in range(1, len(widths))]
+    (their x̃ is the same in every repetition), K rows after it.  With projected
+    input noise, layer 1 is one row plus the K × (I_1 + 1) · (I_1 + 1) × I_1
+    product that carries the noise (``kernels/projection.py``)."""
+    shapes = [(1 if n <= first else repeats, widths[n - 1], widths[n])
+              for n in range(1, len(widths))]
+    if projected:
+        shapes[0] = (1, widths[0], widths[1])
+        shapes.insert(1, (repeats, widths[1] + 1, widths[1]))
+    return shapes

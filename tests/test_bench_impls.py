@@ -130,25 +130,59 @@ def test_torch_shared_prefix_block_and_prefix_shapes():
     assert c.noisy_normals([6, 20, 10, 3], fn.Noise(additive_correlated=1e-3), 2, 1) == 4 * 2 * 2
     assert c.noisy_normals(c.WA_WIDTHS, c.a100_noise("A100"), c.A100_K, c.A100_T) == 120_200_000
     assert c.noisy_normals(c.WA_WIDTHS, c.a100_noise("A100in0"), c.A100_K, c.A100_T) == 41_600_000
+    # A100's additive input noise is drawn in layer 1's space: 202 normals instead of 786
+    assert c.projected_input(c.wa_network(), c.wa_inputs(2), c.a100_noise("A100"), c.A100_K)
+    assert not c.projected_input(c.wa_network(), c.wa_inputs(2), c.a100_noise("A100in0"), c.A100_K)
+    assert c.noisy_normals(c.WA_WIDTHS, c.a100_noise("A100"), c.A100_K, c.A100_T,
+                           projected=True) == 61_800_000
+    assert c.shared_gemm_shapes([6, 4, 3], 30, 0, projected=True) == [(1, 6, 4), (30, 5, 4), (30, 4, 3)]
 
 
-def test_compare_shared_workload_runs(capsys):
-    """compare.py's A100-style measurement and report on a small network, one round."""
+def test_own_normals_floor_draws_fastnoises_normals():
+    """The floor's (e) draws with fastnoise's generator: its checksum is the sum over
+    layers and repetitions of each block's first normal, as fill_normals(32) give it."""
+    from benchmarks import _common as c
+    from fastnoise.kernels import fill_normals, fill_normals32, normals_size
+
+    counts = np.array([0, 7, 3], np.int64)
+    for dt, fill in ((np.float64, fill_normals), (np.float32, fill_normals32)):
+        out = np.empty(4)
+        c.own_normals(counts, 5, 4, np.zeros(1, dt), out)
+        want = np.zeros(4)
+        z = np.zeros(normals_size(7), dt)
+        for t in range(4):
+            for n in (1, 2):
+                for k in range(5):
+                    fill(int(counts[n]), np.uint64(k), np.uint64(t), np.uint64(n), np.uint64(1),
+                         np.uint64(0), z)
+                    want[t] += float(z[0])
+        np.testing.assert_array_equal(out, want)
+        assert np.all(out != 0.0)
+
+
+@pytest.mark.parametrize("name", ["A100in0", "A100"])
+def test_compare_shared_workload_runs(capsys, name):
+    """compare.py's A100-style measurement and report on a small network, one round;
+    with a noisy input (A100) the floor follows fastnoise's projected input noise."""
     from benchmarks import compare
 
     net = fn.random_dense([12, 8, 6, 3], activation="logistic", seed=3)
     u = np.random.default_rng(15).uniform(0, 1, (6, 12))
-    noise = [fn.Noise(), ADDITIVE, ADDITIVE, ADDITIVE]
-    w = compare._SharedWorkload("A100in0", net, u, noise, 20)
-    assert w.shapes == [(1, 12, 8), (20, 8, 6), (20, 6, 3)]
-    assert sum(w.normal_counts) == w.n_normals == (8 + 2 + 6 + 2 + 3 + 2) * 20 * 6
+    noise = [fn.Noise() if name == "A100in0" else ADDITIVE, ADDITIVE, ADDITIVE, ADDITIVE]
+    w = compare._SharedWorkload(name, net, u, noise, 20)
+    if name == "A100in0":
+        assert not w.projected and w.shapes == [(1, 12, 8), (20, 8, 6), (20, 6, 3)]
+        assert sum(w.normal_counts) == w.n_normals == (8 + 2 + 6 + 2 + 3 + 2) * 20 * 6
+    else:
+        assert w.projected and w.shapes == [(1, 12, 8), (20, 9, 8), (20, 8, 6), (20, 6, 3)]
+        assert sum(w.normal_counts) == w.n_normals == (10 + 8 + 2 + 6 + 2 + 3 + 2) * 20 * 6
     r = compare._run_shared(w, 1, log=lambda s: None)
     assert r["var_ratio_fastnoise_over_torch"] == {} or all(
-        v["layer0"] == "both 0" for v in r["var_ratio_fastnoise_over_torch"].values())
-    text = "\n".join(compare._format_shared("A100in0", r))
-    assert "floor float32 = (c) + (d) float32" in text
-    assert "fastnoise32/floor_float32" in text
-    n_targets = len(compare.TARGETS["A100in0"])
+        (v["layer0"] == "both 0") == (name == "A100in0") for v in r["var_ratio_fastnoise_over_torch"].values())
+    text = "\n".join(compare._format_shared(name, r))
+    assert "floor float32 = (c) + (d)" in text and "own floor float32 = (c) + (e)" in text
+    assert "fastnoise32/own_floor_float32" in text and "(e) fastnoise's generator, float32" in text
+    n_targets = len(compare.TARGETS[name])
     assert text.count(" -> PASS") + text.count(" -> FAIL") == n_targets
 
 

@@ -51,6 +51,7 @@ def _run_info(run) -> dict:
         "activations": cfg["network"].get("activations"),
         "noise_at": cfg["network"].get("noise_at", "output"),
         "noise": cfg.get("noise"),
+        "input_noise": cfg.get("input_noise", "sampled"),
         "samples": cfg.get("samples") or None,
         "histogram": cfg.get("histogram"),
         "fastnoise_version": run.text("fastnoise_version", "unknown"),
@@ -92,6 +93,9 @@ def _print_run(info: dict, table: str) -> None:
         print("  noise")
         for n, nz in enumerate(noise):
             print(f"    layer {n}: {_noise_text(nz)}")
+    if info.get("input_noise") == "projected":
+        print("  input noise  drawn in layer 1's space (exact in law); layer 0's moments are exact, "
+              "not estimates")
     if info["samples"]:
         print(f"  samples      {info['samples']} (layer, neuron)")
     if info["histogram"]:

@@ -11,6 +11,7 @@ from ..network import Network
 from ..result import Result
 from .arguments import validate_inputs
 from .planning import Plan
+from .projection import projected_program
 from .threads import thread_limit
 
 __all__ = ["forward", "execute", "Collector", "progress_reporter"]
@@ -68,6 +69,9 @@ def execute(pl: Plan, todo: np.ndarray, writers, threads: int | None = None, rep
         w_flat, b_flat, amp = p["w_flat32"], p["b_flat32"], amp.astype(np.float32)
     else:
         w_flat, b_flat = p["w_flat"], p["b_flat"]
+    program = p["program"]
+    if pl.projection is not None:  # input noise drawn in layer 1's space (.projection)
+        program, w_flat = projected_program(program, w_flat, pl.projection)
     user, user64 = _user_functions(net, pl.precision), _user_functions(net)
     key0, key1 = seed_words(pl.seed)
     empty_noise = np.zeros((0, repeats, p["n_normals"]))
@@ -85,7 +89,7 @@ def execute(pl: Plan, todo: np.ndarray, writers, threads: int | None = None, rep
             }
             nv = empty_noise if pl.noise_values is None else pl.noise_values[start:stop]
             simulate_block_kernel(
-                ub, np.arange(start, stop, dtype=np.int64), p["program"], p["act_param"], w_flat,
+                ub, np.arange(start, stop, dtype=np.int64), program, p["act_param"], w_flat,
                 b_flat, amp, user, repeats, key0, key1, np.uint64(pl.stream), nv,
                 arrays["mean"], arrays["var"], pl.s_layer, pl.s_neuron, arrays["samples"],
                 hist[0] if hist else np.zeros(n_layers), hist[1] if hist else np.ones(n_layers),

@@ -14,6 +14,7 @@ from ..noise import per_layer
 from ..resources import check_sizes
 from ..validation import check_int
 from .arguments import hist_spec, labels_spec, sample_spec, validate_inputs
+from .projection import input_projection
 from .provenance import MAX_SEED, RNG_VERSION, RNG_VERSION_F32, digest, numerics_version
 
 __all__ = ["Plan", "plan"]
@@ -43,6 +44,8 @@ class Plan:
     noise_values: np.ndarray | None
     config: dict
     precision: str = "float64"
+    #: M of :mod:`.projection` when the input noise is drawn in layer 1's space, else None
+    projection: np.ndarray | None = None
 
     @property
     def n_inputs(self) -> int:
@@ -95,6 +98,7 @@ def plan(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1, *,
         noise_values = np.ascontiguousarray(noise_values, dtype=np.float64)
         if noise_values.shape != (T, repeats, n_slots):
             raise ValueError(f"noise_values must have shape {(T, repeats, n_slots)}, got {noise_values.shape}")
+    projection = input_projection(net, noises, precision, s_layer, hist, noise_values)
     config = {
         "network": dict(net.to_config(), sha256=net.digest()),
         "inputs_sha256": digest(u),
@@ -105,8 +109,11 @@ def plan(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1, *,
                                                 "hi": hist[1].tolist()},
         "noise_values": noise_values is not None,
         "rng": RNG_VERSION_F32 if precision == "float32" else RNG_VERSION,
-        "numerics": numerics_version(net.widths, _noisy_layers(noises, precision)),
+        "numerics": numerics_version(net.widths, _noisy_layers(noises, precision),
+                                     projected=projection is not None),
     }
+    if projection is not None:  # only then, so that other runs keep their config (and hash)
+        config["input_noise"] = "projected"
     if classify:  # only then, so that other runs keep their config (and hash)
         config["classify"] = True
         config["labels_sha256"] = None if lab is None else digest(lab)
@@ -114,4 +121,5 @@ def plan(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1, *,
         config["precision"] = precision
     return Plan(net=net, u=u, repeats=repeats, seed=seed, stream=stream, block=block,
                 noises=noises, s_layer=s_layer, s_neuron=s_neuron, hist=hist, classify=classify,
-                labels=lab, noise_values=noise_values, config=config, precision=precision)
+                labels=lab, noise_values=noise_values, config=config, precision=precision,
+                projection=projection)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["MAX_SEED", "RNG_VERSION", "RNG_VERSION_F32", "NUMERICS_VERSION", "NUMERICS_SHARED_PREFIX",
+           "NUMERICS_PROJECTED_INPUT",
            "numerics_version", "digest", "config_diff"]
 
 MAX_SEED = 2 ** 64
@@ -32,15 +33,22 @@ NUMERICS_VERSION = 3
 #: one-row GEMM sums in another order than a K-row one), so only such runs record
 #: it (:func:`numerics_version`); every other run keeps v3 and its config.
 NUMERICS_SHARED_PREFIX = 4
+#: v5: the input layer's purely additive noise is drawn in layer 1's space
+#: (``kernels/projection.py``): different normals, layer 0's moments exact.  Only
+#: runs that use it record it (:func:`numerics_version`, ``projected=True``).
+NUMERICS_PROJECTED_INPUT = 5
 
 
-def numerics_version(widths, noisy) -> int:
-    """The numerics version of a run: :data:`NUMERICS_SHARED_PREFIX` when a layer n ≥ 1
+def numerics_version(widths, noisy, projected: bool = False) -> int:
+    """The numerics version of a run: :data:`NUMERICS_PROJECTED_INPUT` when its input
+    noise is projected; else :data:`NUMERICS_SHARED_PREFIX` when a layer n ≥ 1
     with more than one input is computed from a noiseless input (its x̃ shared by the
     K repetitions), else :data:`NUMERICS_VERSION`.
 
     ``widths``: neurons per layer; ``noisy``: whether each layer has noise.
     """
+    if projected:
+        return NUMERICS_PROJECTED_INPUT
     for n in range(1, len(widths)):
         if noisy[n - 1]:  # layer n's input differs between repetitions: not shared
             break

@@ -24,10 +24,11 @@ from ..config import JIT
 from .activations import activate
 from .moments import accumulate_row
 from .noise import (apply_noise, draw_normals, given_noise, layer_has_noise, layer_noise,
-                    noise_given_normals, normals_size)
+                    layer_word, noise_given_normals, normals_size)
 from .program import NOISE_INPUT
 
-__all__ = ["noisy_rows", "shared_states", "noisy_activation", "dense_step"]
+__all__ = ["noisy_rows", "shared_row", "copy_row", "shared_states", "constant_moments",
+           "exact_additive_moments", "projected_states", "noisy_activation", "dense_step"]
 
 
 @njit(**JIT)
@@ -84,26 +85,96 @@ def noisy_rows(y, n, t, bias, code, param, place, user, amp, stream, key0, key1,
 
 
 @njit(inline="always", **JIT)
-def shared_states(y, bias, code, param, place, user, noisy):
+def shared_row(y, bias, code, param, place, user, noisy):
     """Finish the one computed row of a layer whose x̃ is the same in every repetition
-    (its input is noiseless) and copy it to all K rows of ``y``; return whether the
-    rows hold f(x̃) already.
+    (its input is noiseless); return whether it holds f(x̃) already.
 
-    Row 0 holds x̃ − b.  The bias is added, and f applied unless the layer's noise
-    comes before f (``noise_at="input"`` of a noisy layer): the same elementwise
-    arithmetic every row would do, done once.
+    Row 0 of ``y`` holds x̃ − b.  The bias is added, and f applied unless the
+    layer's noise comes before f (``noise_at="input"`` of a noisy layer): the
+    same elementwise arithmetic every row would do, done once.
     """
-    repeats, width = y.shape
     row = y[0]
     for i in range(bias.shape[0]):
         row[i] += bias[i]
     activated = not (noisy and place == NOISE_INPUT)
     if activated:
-        activate(code, param, row, width, user)
+        activate(code, param, row, y.shape[1], user)
+    return activated
+
+
+@njit(inline="always", **JIT)
+def copy_row(y):
+    """Copy row 0 of ``y`` (K, I_n) to the other K − 1 rows."""
+    repeats, width = y.shape
     for k in range(1, repeats):
         for i in range(width):
-            y[k, i] = row[i]
+            y[k, i] = y[0, i]
+
+
+@njit(inline="always", **JIT)
+def shared_states(y, bias, code, param, place, user, noisy):
+    """:func:`shared_row`, then :func:`copy_row`: all K rows hold the finished
+    shared state; return whether they hold f(x̃) already."""
+    activated = shared_row(y, bias, code, param, place, user, noisy)
+    copy_row(y)
     return activated
+
+
+@njit(inline="always", **JIT)
+def constant_moments(row, mean, var):
+    """Moments of K copies of a finite ``row`` without making them: mean = row,
+    variance 0, the bits :func:`.moments.finish_moments` gives for identical rows
+    (including −0 → +0).  Returns False, writing nothing, if an entry is not finite
+    (there the general path's NaN propagation must be kept)."""
+    width = mean.shape[0]
+    for i in range(width):
+        if not np.isfinite(row[i]):
+            return False
+    for i in range(width):
+        mean[i] = np.float64(row[i]) + 0.0
+        var[i] = 0.0
+    return True
+
+
+@njit(inline="always", **JIT)
+def exact_additive_moments(row, amp, n, mean, var):
+    """The exact moments of layer ``n`` with purely additive noise on the state
+    ``row``, not sampled (:mod:`.projection`): mean = row, variance a_AU² + a_AC²."""
+    v = np.float64(amp[n, 1]) ** 2 + np.float64(amp[n, 3]) ** 2
+    for i in range(mean.shape[0]):
+        mean[i] = np.float64(row[i]) + 0.0
+        var[i] = v
+
+
+@njit(**JIT)
+def projected_states(y, bias, zs, m, amp, t, stream, key0, key1, z, keep):
+    """x̃ of layer 1 in every repetition when the input layer's additive noise is
+    drawn in layer 1's space (:mod:`.projection`).
+
+    Row 0 of ``y`` (K, I_1) holds W x_0 from the noiseless input state.  Per
+    repetition k, the I_1 + 2 normals of layer 0's counters (t, k) give
+    ``zs[k] = (a_AU z_0, …, a_AU z_{I_1−1}, a_AC ξ'_c)`` (z_i is value i + 2,
+    ξ'_c value 1, as in :mod:`.noise`); then x̃ = zs·M + (W x_0 + b), one GEMM.
+    ``zs``: scratch (K, I_1 + 1); ``keep``: float64 scratch of I_1 values.
+    """
+    repeats, width = y.shape
+    row = y[0]
+    for i in range(width):
+        keep[i] = row[i] + bias[i] if bias.shape[0] > 0 else row[i]
+    a_au = amp[0, 1]
+    a_ac = amp[0, 3]
+    word = layer_word(0, stream)
+    for k in range(repeats):
+        draw_normals(width + 2, np.uint64(k), np.uint64(t), word, key0, key1, z)
+        zrow = zs[k]
+        for i in range(width):
+            zrow[i] = a_au * z[i + 2]
+        zrow[width] = a_ac * z[1]
+    np.dot(zs, m, y)
+    for k in range(repeats):
+        yrow = y[k]
+        for i in range(width):
+            yrow[i] += keep[i]
 
 
 @njit(**JIT)

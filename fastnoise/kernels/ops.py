@@ -2,7 +2,7 @@
 
 :func:`op_states` computes a layer's internal states x̃ (without bias, which
 the row loop of :mod:`.layer` adds) for all K repetitions of one input;
-:func:`op_forward` computes them noiselessly for one input, in float64.
+:func:`op_forward` computes them noiselessly for a group of inputs, in float64.
 """
 
 from __future__ import annotations
@@ -56,23 +56,32 @@ def op_states(program, n, y, prev_flat, inputs, b, w_flat):
 
 @njit(**JIT)
 def dense_forward(xt, x_prev, wt, bias):
-    """Noiseless x̃ = W x_{n−1} + b of one input (bias first, then the inputs in order)."""
-    width = xt.shape[0]
-    for i in range(width):
-        xt[i] = bias[i]
-    for j in range(x_prev.shape[0]):
-        v = x_prev[j]
+    """Noiseless x̃ = W x_{n−1} + b of a group of inputs (rows of ``xt`` and ``x_prev``).
+
+    Every entry is summed in the same order, bias first, then the inputs
+    j = 0, 1, … in turn; the group shares each row of Wᵀ while it is in cache.
+    """
+    rows, width = xt.shape
+    for r in range(rows):
         for i in range(width):
-            xt[i] += v * wt[j, i]
+            xt[r, i] = bias[i]
+    for j in range(x_prev.shape[1]):
+        w_row = wt[j]
+        for r in range(rows):
+            v = x_prev[r, j]
+            for i in range(width):
+                xt[r, i] += v * w_row[i]
 
 
 @njit(**JIT)
-def op_forward(program, n, xt, x_prev, inputs, b, w_flat, b_flat):
-    """Noiseless x̃ of layer ``n`` for input ``b`` into ``xt`` (I_n,), float64."""
+def op_forward(program, n, xt, x_prev, inputs, first, w_flat, b_flat):
+    """Noiseless x̃ of layer ``n`` for the inputs ``first``, ``first`` + 1, … (one row
+    of ``xt`` (G, I_n) each; ``x_prev`` (G, I_{n−1}) their previous layer), float64."""
     code = program[n, OP]
     if code == OP_INPUT:
-        for i in range(xt.shape[0]):
-            xt[i] = inputs[b, i]
+        for r in range(xt.shape[0]):
+            for i in range(xt.shape[1]):
+                xt[r, i] = inputs[first + r, i]
     elif code == OP_DENSE:
         wp = program[n, IN_WIDTH]
         width = program[n, WIDTH]

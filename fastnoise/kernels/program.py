@@ -26,18 +26,23 @@ OP_DENSE = 1   #: x̃ = W y_{n−1} + b (paper Eq. 1)
 #: Noise placements (column :data:`NOISE_AT`).
 NOISE_OUTPUT = 0  #: Eq. 3 on y = f(x̃) (the paper's model)
 NOISE_INPUT = 1   #: Eq. 3 on x̃, then x = f(noisy x̃)
+#: The input layer's additive noise (Eq. 3 on y_0 = f(u), D_M = 0) carried into
+#: layer 1 in its own space (:mod:`.projection`): layer 0's ``W_OFF`` then holds the
+#: offset of M = [Cᵀ; sᵀ], (I_1 + 1, I_1), in ``w_flat``.  Set by the wrapper only.
+NOISE_PROJECTED = 2
 
 #: Columns of ``program``.
 OP = 0        #: operation code
 WIDTH = 1     #: neurons of the layer, I_n
 IN_WIDTH = 2  #: neurons of the layer it reads, I_{n−1} (0 for the input layer)
-W_OFF = 3     #: offset of its weights in ``w_flat`` (W^nᵀ, (I_{n−1}, I_n), for dense)
+W_OFF = 3     #: offset of its weights in ``w_flat`` (W^nᵀ, (I_{n−1}, I_n), for dense;
+#: for the input layer, of M under :data:`NOISE_PROJECTED`)
 B_OFF = 4     #: offset of its bias in ``b_flat``, or −1 for none
 ACT = 5       #: activation code (:mod:`.activations`)
-NOISE_AT = 6  #: :data:`NOISE_OUTPUT` or :data:`NOISE_INPUT`
+NOISE_AT = 6  #: :data:`NOISE_OUTPUT`, :data:`NOISE_INPUT` or :data:`NOISE_PROJECTED`
 OUT_OFF = 7   #: first column of the layer in the (…, ΣI_n) outputs
 NS_OFF = 8    #: offset of its I_n + 2 normals in the last axis of given normals
 N_FIELDS = 9
 
-__all__ = ["OP_INPUT", "OP_DENSE", "NOISE_OUTPUT", "NOISE_INPUT", "OP", "WIDTH", "IN_WIDTH",
+__all__ = ["OP_INPUT", "OP_DENSE", "NOISE_OUTPUT", "NOISE_INPUT", "NOISE_PROJECTED", "OP", "WIDTH", "IN_WIDTH",
            "W_OFF", "B_OFF", "ACT", "NOISE_AT", "OUT_OFF", "NS_OFF", "N_FIELDS"]

@@ -8,7 +8,12 @@ For every input ``t`` of a block and every layer ``n`` of the program
   ``Y_{n−1} (K×I_{n−1}) · W^nᵀ`` through BLAS; the input layer takes u^t).
   While no layer so far is noisy, every repetition has the same x̃: it is
   computed once (one row) and copied to the K rows, with its bias and, unless
-  the noise comes before f, its activation (:func:`.layer.shared_states`);
+  the noise comes before f, its activation (:func:`.layer.shared_row`).
+  A noiseless layer no reducer reads is never copied: its moments are its
+  state and 0 (:func:`.layer.constant_moments`).  Under
+  :data:`.program.NOISE_PROJECTED` the input layer's additive noise is drawn
+  in layer 1's space (:mod:`.projection`, :func:`.layer.projected_states`)
+  and the input layer's moments are the exact ones;
 * row by row (:func:`.layer.noisy_rows`): the bias, the activation x = f(x̃)
   (Eq. 2) and the noise of Eq. 3 (:mod:`.noise`, one normal per neuron),
   after the activation (``noise_at="output"``) or before it (``"input"``);
@@ -34,14 +39,15 @@ from numba import njit, prange
 
 from ..config import JIT_PARALLEL
 from .activations import activate
-from .layer import noisy_rows, shared_states
+from .layer import (constant_moments, copy_row, exact_additive_moments, noisy_rows, projected_states,
+                    shared_row)
 from .moments import finish_moments
 from .noise import layer_has_noise, normals_size
 from .ops import op_forward, op_states
-from .program import ACT, B_OFF, NOISE_AT, NS_OFF, OUT_OFF, WIDTH
-from .reduce import reduce_layer
+from .program import ACT, B_OFF, IN_WIDTH, NOISE_AT, NOISE_PROJECTED, NS_OFF, OUT_OFF, W_OFF, WIDTH
+from .reduce import reduce_layer, reducers_read
 
-__all__ = ["simulate_block_kernel", "forward_kernel"]
+__all__ = ["simulate_block_kernel", "forward_kernel", "FORWARD_GROUP"]
 
 
 @njit(**JIT_PARALLEL)
@@ -90,6 +96,7 @@ def simulate_block_kernel(inputs, t_index, program, act_param, w_flat, b_flat, a
         acc = np.empty(max_w)
         acc2 = np.empty(max_w)
         same = True  # every repetition holds the same states so far (a noiseless prefix)
+        project = False  # layer 0's additive noise is to be drawn in layer 1's space
         for n in range(n_layers):
             width = program[n, WIDTH]
             cur = buf_b if n % 2 == 0 else buf_a
@@ -99,9 +106,33 @@ def simulate_block_kernel(inputs, t_index, program, act_param, w_flat, b_flat, a
             bias = b_flat[bo: bo + width] if bo >= 0 else b_flat[:0]
             code, param, place = program[n, ACT], act_param[n], program[n, NOISE_AT]
             noisy = layer_has_noise(amp, n)
-            if same:  # x̃ from a noiseless input: computed once, copied to the K rows
+            o = program[n, OUT_OFF]
+            if project:  # layer 1 after a projected input layer (see .projection)
                 op_states(program, n, y[:1], prev, inputs, b, w_flat)
-                activated = shared_states(y, bias, code, param, place, user, noisy)
+                mo = program[0, W_OFF]
+                projected_states(y, bias, prev[: repeats * (width + 1)].reshape((repeats, width + 1)),
+                                 w_flat[mo: mo + (width + 1) * width].reshape((width + 1, width)),
+                                 amp, t, stream, key0, key1, z, acc)
+                bias = b_flat[:0]
+                activated = False
+                project = False
+                same = False
+            elif same:  # x̃ from a noiseless input: computed once, copied to the K rows
+                op_states(program, n, y[:1], prev, inputs, b, w_flat)
+                activated = shared_row(y, bias, code, param, place, user, noisy)
+                if place == NOISE_PROJECTED:  # the input layer: its moments are exact
+                    exact_additive_moments(y[0], amp, n, mean_out[b, o: o + width],
+                                           var_out[b, o: o + width])
+                    project = True
+                    continue
+                if not noisy and not reducers_read(n, n_layers, sample_layer, hist_out,
+                                                   argmax_out):
+                    # a noiseless layer read by nobody but the next one (from row 0):
+                    # its moments without the K copies
+                    if constant_moments(y[0], mean_out[b, o: o + width],
+                                        var_out[b, o: o + width]):
+                        continue
+                copy_row(y)
                 bias = b_flat[:0]
                 same = not noisy
             else:
@@ -109,10 +140,13 @@ def simulate_block_kernel(inputs, t_index, program, act_param, w_flat, b_flat, a
                 activated = False
             noisy_rows(y, n, t, bias, code, param, place, user, amp, stream, key0, key1, noise_in,
                        b, program[n, NS_OFF], z, shift, acc, acc2, activated)
-            o = program[n, OUT_OFF]
             finish_moments(y, shift, acc, acc2, mean_out[b, o: o + width], var_out[b, o: o + width])
             reduce_layer(y, b, n, n_layers, sample_layer, sample_neuron, samples_out,
                          hist_lo, hist_hi, hist_out, argmax_out)
+
+
+#: Inputs per group of :func:`forward_kernel` (they share each row of Wᵀ in cache).
+FORWARD_GROUP = 8
 
 
 @njit(**JIT_PARALLEL)
@@ -120,18 +154,32 @@ def forward_kernel(inputs, program, act_param, w_flat, b_flat, user, xt_out, x_o
     """Noiseless forward pass: x̃ (Eq. 1) and x = f(x̃) (Eq. 2) of every layer, float64.
 
     ``xt_out`` and ``x_out`` are (T, ΣI_n); layer n occupies the columns
-    ``program[n, OUT_OFF]`` + range(I_n).
+    ``program[n, OUT_OFF]`` + range(I_n).  Inputs go in groups of
+    :data:`FORWARD_GROUP`; each value is summed in a fixed order
+    (:func:`.ops.dense_forward`), so the grouping never changes a bit.
     """
     n_inputs = inputs.shape[0]
     n_layers = program.shape[0]
-    for b in prange(n_inputs):
-        po = 0
+    max_w = 0
+    for n in range(n_layers):
+        max_w = max(max_w, program[n, WIDTH])
+    for g in prange((n_inputs + FORWARD_GROUP - 1) // FORWARD_GROUP):
+        lo = g * FORWARD_GROUP
+        rows = min(lo + FORWARD_GROUP, n_inputs) - lo
+        buf_a = np.empty(rows * max_w)  # C-contiguous scratch: the loops vectorise
+        buf_b = np.empty(rows * max_w)
         for n in range(n_layers):
             width = program[n, WIDTH]
             o = program[n, OUT_OFF]
-            x_prev = x_out[b, po: o] if n > 0 else x_out[b, :0]
-            op_forward(program, n, xt_out[b, o: o + width], x_prev, inputs, b, w_flat, b_flat)
-            for i in range(width):
-                x_out[b, o + i] = xt_out[b, o + i]
-            activate(program[n, ACT], act_param[n], x_out[b, o: o + width], width, user)
-            po = o
+            cur = (buf_b if n % 2 == 0 else buf_a)[: rows * width].reshape((rows, width))
+            prev = buf_a if n % 2 == 0 else buf_b
+            wp = program[n, IN_WIDTH]
+            op_forward(program, n, cur, prev[: rows * wp].reshape((rows, wp)), inputs, lo,
+                       w_flat, b_flat)
+            for r in range(rows):
+                row = cur[r]
+                for i in range(width):
+                    xt_out[lo + r, o + i] = row[i]
+                activate(program[n, ACT], act_param[n], row, width, user)
+                for i in range(width):
+                    x_out[lo + r, o + i] = row[i]

@@ -7,7 +7,7 @@ from numba import njit
 
 from ..config import JIT
 
-__all__ = ["reduce_layer"]
+__all__ = ["reduce_layer", "reducers_read"]
 
 
 @njit(**JIT)
@@ -49,3 +49,14 @@ def reduce_layer(y, b, n, n_layers, sample_layer, sample_neuron, samples_out,
                     best = i
                     top = y[k, i]
             argmax_out[b, k] = best
+
+
+@njit(**JIT)
+def reducers_read(n, n_layers, sample_layer, hist_out, argmax_out):
+    """Whether any reducer of :func:`reduce_layer` reads layer ``n``'s K rows."""
+    for s in range(sample_layer.shape[0]):
+        if sample_layer[s] == n:
+            return True
+    if hist_out.shape[2] > 2:
+        return True
+    return n == n_layers - 1 and argmax_out.shape[0] > 0
