@@ -128,7 +128,7 @@ def simulate(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1
         reporter = progress_reporter(progress, T)
         if reporter is not None:
             reporter.begin(int(T - todo.sum()))
-        execute(pl, todo, writers + [finite.write], threads=threads, reporter=reporter)
+        execute(pl, todo, writers + [finite.write], threads=threads, reporter=reporter, into=sink)
         if run_obj is not None and not todo.all():  # resumed: what an earlier process wrote
             finite.add_stored(run_obj, ~todo)
         finite.warn(run_obj)

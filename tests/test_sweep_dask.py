@@ -361,7 +361,7 @@ def test_predict_side_by_side(spec_dir, tmp_path):
 
 
 KILL_BASE = """
-repeats = 100
+repeats = 250
 seed = 5
 
 [network]
@@ -411,7 +411,8 @@ def _worker_processes(pid):
 def test_killed_worker_and_client_at_random_moments_resume_bitwise(tmp_path):
     """kill -9 a worker of a running CLI sweep once, then the client at >= 10 random moments.
 
-    The 24-point sweep takes about 7 s uninterrupted (3-4 s of it start-up),
+    The 24-point sweep takes about 7 s uninterrupted (3-4 s of it start-up; K = 250
+    keeps each worker computing well past the 1.5 s of CPU the worker kill waits for),
     so the client kills land in every phase: start-up, laying out the store,
     and between and during point writes; a store found complete after a kill
     is removed, so that the next kills fall on work still to do.  The

@@ -49,13 +49,22 @@ def _split(flat, net: Network):
     return [flat[:, o:o + w].copy() for o, w in zip(net.offsets, net.widths)]
 
 
-def execute(pl: Plan, todo: np.ndarray, writers, threads: int | None = None, reporter=None) -> None:
+def _columns(flat, net: Network):
+    """As :func:`_split`, as views of ``flat`` (which nothing else holds)."""
+    return [flat[:, o:o + w] for o, w in zip(net.offsets, net.widths)]
+
+
+def execute(pl: Plan, todo: np.ndarray, writers, threads: int | None = None, reporter=None,
+            into: "Collector | None" = None) -> None:
     """Compute the blocks of ``pl`` holding pending inputs; hand each to ``writers``.
 
     Every writer is called as ``writer(start, stop, arrays)`` with the
     per-block arrays of :meth:`fastnoise.Run.write_block`.  Blocks are
     aligned to multiples of ``pl.block`` whatever ``todo`` is, so results are
     bitwise the same for a fresh, a resumed or a remote computation.
+    ``into``: a :class:`Collector` the kernels write their moments and
+    noiseless states into directly (:meth:`Collector.block`) instead of
+    block arrays it would copy; it may also be one of ``writers``.
     """
     from ..kernels import seed_words
     from ..kernels.propagate import forward_kernel, simulate_block_kernel
@@ -80,9 +89,11 @@ def execute(pl: Plan, todo: np.ndarray, writers, threads: int | None = None, rep
         for start, stop in _blocks(todo, pl.block):
             B = stop - start
             ub = pl.u[start:stop]
-            arrays = {
+            direct = into.block(start, stop) if into is not None else {
                 "mean": np.empty((B, total)), "var": np.empty((B, total)),
-                "xt": np.empty((B, total)), "x": np.empty((B, total)),
+                "xt": np.empty((B, total)), "x": np.empty((B, total))}
+            arrays = {
+                **direct,
                 "samples": np.empty((B, repeats, n_samp)),
                 "hist": np.zeros((B, n_layers, (hist[2] + 2) if hist else 2), np.int64),
                 "argmax": np.zeros((B if pl.classify else 0, repeats), np.int32),
@@ -103,30 +114,46 @@ def execute(pl: Plan, todo: np.ndarray, writers, threads: int | None = None, rep
 
 
 class Collector:
-    """Gathers the blocks of :func:`execute` into whole (T, ...) arrays."""
+    """Gathers the blocks of :func:`execute` into whole (T, ...) arrays.
+
+    Its (T, ΣI_n) arrays are allocated without a fill: :meth:`result` is for a
+    run whose every input went through :meth:`write` (a resumed run reads its
+    result back from the store instead).  It gives each layer a view of its
+    columns (no copy).
+    """
 
     def __init__(self, pl: Plan):
         T, total, K = pl.n_inputs, pl.net.packed["total"], pl.repeats
         self.pl = pl
         self.arrays = {
-            "mean": np.full((T, total), np.nan), "var": np.full((T, total), np.nan),
-            "xt": np.full((T, total), np.nan), "x": np.full((T, total), np.nan),
+            "mean": np.empty((T, total)), "var": np.empty((T, total)),
+            "xt": np.empty((T, total)), "x": np.empty((T, total)),
             "samples": np.full((T, K, len(pl.s_layer)), np.nan),
             "hist": np.zeros((T, pl.net.n_layers, (pl.hist[2] + 2) if pl.hist else 2), np.int64),
             "argmax": np.full((T if pl.classify else 0, K), -1, np.int32),
         }
 
+    #: the per-block arrays :func:`execute` may compute straight into (see :meth:`block`)
+    IN_PLACE = ("mean", "var", "xt", "x")
+
+    def block(self, start, stop) -> dict:
+        """Views of rows start:stop of the (T, ΣI_n) arrays, for :func:`execute` to
+        compute into (C-contiguous, as the kernels want); :meth:`write` then skips them."""
+        return {k: self.arrays[k][start:stop] for k in self.IN_PLACE}
+
     def write(self, start, stop, arrays):
         for k, v in arrays.items():
-            if len(self.arrays[k]):
-                self.arrays[k][start:stop] = v
+            dest = self.arrays[k]
+            if len(dest) and not (k in self.IN_PLACE and v.base is dest):
+                dest[start:stop] = v
 
     def result(self) -> Result:
         pl, a = self.pl, self.arrays
         hist = pl.hist
         return Result(
-            mean=_split(a["mean"], pl.net), var=_split(a["var"], pl.net),
-            noiseless_xt=_split(a["xt"], pl.net), noiseless_x=_split(a["x"], pl.net), config=pl.config,
+            mean=_columns(a["mean"], pl.net), var=_columns(a["var"], pl.net),
+            noiseless_xt=_columns(a["xt"], pl.net), noiseless_x=_columns(a["x"], pl.net),
+            config=pl.config,
             samples=(a["samples"], pl.s_layer, pl.s_neuron) if len(pl.s_layer) else None,
             histogram=None if hist is None else (a["hist"].sum(axis=0), hist[0], hist[1]),
             done=np.ones(pl.n_inputs, bool), predicted=a["argmax"] if pl.classify else None,

@@ -345,12 +345,16 @@ class Network:
 
     def digest(self) -> str:
         """SHA-256 of the widths, weights, biases and activations (and noise places)."""
+        return self._sha256
+
+    @cached_property
+    def _sha256(self) -> str:  # the network is immutable: hashed once
         import hashlib
 
         h = hashlib.sha256(json.dumps(self.to_config(), sort_keys=True).encode())
         for n in range(1, self.n_layers):
-            h.update(np.ascontiguousarray(self.weights[n]).tobytes())
-            h.update(np.ascontiguousarray(self.biases[n]).tobytes())
+            h.update(np.ascontiguousarray(self.weights[n]).reshape(-1).view(np.uint8))
+            h.update(np.ascontiguousarray(self.biases[n]).reshape(-1).view(np.uint8))
         return h.hexdigest()
 
     # -- serialisation -------------------------------------------------------

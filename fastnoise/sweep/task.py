@@ -63,7 +63,7 @@ def run_point(payload: dict) -> dict:
                 f"client's {payload['config_hash']}; run the same fastnoise version "
                 f"(this worker has {__version__}) on the client and every worker")
         sink = Collector(pl)
-        execute(pl, np.ones(pl.n_inputs, dtype=bool), [sink.write], threads=threads)
+        execute(pl, np.ones(pl.n_inputs, dtype=bool), [sink.write], threads=threads, into=sink)
         prediction = None
         if payload["predict"]:
             from ..analytic.predict import predict
