@@ -81,3 +81,15 @@ def leftovers(path) -> list[str]:
     """Files a finished or refused writer of ``path`` must not leave: partials and the lock file."""
     path = os.fspath(path)
     return partials(path) + ([path + ".lock"] if os.path.exists(path + ".lock") else [])
+
+
+class Interrupt:
+    """Progress callback that raises KeyboardInterrupt once ``at`` inputs are done
+    (a run stopped part-way, for resume tests)."""
+
+    def __init__(self, at):
+        self.at = at
+
+    def __call__(self, done, total):
+        if done >= self.at:
+            raise KeyboardInterrupt

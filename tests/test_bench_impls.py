@@ -178,7 +178,8 @@ def test_compare_shared_workload_runs(capsys, name):
         assert sum(w.normal_counts) == w.n_normals == (10 + 8 + 2 + 6 + 2 + 3 + 2) * 20 * 6
     r = compare._run_shared(w, 1, log=lambda s: None)
     assert r["var_ratio_fastnoise_over_torch"] == {} or all(
-        (v["layer0"] == "both 0") == (name == "A100in0") for v in r["var_ratio_fastnoise_over_torch"].values())
+        (v["layer0"] == "both 0") == (name == "A100in0")
+        for v in r["var_ratio_fastnoise_over_torch"].values())
     text = "\n".join(compare._format_shared(name, r))
     assert "floor float32 = (c) + (d)" in text and "own floor float32 = (c) + (e)" in text
     assert "fastnoise32/own_floor_float32" in text and "(e) fastnoise's generator, float32" in text

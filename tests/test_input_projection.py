@@ -17,11 +17,14 @@ the latter when layer 1 is narrower than the input.  Checked here:
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
 import fastnoise as fn
 import reference as ref
+from checks import Interrupt, run_cli
 from fastnoise.engine.planning import plan
 from fastnoise.engine.provenance import NUMERICS_PROJECTED_INPUT
 from fastnoise.kernels.projection import gram_factor
@@ -117,7 +120,8 @@ def test_layer1_states_match_the_numpy_twin(precision, rtol, np_rng):
     np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol * float(np.abs(want).max()))
     # layer 0: exact moments, not estimates
     np.testing.assert_array_equal(res.mean[0], u.astype(np.float32) if precision == "float32" else u)
-    np.testing.assert_allclose(res.var[0], a_au ** 2 + a_ac ** 2, rtol=1e-6 if precision == "float32" else 1e-15)
+    np.testing.assert_allclose(res.var[0], a_au ** 2 + a_ac ** 2,
+                               rtol=1e-6 if precision == "float32" else 1e-15)
 
 
 @pytest.mark.parametrize("precision", ["float64", "float32"])
@@ -158,17 +162,6 @@ def test_projected_bitwise_any_threads_and_block(np_rng):
                 assert np.array_equal(r.mean[n], runs[0].mean[n]) and np.array_equal(r.var[n], runs[0].var[n])
 
 
-class _Interrupt:
-    """Progress callback that raises KeyboardInterrupt once ``at`` inputs are done."""
-
-    def __init__(self, at):
-        self.at = at
-
-    def __call__(self, done, total):
-        if done >= self.at:
-            raise KeyboardInterrupt
-
-
 @pytest.mark.parametrize("precision", ["float64", "float32"])
 def test_projected_run_resumes_bitwise(tmp_path, precision, np_rng):
     net = _net((30, 10, 4), activation="logistic", seed=6)
@@ -178,7 +171,7 @@ def test_projected_run_resumes_bitwise(tmp_path, precision, np_rng):
     whole = fn.simulate(net, u, noise, **kw)
     path = tmp_path / "s.h5"
     with pytest.raises(KeyboardInterrupt):
-        fn.simulate(net, u, noise, store=path, block=4, progress=_Interrupt(4), **kw)
+        fn.simulate(net, u, noise, store=path, block=4, progress=Interrupt(4), **kw)
     res = fn.simulate(net, u, noise, store=path, block=3, resume=True, **kw)
     for n in range(net.n_layers):
         assert np.array_equal(res.mean[n], whole.mean[n]) and np.array_equal(res.var[n], whole.var[n])
@@ -188,14 +181,10 @@ def test_projected_run_resumes_bitwise(tmp_path, precision, np_rng):
 
 
 def test_info_says_the_input_noise_was_projected(tmp_path, capsys, np_rng):
-    from checks import run_cli
-
     path = tmp_path / "s.h5"
     fn.simulate(_net(), np_rng.uniform(size=(3, 15)), [ADD, fn.Noise(), fn.Noise()], repeats=4,
                 store=path)
     code, out, _ = run_cli(capsys, "info", str(path))
     assert code == 0 and "input noise  drawn in layer 1's space" in out
     code, out, _ = run_cli(capsys, "info", str(path), "--json")
-    import json
-
     assert json.loads(out)["runs"][0]["input_noise"] == "projected"

@@ -22,6 +22,7 @@ import pytest
 
 import fastnoise as fn
 import reference as ref
+from checks import Interrupt
 from test_kernels import ALL, NOISES  # the noise kinds the output placement is tested with
 
 RTOL = 1e-10
@@ -167,18 +168,6 @@ def test_input_noise_bitwise_any_threads_and_block(np_rng):
             assert np.array_equal(r.var[n], runs[0].var[n])
 
 
-class _Interrupt:
-    """Progress callback that raises KeyboardInterrupt once ``at`` inputs are done."""
-
-    def __init__(self, at):
-        self.at, self.done = at, 0
-
-    def __call__(self, done, total):
-        self.done = done
-        if done >= self.at:
-            raise KeyboardInterrupt
-
-
 @pytest.mark.parametrize("precision", ["float64", "float32"])
 def test_input_noise_recorded_in_store_and_resumed(tmp_path, precision, np_rng):
     net = _nets()["dense_mixed"]
@@ -187,7 +176,7 @@ def test_input_noise_recorded_in_store_and_resumed(tmp_path, precision, np_rng):
     kw = dict(repeats=8, seed=2, precision=precision)
     whole = fn.simulate(net, u, ALL, **kw)
     with pytest.raises(KeyboardInterrupt):
-        fn.simulate(net, u, ALL, store=path, block=4, progress=_Interrupt(4), **kw)
+        fn.simulate(net, u, ALL, store=path, block=4, progress=Interrupt(4), **kw)
     res = fn.simulate(net, u, ALL, store=path, block=3, resume=True, **kw)
     for n in range(net.n_layers):
         assert np.array_equal(res.mean[n], whole.mean[n]) and np.array_equal(res.var[n], whole.var[n])

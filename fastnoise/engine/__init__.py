@@ -4,6 +4,7 @@
 * :mod:`.threads`: Numba and BLAS thread control (:func:`~.threads.thread_limit`)
 * :mod:`.provenance`: random-stream and numerics versions, seed range, digests, config diffs
 * :mod:`.planning`: a validated simulation (:class:`~.planning.Plan`, :func:`~.planning.plan`)
+* :mod:`.projection`: whether a run draws its input noise in layer 1's space, and its program
 * :mod:`.execution`: the kernel calls (:func:`~.execution.forward`,
   :func:`~.execution.execute`, :class:`~.execution.Collector`)
 * :mod:`.finite`: the non-finite check of the results (:class:`~.finite.NonFiniteWarning`)

@@ -44,5 +44,5 @@ OUT_OFF = 7   #: first column of the layer in the (…, ΣI_n) outputs
 NS_OFF = 8    #: offset of its I_n + 2 normals in the last axis of given normals
 N_FIELDS = 9
 
-__all__ = ["OP_INPUT", "OP_DENSE", "NOISE_OUTPUT", "NOISE_INPUT", "NOISE_PROJECTED", "OP", "WIDTH", "IN_WIDTH",
-           "W_OFF", "B_OFF", "ACT", "NOISE_AT", "OUT_OFF", "NS_OFF", "N_FIELDS"]
+__all__ = ["OP_INPUT", "OP_DENSE", "NOISE_OUTPUT", "NOISE_INPUT", "NOISE_PROJECTED", "OP", "WIDTH",
+           "IN_WIDTH", "W_OFF", "B_OFF", "ACT", "NOISE_AT", "OUT_OFF", "NS_OFF", "N_FIELDS"]
