@@ -3,7 +3,8 @@
 Run from the repository root (a script, not a test; see benchmarks/README.md)::
 
     python benchmarks/compare.py [--repeats 5] [--quick] [--json out.json]
-                                 [--workloads W3,WA,A100in0,A100]
+                                 [--workloads W3,WA,A100in0,A100] [--figure out.png]
+                                 [--plot-json out.json --figure out.png]
                                  [--torch-dtype float32|float64|both]
 
 In one process, for each workload (W3: the paper's Fig. 3 setting,
@@ -734,6 +735,56 @@ def format_report(info: dict, results: dict, repeats: int) -> str:
     return "\n".join(lines)
 
 
+#: Bars of the figure: (median key, label, colour); the floor bars stack their parts.
+_BARS = (("fastnoise32", "fastnoise float32", "tab:blue"),
+         ("fastnoise", "fastnoise float64", "tab:cyan"),
+         ("torch_float32", "PyTorch float32", "tab:orange"),
+         ("torch", "PyTorch float32", "tab:orange"),
+         ("torch_float64", "PyTorch float64", "tab:red"),
+         ("numpy", "NumPy", "tab:gray"))
+
+
+def plot(results: dict, path: str, title: str = "") -> None:
+    """One panel per workload: median seconds of fastnoise and its peers, and the float32
+    floor as stacked bars (GEMMs, then normals: fastnoise's own generator where measured)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(results), figsize=(3.6 * len(results), 3.4), squeeze=False)
+    for ax, (name, r) in zip(axes[0], results.items()):
+        med = r["median_s"]
+        labels, values, colours = [], [], []
+        for key, label, colour in _BARS:
+            if key in med and label not in labels:
+                labels.append(label)
+                values.append(med[key])
+                colours.append(colour)
+        y = list(range(len(labels)))
+        ax.barh(y, values, color=colours)
+        gemm = med["blas_float32"]
+        normals = med.get("own_normals_float32")
+        ax.barh(len(labels), gemm, color="tab:green", label="float32 GEMMs")
+        if normals is not None:
+            ax.barh(len(labels), normals, left=gemm, color="yellowgreen", label="+ fastnoise's normals")
+            labels.append("floor f32")
+        else:
+            labels.append("GEMMs f32")
+        ax.set_yticks(range(len(labels)), labels)
+        ax.invert_yaxis()
+        ax.set_xlabel("seconds (median)")
+        ax.set_title(f"{name}: {'-'.join(map(str, r['widths']))}, K={r['K']}, T={r['T']}", fontsize=9)
+        ax.grid(axis="x", alpha=0.3)
+        if normals is not None:
+            ax.legend(fontsize=7, loc="lower right")
+    if title:
+        fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=5, help="timed rounds (median; default 5)")
@@ -741,12 +792,23 @@ def main(argv=None) -> int:
     parser.add_argument("--json", metavar="PATH", help="also write all samples and metadata here")
     parser.add_argument("--workloads", default="W3,WA",
                         help="comma-separated subset of W3,WA,A100in0,A100 (default W3,WA)")
+    parser.add_argument("--figure", metavar="PNG", help="also draw the medians as bar charts here "
+                                                         "(needs matplotlib)")
+    parser.add_argument("--plot-json", metavar="JSON", help="no timing: draw --figure from a file "
+                                                            "an earlier --json run wrote")
     parser.add_argument("--torch-dtype", choices=("float32", "float64", "both"), default=None,
                         help="precision of the PyTorch peer (default: float32 for W3/WA, as a "
                              "user would pick for speed; both for A100in0/A100)")
     args = parser.parse_args(argv)
     if args.repeats < 1:
         parser.error("--repeats must be ≥ 1")
+    if args.plot_json:
+        if not args.figure:
+            parser.error("--plot-json needs --figure PNG")
+        with open(args.plot_json) as f:
+            saved = json.load(f)
+        plot(saved["results"], args.figure, _figure_title(saved["machine"], saved["repeats"]))
+        return 0
     known = {k.upper(): k for k in ("W3", "WA", "A100in0", "A100")}
     names = [s.strip().upper() for s in args.workloads.split(",") if s.strip()]
     bad = sorted(set(names) - set(known))
@@ -781,7 +843,14 @@ def main(argv=None) -> int:
             json.dump({"machine": info, "repeats": args.repeats, "quick": args.quick,
                        "torch_dtype": args.torch_dtype, "targets": TARGETS,
                        "results": results}, f, indent=1)
+    if args.figure:
+        plot(results, args.figure, _figure_title(info, args.repeats))
     return 0
+
+
+def _figure_title(info: dict, repeats: int) -> str:
+    return (f"{info['cpu']}, {info['cores']} cores, {info['date'][:10]}, commit {info['commit']}; "
+            f"medians of {repeats} interleaved rounds")
 
 
 if __name__ == "__main__":

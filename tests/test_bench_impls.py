@@ -161,7 +161,7 @@ def test_own_normals_floor_draws_fastnoises_normals():
 
 
 @pytest.mark.parametrize("name", ["A100in0", "A100"])
-def test_compare_shared_workload_runs(capsys, name):
+def test_compare_shared_workload_runs(capsys, name, tmp_path):
     """compare.py's A100-style measurement and report on a small network, one round;
     with a noisy input (A100) the floor follows fastnoise's projected input noise."""
     from benchmarks import compare
@@ -183,6 +183,9 @@ def test_compare_shared_workload_runs(capsys, name):
     text = "\n".join(compare._format_shared(name, r))
     assert "floor float32 = (c) + (d)" in text and "own floor float32 = (c) + (e)" in text
     assert "fastnoise32/own_floor_float32" in text and "(e) fastnoise's generator, float32" in text
+    png = tmp_path / "perf.png"
+    compare.plot({name: r}, str(png), "title")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     n_targets = len(compare.TARGETS[name])
     assert text.count(" -> PASS") + text.count(" -> FAIL") == n_targets
 
