@@ -50,7 +50,7 @@ def _split(flat, net: Network):
 
 
 def _columns(flat, net: Network):
-    """As :func:`_split`, as views of ``flat`` (which nothing else holds)."""
+    """As :func:`_split`, as views of ``flat`` (a collector hands its arrays over)."""
     return [flat[:, o:o + w] for o, w in zip(net.offsets, net.widths)]
 
 
