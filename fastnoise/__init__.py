@@ -6,7 +6,7 @@ neurons whose outputs carry additive and multiplicative, correlated and
 uncorrelated Gaussian noise (Eq. 3).
 """
 
-from . import activations, analytic, importers, stats
+from . import activations, analytic, importers, mitigation, stats
 from ._version import __version__
 from .analytic import Prediction, compare, predict
 from .engine.execution import forward
@@ -19,5 +19,5 @@ from .result import Result
 from .simulate import simulate
 
 __all__ = ["Network", "Noise", "Prediction", "Result", "Run", "Store", "activations", "analytic",
-           "compare", "forward", "importers", "load_model", "open_store", "predict", "random_dense", "simulate", "stats",
+           "compare", "forward", "importers", "load_model", "mitigation", "open_store", "predict", "random_dense", "simulate", "stats",
            "symmetric", "__version__"]

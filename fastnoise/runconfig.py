@@ -51,6 +51,14 @@ A run config describes one call of :func:`fastnoise.simulate`::
     stop = 1.0
     count = 1000
 
+    [[mitigation]]                 # optional, one table per transform, applied in order
+    kind = "ghost"                 # fastnoise.mitigation.ghost: one ghost neuron per layer
+    layers = [1]                   #   cancels its correlated additive noise (hidden layers)
+    [[mitigation]]
+    kind = "pool"                  # fastnoise.mitigation.pool: copies of every neuron,
+    layers = [1]                   #   averaged by the next layer (after ghost: the
+    copies = 4                     #   ghost's own noise is averaged too)
+
     [output]                       # optional
     samples = [[3, 0]]             # keep the raw K samples of these (layer, neuron)
     histogram = { bins = 100, range = [0.0, 1.0] }   # per-layer histogram of y
@@ -94,7 +102,7 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
 __all__ = ["RunConfig", "load_config", "loads_config", "parse_config"]
 
 TOP = "[top level]"
-TOP_KEYS = ("repeats", "seed", "network", "noise", "inputs", "output")
+TOP_KEYS = ("repeats", "seed", "network", "noise", "inputs", "output", "mitigation")
 _NETWORK_KEYS = {"symmetric": ("kind", "widths", "alpha", "activation", "gain", "negative_slope", "beta",
                                "slope", "noise_at"),
                  "file": ("kind", "path", "format", "group", "activations", "activation_map", "custom",
@@ -106,6 +114,7 @@ _INPUT_KEYS = {"linspace": ("kind", "start", "stop", "count"),
                            "std"),
                "mackey-glass": ("kind", "count", "start", "width", "seed")}
 _OUTPUT_KEYS = ("samples", "histogram", "block", "precision")
+_MITIGATION_KEYS = {"pool": ("kind", "layers", "copies"), "ghost": ("kind", "layers")}
 _HIST_KEYS = ("bins", "range")
 
 
@@ -636,13 +645,45 @@ def parse_config(data: dict, base_dir: str | None = None) -> RunConfig:
                    why=" (a variance needs K ≥ 2 repetitions; the paper uses 300)")
     seed = _int(data.get("seed", 1), "seed", TOP, 0, MAX_SEED)
     net, net_spec = _parse_network(_table(data, "network", TOP), base_dir)
+    net, mitigation_spec = _apply_mitigation(net, data.get("mitigation"))
     noise, noise_spec = _parse_noise(_table(data, "noise", TOP, required=False), net.n_layers)
     inputs, input_spec, labels = _parse_inputs(_table(data, "inputs", TOP), net, base_dir)
     out = _parse_output(_table(data, "output", TOP, required=False), net)
     return RunConfig(network=net, inputs=inputs, noise=noise, repeats=repeats, seed=seed,
                      block=out["block"], samples=out["samples"], histogram=out["histogram"],
-                     spec={"network": net_spec, "noise": noise_spec, "inputs": input_spec},
+                     spec={"network": net_spec, "noise": noise_spec, "inputs": input_spec,
+                           **({"mitigation": mitigation_spec} if mitigation_spec else {})},
                      labels=labels, precision=out["precision"])
+
+
+def _apply_mitigation(net: Network, tables) -> tuple[Network, list]:
+    """``net`` transformed by the ``[[mitigation]]`` tables in order, and their spec."""
+    from . import mitigation
+
+    if tables is None:
+        return net, []
+    if isinstance(tables, dict):
+        tables = [tables]
+    if not isinstance(tables, list):
+        raise ValueError(f"mitigation = {show_value(tables)}: give one [[mitigation]] table per "
+                         'transform, e.g. kind = "pool", layers = [1], copies = 4')
+    spec = []
+    for i, table in enumerate(tables):
+        where = f"[[mitigation]] #{i + 1}"
+        if not isinstance(table, dict):
+            raise ValueError(f"{where} is {show_value(table)}, not a table")
+        kind = _kind(table, tuple(_MITIGATION_KEYS), where)
+        _check_kind_keys(table, kind, _MITIGATION_KEYS, where)
+        layers = _require(table, "layers", where, "layers = [1]")
+        try:
+            if kind == "pool":
+                net = mitigation.pool(net, layers, _require(table, "copies", where, "copies = 4"))
+            else:
+                net = mitigation.ghost(net, layers)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{where}: {one_line(exc)}") from None
+        spec.append(copy.deepcopy(table))
+    return net, spec
 
 
 def loads_config(text: str, base_dir: str | None = None) -> RunConfig:

@@ -47,7 +47,7 @@ LAYERS = [
     ("config", ["fastnoise._version", "fastnoise.config", "fastnoise.validation"]),
     ("kernels", ["fastnoise.kernels"]),
     ("core", ["fastnoise.activations", "fastnoise.noise", "fastnoise.resources", "fastnoise.network",
-              "fastnoise.progress", "fastnoise.result"]),
+              "fastnoise.progress", "fastnoise.result", "fastnoise.mitigation"]),
     ("io", ["fastnoise.io", "fastnoise.importers"]),
     ("engine", ["fastnoise.simulate", "fastnoise.engine"]),
     ("stats", ["fastnoise.stats"]),

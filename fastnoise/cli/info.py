@@ -50,6 +50,7 @@ def _run_info(run) -> dict:
         "widths": run.widths,
         "activations": cfg["network"].get("activations"),
         "noise_at": cfg["network"].get("noise_at", "output"),
+        "mitigation": cfg["network"].get("mitigation", []),
         "noise": cfg.get("noise"),
         "input_noise": cfg.get("input_noise", "sampled"),
         "samples": cfg.get("samples") or None,
@@ -83,6 +84,10 @@ def _print_run(info: dict, table: str) -> None:
     print(f"  widths       {'-'.join(map(str, info['widths']))}")
     if info["activations"]:
         print(f"  activations  {', '.join(_activation_text(a) for a in info['activations'])}")
+    if info.get("mitigation"):
+        from ..mitigation import describe
+
+        print(f"  mitigation   {describe(info['mitigation'])}")
     places = info.get("noise_at", "output")
     if places != "output":  # recorded only when some layer has its noise before the activation
         print(f"  noise at     {', '.join(places)} (layer by layer: 'input' = Eq. 3 on x̃ before f)")

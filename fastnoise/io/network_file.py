@@ -5,7 +5,9 @@ Layout of a group (unchanged since the first release, so old files read)::
     <group>.attrs["fastnoise_object"] = "network"
     <group>.attrs["config"]           = JSON of Network.to_config()
                                         (widths, activations; noise_at only
-                                        when some layer has "input")
+                                        when some layer has "input";
+                                        mitigation only for a network made
+                                        by fastnoise.mitigation)
     <group>/W{n}, <group>/b{n}        layer n's Operation.params() ("W", "b")
 
 The network package sits below ``fastnoise.io`` and never imports it; this
@@ -110,6 +112,9 @@ def read_group(g, custom: dict | None = None) -> Network:
                            for w in widths)):
             raise ValueError("widths/activations do not match")
         places = noise_places(cfg.get("noise_at", "output"), len(widths))
+        mitigation = cfg.get("mitigation", [])
+        if not isinstance(mitigation, list):
+            raise ValueError("mitigation is not a list")
     except (TypeError, ValueError, KeyError) as exc:
         raise damaged(path, f"attribute 'config' of {g.name} is not a network description "
                             f"({type(exc).__name__}: {safe_text(exc, 80)})", kind) from None
@@ -136,7 +141,8 @@ def read_group(g, custom: dict | None = None) -> Network:
     except ValueError as exc:
         raise ValueError(f"{path}: {' '.join(str(exc).split())}") from None
     try:
-        return Network.from_layers(ws, bs, acts, input_width=widths[0], noise_at=list(places))
+        return Network.from_layers(ws, bs, acts, input_width=widths[0], noise_at=list(places),
+                                   mitigation=mitigation)
     except ValueError as exc:  # e.g. non-finite weights: never saved, so a damaged file
         raise damaged(path, f"{g.name}: {safe_text(exc, 120)}", kind) from None
 

@@ -77,6 +77,10 @@ class Network:
         Activation of the input layer (linear by default, as in the paper).
     input_noise_at : str
         Where the input layer's noise is applied.
+    mitigation : tuple of dict
+        The noise-mitigation transforms that made this network from a plain
+        one, in order (``fastnoise.mitigation``: e.g. ``{"kind": "pool",
+        "layers": [1], "copies": 4}``); empty for a plain network.
 
     Derived (the layout the kernels and the analytic code read): ``widths``,
     ``weights`` (``weights[0]`` is None; ``weights[n]`` is (I_n, I_{n−1})
@@ -89,6 +93,7 @@ class Network:
     ops: tuple
     input_activation: object = None
     input_noise_at: str = "output"
+    mitigation: tuple = ()
 
     def __post_init__(self):
         shape = tuple(int(s) for s in np.atleast_1d(self.input_shape))
@@ -99,6 +104,7 @@ class Network:
         object.__setattr__(self, "input_activation", _act.get(
             "linear" if self.input_activation is None else self.input_activation))
         check_noise_place("input_noise_at", self.input_noise_at)
+        object.__setattr__(self, "mitigation", _mitigation_records(self.mitigation))
         for n, op in enumerate(self.ops, start=1):
             if not isinstance(op, Operation):
                 raise TypeError(f"ops[{n - 1}] must be a fastnoise layer operation, got {type(op).__name__}")
@@ -110,14 +116,14 @@ class Network:
 
     @classmethod
     def from_ops(cls, input_shape, ops: Sequence[Operation], input_activation="linear",
-                 input_noise_at: str = "output") -> "Network":
+                 input_noise_at: str = "output", mitigation=()) -> "Network":
         """A network from an input shape and operations, checking that their shapes chain."""
-        return cls(input_shape, tuple(ops), input_activation, input_noise_at)
+        return cls(input_shape, tuple(ops), input_activation, input_noise_at, mitigation)
 
     @classmethod
     def from_layers(cls, weights: Sequence, biases: Sequence | None = None,
                     activations: Sequence | None = None, input_width: int | None = None,
-                    input_activation="linear", noise_at="output") -> "Network":
+                    input_activation="linear", noise_at="output", mitigation=()) -> "Network":
         """Build a network of :class:`~.dense.Dense` operations from per-layer arrays.
 
         Parameters
@@ -143,6 +149,9 @@ class Network:
             ``"output"`` (Eq. 3 on y, the paper's model), ``"input"`` (Eq. 3
             on x̃ before the activation) or one of them per layer, input layer
             first.
+        mitigation : sequence of dict, optional
+            The transforms that made this network (see :attr:`mitigation`);
+            :mod:`fastnoise.mitigation` sets it.
         """
         ws = list(weights)
         if ws and ws[0] is None:
@@ -200,7 +209,7 @@ class Network:
         for a in (*mats, *bs):  # immutable: packed arrays and digest() stay in step
             a.setflags(write=False)
         ops = tuple(Dense(w, b, f, p) for w, b, f, p in zip(mats, bs, acts[1:], places[1:]))
-        return cls((widths[0],), ops, acts[0], places[0])
+        return cls((widths[0],), ops, acts[0], places[0], mitigation)
 
     # -- layers (the layout the kernels and the analytic code read) -------------
     @cached_property
@@ -244,7 +253,7 @@ class Network:
         places = noise_places(noise_at, self.n_layers)
         ops = tuple(op if op.noise_at == p else replace(op, noise_at=p)
                     for op, p in zip(self.ops, places[1:]))
-        return type(self)(self.input_shape, ops, self.input_activation, places[0])
+        return type(self)(self.input_shape, ops, self.input_activation, places[0], self.mitigation)
 
     # -- shape ---------------------------------------------------------------
     @property
@@ -362,12 +371,15 @@ class Network:
         """JSON-able description without the weights (widths, activations).
 
         ``noise_at`` (one per layer) is included only when some layer has
-        ``"input"``, so that the configs, digests and files of networks with
-        the paper's placement stay as they were.
+        ``"input"``, and ``mitigation`` only when the network was made by a
+        mitigation transform, so that the configs, digests and files of other
+        networks stay as they were.
         """
         cfg = {"widths": list(self.widths), "activations": [a.to_dict() for a in self.activations]}
         if self.has_input_noise:
             cfg["noise_at"] = list(self.noise_at)
+        if self.mitigation:
+            cfg["mitigation"] = [dict(r) for r in self.mitigation]
         return cfg
 
     def save(self, path, group: str = "network", overwrite: bool = False,
@@ -400,6 +412,19 @@ class Network:
         ``ValueError``), one line naming the file and what is wrong.
         """
         return _files().read_group(g, custom=custom)
+
+
+def _mitigation_records(records) -> tuple:
+    """The ``mitigation`` field checked and copied: a tuple of JSON-able dicts, each
+    with a ``kind``."""
+    try:
+        out = tuple(json.loads(json.dumps(dict(r))) for r in records)
+    except (TypeError, ValueError):
+        raise ValueError(f"mitigation must be a sequence of JSON-able dicts, got {records!r}") from None
+    for r in out:
+        if not isinstance(r.get("kind"), str):
+            raise ValueError(f"mitigation record {r!r} has no 'kind'")
+    return out
 
 
 def _check_weight_memory(widths: list) -> None:
