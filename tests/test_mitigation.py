@@ -272,3 +272,18 @@ def test_example_config_reduces_network_as_output_variance():
     plain = fn.simulate(**kw)
     ratio = plain.var[-1].mean() / mitigated.var[-1].mean()
     assert 4.0 < ratio < 7.0
+
+
+@pytest.mark.parametrize("name", ["pool", "ghost", "both"])
+def test_predicted_gains_match_simulated_gains(name, np_rng):
+    """fn.predict (auto) on the transformed network: the predicted output-variance
+    gain over the plain network is within 10 % of the simulated one."""
+    net = _random("tanh", widths=(6, 20, 15, 4), seed=2)
+    u = np_rng.uniform(size=(5, 6))
+    nz = fn.Noise(additive=1e-4, additive_correlated=1e-4)
+    noise = [fn.Noise(), nz, nz, fn.Noise()]
+    m = {"pool": lambda n: pool(n, [1, 2], 4), "ghost": lambda n: ghost(n, [1, 2]),
+         "both": lambda n: pool(ghost(n, [1, 2]), [1, 2], 4)}[name](net)
+    sim = [fn.simulate(x, u, noise, repeats=4000, seed=1).var[-1].mean() for x in (net, m)]
+    pred = [fn.predict(x, u, noise).var[-1].mean() for x in (net, m)]
+    assert abs((pred[0] / pred[1]) / (sim[0] / sim[1]) - 1) < 0.10

@@ -254,3 +254,96 @@ def test_cli_run_saves_and_prints(tmp_path, monkeypatch, capsys):
         assert json.loads(f.attrs["training"])["seed"] == 7
     # --overwrite replaces
     assert traincli.run(_parse(["train", "mackey-glass", "--out", str(out), "--overwrite"])) == 0
+
+
+# -- noise-aware training: the PyTorch noisy forward is fastnoise's Eq. 3 -----------
+
+_ALL_KINDS = fn.Noise(additive=4e-3, additive_correlated=1e-3, multiplicative=4e-3,
+                      multiplicative_correlated=1e-3)
+
+
+@pytest.mark.parametrize("noise_at", ["output", "input", ["output", "input", "output", "input"]])
+def test_training_forward_noise_agrees_with_simulate(torch, noise_at):
+    """The noise the training forward pass injects has fastnoise's statistics: mean and
+    variance of every output neuron over K = 20000 noisy passes of one input agree with
+    fn.simulate within 5 standard errors of their difference (from each side's fourth
+    moment), all four noise kinds, either placement."""
+    from fastnoise.train.torch_train import _forward, _noise_list
+
+    net = fn.random_dense([6, 12, 8, 3], activation="logistic", seed=5, noise_at=noise_at)
+    u = np.random.default_rng(2).uniform(0, 1, 6)
+    K = 20000
+    noise = [_ALL_KINDS, _ALL_KINDS, fn.Noise(additive=2e-3, multiplicative_correlated=2e-3), _ALL_KINDS]
+    params = [(torch.tensor(net.weights[n]), torch.tensor(net.biases[n])) for n in range(1, 4)]
+    gen = torch.Generator().manual_seed(7)
+    with torch.no_grad():
+        _, y = _forward(torch, params, torch.tensor(np.tile(u, (K, 1))), "logistic",
+                        _noise_list(noise, 4), gen, 0.0, list(net.noise_at))
+    a = y.numpy()
+    res = fn.simulate(net, u[None, :], noise, repeats=K, seed=3, samples=[(3, i) for i in range(3)])
+    b = res.samples[0][0]
+
+    def stats(s):
+        m, v = s.mean(axis=0), s.var(axis=0, ddof=1)
+        m4 = ((s - m) ** 4).mean(axis=0)
+        return m, v, v / len(s), (m4 - v ** 2) / len(s)
+
+    ma, va, sma, sva = stats(a)
+    mb, vb, smb, svb = stats(b)
+    assert np.all(np.abs(ma - mb) < 5 * np.sqrt(sma + smb))
+    assert np.all(np.abs(va - vb) < 5 * np.sqrt(sva + svb))
+    assert np.all(va > 0)
+
+
+def test_noise_aware_training_either_placement(torch):
+    from fastnoise.train import train
+
+    kw = dict(seed=0, epochs=1, max_samples=200, progress=False,
+              noise=fn.Noise(additive=1e-2, multiplicative=1e-2))
+    n_out, r_out = train("mackey-glass", **kw)
+    n_in, r_in = train("mackey-glass", noise_at="input", **kw)
+    # (the input and linear output layers: the same either way, so they are left as they are)
+    n_mix, _ = train("mackey-glass", noise_at=["output", "output", "input", "output"], **kw)
+    assert len({n_out.digest(), n_in.digest(), n_mix.digest()}) == 3
+    assert r_out["noise_at"] == ["output"] * 4 and r_in["noise_at"] == ["input"] * 4
+    assert train("mackey-glass", seed=0, epochs=1, max_samples=200, progress=False)[1]["noise_at"] is None
+    with pytest.raises(ValueError, match="noise_at must be") as info:
+        train("mackey-glass", noise_at=["input"], **kw)
+    assert "\n" not in str(info.value)
+
+
+def test_cli_train_noise_options(tmp_path, monkeypatch, capsys):
+    import fastnoise.train as tr
+
+    a = _parse(["train", "mnist", "--out", "x.h5", "--train-noise",
+                "additive=1e-3,multiplicative_correlated=1e-4", "--train-noise-at", "input"])
+    assert a.train_noise == [fn.Noise(additive=1e-3, multiplicative_correlated=1e-4)]
+    assert a.train_noise_at == "input"
+    a = _parse(["train", "mnist", "--out", "x.h5"] + sum((["--train-noise", s] for s in
+               ("none", "additive=1e-3", "additive=1e-3", "none")), []) +
+               ["--train-noise-at", "output,input,input,output"])
+    assert traincli._train_noise(a) == [None, fn.Noise(additive=1e-3), fn.Noise(additive=1e-3), None]
+    assert a.train_noise_at == ["output", "input", "input", "output"]
+    for bad, words in (("additiv=1e-3", "did you mean 'additive'"), ("additive", "expected key=value"),
+                       ("additive=x", "is not a number"), ("additive=-1", "additive")):
+        with pytest.raises(SystemExit):
+            _parse(["train", "mnist", "--out", "x.h5", "--train-noise", bad])
+        assert words in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        _parse(["train", "mnist", "--out", "x.h5", "--train-noise-at", "before"])
+    two = _parse(["train", "mnist", "--out", str(tmp_path / "x.h5"), "--train-noise", "none",
+                  "--train-noise", "additive=1e-3"])
+    with pytest.raises(ValueError, match="given 2 times; give it once") as info:
+        traincli.run(two)
+    assert "\n" not in str(info.value) and not (tmp_path / "x.h5").exists()
+    # run hands them to train()
+    seen = {}
+    net = fn.random_dense([100, 5, 1], seed=0, output_activation="linear")
+    report = {"task": "mackey-glass", "widths": [100, 5, 1], "test_nrmse": 0.01, "n_test": 2000,
+              "epochs": 1, "seed": 0, "wall_time_s": 1.0, "noise": {"additive": 1e-3}}
+    monkeypatch.setattr(tr, "require_torch", lambda: None)
+    monkeypatch.setattr(tr, "train", lambda *a, **k: (seen.update(k), (net, report))[1])
+    assert traincli.run(_parse(["train", "mackey-glass", "--out", str(tmp_path / "C.h5"),
+                                "--train-noise", "additive=1e-3", "--train-noise-at", "input"])) == 0
+    assert seen["noise"] == fn.Noise(additive=1e-3) and seen["noise_at"] == "input"
+    assert "1 epochs with training noise" in capsys.readouterr().out

@@ -7,6 +7,9 @@ Examples
     fastnoise train mnist --out A.h5
     fastnoise train fashion-mnist --out B.h5 --seed 1 --epochs 10
     fastnoise train mackey-glass --out C.h5 --overwrite --quiet
+    fastnoise train mnist --out A_noisy.h5 --train-noise additive=1e-3,multiplicative=1e-3
+    fastnoise train mnist --out A_in.h5 --train-noise none --train-noise additive=1e-3 \
+        --train-noise additive=1e-3 --train-noise none --train-noise-at input
 
 Errors are raised as one-line exceptions (ValueError, FileExistsError,
 FileNotFoundError, ImportError) for the caller, :func:`fastnoise.cli.app.main`, to print.
@@ -45,6 +48,45 @@ def _fraction(text: str) -> float:
     return value
 
 
+def _noise_spec(text: str):
+    """One ``--train-noise`` value: ``none`` or ``key=value[,key=value...]`` with the
+    keys of :class:`fastnoise.Noise`; returns a Noise or None."""
+    from ..noise import FIELDS, Noise
+    from ..validation import did_you_mean
+
+    text = text.strip()
+    if text.lower() in ("none", ""):
+        return None
+    values = {}
+    for part in text.split(","):
+        key, sep, value = part.partition("=")
+        key = key.strip()
+        if not sep:
+            raise argparse.ArgumentTypeError(f"expected key=value, got {part!r} "
+                                             f"(keys: {', '.join(FIELDS)}; or 'none')")
+        if key not in FIELDS:
+            hint = did_you_mean(key, FIELDS) or f"; keys: {', '.join(FIELDS)}"
+            raise argparse.ArgumentTypeError(f"unknown noise key {key!r}{hint}")
+        try:
+            values[key] = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{key}={value!r} is not a number") from None
+    try:
+        return Noise(**values)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(" ".join(str(exc).split())) from None
+
+
+def _places(text: str):
+    """``--train-noise-at``: ``output``, ``input`` or a comma list of them, one per layer."""
+    parts = [p.strip() for p in text.split(",")]
+    for p in parts:
+        if p not in ("output", "input"):
+            raise argparse.ArgumentTypeError(f"expected output or input (or a comma list of them, one "
+                                             f"per layer), got {p!r}")
+    return parts[0] if len(parts) == 1 else parts
+
+
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Add the ``train`` command to an argparse sub-parser collection; return its parser."""
     from ..train.torch_train import DEFAULTS
@@ -69,10 +111,34 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="fraction of the training data held out for validation (default 0.1)")
     t.add_argument("--threads", "-j", type=_int_at_least(1), default=2, metavar="N",
                    help="PyTorch threads (default 2; part of what makes a run reproducible)")
+    t.add_argument("--train-noise", type=_noise_spec, action="append", metavar="SPEC",
+                   help="noise-aware training: the paper's Eq. 3 noise in the training forward pass, "
+                        "e.g. additive=1e-3,multiplicative_correlated=1e-4 (keys additive, "
+                        "additive_correlated, multiplicative, multiplicative_correlated) or none; "
+                        "once for every layer, or once per layer, input layer first (4 times)")
+    t.add_argument("--train-noise-at", type=_places, default="output", metavar="PLACE",
+                   help="where that noise acts: output (on y = f(x̃), the paper's model; default) or "
+                        "input (on x̃ before the activation), or a comma list, one per layer")
     t.add_argument("--overwrite", action="store_true", help="replace an existing NET.h5")
     t.add_argument("--quiet", "-q", action="store_true", help="no per-epoch progress on stderr")
     t.set_defaults(func=run)
     return t
+
+
+def _train_noise(args):
+    """The ``--train-noise`` values as :func:`fastnoise.train.train` takes them."""
+    given = getattr(args, "train_noise", None)
+    if not given:
+        return None
+    if len(given) == 1:
+        return given[0]
+    from ..train.torch_train import DEFAULTS
+
+    n_layers = len(DEFAULTS[args.task]["widths"])
+    if len(given) != n_layers:
+        raise ValueError(f"--train-noise given {len(given)} times; give it once (every layer) or "
+                         f"{n_layers} times (one per layer of {args.task}, input layer first)")
+    return list(given)
 
 
 def run(args) -> int:
@@ -80,6 +146,7 @@ def run(args) -> int:
     from ..train import require_torch, save, train
 
     out = os.fspath(args.out)
+    noise = _train_noise(args)
     if os.path.exists(out) and not args.overwrite:
         raise FileExistsError(f"{out} exists; pass --overwrite to replace it")
     folder = os.path.dirname(os.path.abspath(out))
@@ -92,14 +159,16 @@ def run(args) -> int:
         if os.path.exists(out) and not args.overwrite:
             raise FileExistsError(f"{out} exists; pass --overwrite to replace it")
         net, report = train(args.task, seed=args.seed, epochs=args.epochs, progress=not args.quiet,
-                            validation=args.validation, threads=args.threads)
+                            validation=args.validation, threads=args.threads, noise=noise,
+                            noise_at=args.train_noise_at)
         save(net, report, out, overwrite=args.overwrite)  # written aside, renamed when complete
     if "test_accuracy" in report:
         quality = f"test accuracy {100 * report['test_accuracy']:.2f}% on {report['n_test']} images"
     else:
         quality = f"test NRMSE {report['test_nrmse']:.4f} on {report['n_test']} windows"
+    trained = "" if not report.get("noise") else " with training noise"
     print(f"network {_NAMES[args.task]} ({args.task}, {'-'.join(map(str, report['widths']))}): {quality} "
-          f"(noise-free, fastnoise.forward); {report['epochs']} epochs, seed {report['seed']}, "
+          f"(noise-free, fastnoise.forward); {report['epochs']} epochs{trained}, seed {report['seed']}, "
           f"{report['wall_time_s']:.0f} s; saved to {out}")
     return 0
 

@@ -44,6 +44,7 @@ import time
 
 import numpy as np
 
+from ..network.checks import noise_places
 from ..validation import check_int
 from .data import check_task, evaluate, nrmse, task_data
 
@@ -118,21 +119,29 @@ def _apply_noise(torch, x, amps, gen):
     return y
 
 
-def _forward(torch, params, u, output, noise=None, gen=None, dropout=0.0):
+def _forward(torch, params, u, output, noise=None, gen=None, dropout=0.0, noise_at=None):
     """Pre-activation of the output layer and the output, optionally noisy.
 
-    ``dropout`` > 0 (training only) zeroes each hidden neuron's output with that
-    probability and scales the others by 1/(1 − p) (inverted dropout, so the
-    network needs no change at inference); the masks come from ``gen``.
+    ``noise``: per-layer amplitudes (:func:`_noise_list`), input layer first.
+    ``noise_at``: one placement per layer, ``"output"`` (Eq. 3 on y = f(x̃),
+    the paper's model; the default) or ``"input"`` (Eq. 3 on x̃, then f), as
+    ``fastnoise.simulate`` places it.  The input layer is linear, so both
+    placements are the same there.  ``dropout`` > 0 (training only) zeroes
+    each hidden neuron's output with that probability and scales the others by
+    1/(1 − p) (inverted dropout, so the network needs no change at inference);
+    the masks come from ``gen``.
     """
     amps = noise if noise is not None else [None] * (len(params) + 1)
+    places = noise_at if noise_at is not None else ["output"] * (len(params) + 1)
     y = _apply_noise(torch, u, amps[0], gen)
     n_layers = len(params)
     for n, (w, b) in enumerate(params, start=1):
         xt = y @ w.T + b
         last = n == n_layers
+        if places[n] == "input":
+            xt = _apply_noise(torch, xt, amps[n], gen)
         x = xt if (last and output == "linear") else torch.sigmoid(xt)
-        y = _apply_noise(torch, x, amps[n], gen)
+        y = x if places[n] == "input" else _apply_noise(torch, x, amps[n], gen)
         if dropout and not last:
             keep = torch.rand(y.shape, generator=gen, dtype=y.dtype) >= dropout
             y = y * keep / (1.0 - dropout)
@@ -175,7 +184,7 @@ def conversion_error(net, weights, biases, output: str, inputs) -> float:
 
 def train(task: str, seed: int = 0, epochs: int | None = None, progress=True, validation: float = 0.1, *,
           batch_size: int | None = None, lr: float | None = None, dropout: float | None = None,
-          shift: int | None = None, threads: int = 2, noise=None,
+          shift: int | None = None, threads: int = 2, noise=None, noise_at="output",
           max_samples: int | None = None, stream=None):
     """Train network A, B or C of the paper and convert it to a Network.
 
@@ -210,6 +219,10 @@ def train(task: str, seed: int = 0, epochs: int | None = None, progress=True, va
         layer included; a list gives one Noise per layer, None for a noiseless
         layer) in the training forward pass only.  Validation, test and the
         saved network are noise-free.
+    noise_at : {"output", "input"} or list of them
+        Where that noise acts, as in :func:`fastnoise.simulate`: on every
+        layer's output y = f(x̃) (the paper's model) or on x̃ before the
+        activation; one per layer, input layer first, or one for all.
     max_samples : int, optional
         Train on the first ``max_samples`` training samples only (quick runs).
     stream : file, optional
@@ -247,6 +260,7 @@ def train(task: str, seed: int = 0, epochs: int | None = None, progress=True, va
     if max_samples is not None:
         max_samples = check_int("max_samples", max_samples, 1)
     amps = _noise_list(noise, len(cfg["widths"]))
+    places = list(noise_places(noise_at, len(cfg["widths"])))
     noisy = any(a is not None for a in amps)
     stream = sys.stderr if stream is None else stream
     t_start = time.perf_counter()
@@ -291,7 +305,7 @@ def train(task: str, seed: int = 0, epochs: int | None = None, progress=True, va
         def loss_fn(xt, y, t):
             if not classify:
                 return torch.mean((y - t) ** 2)
-            if amps[-1] is None:  # stable form on the pre-activation
+            if amps[-1] is None or places[-1] == "input":  # stable form on the pre-activation
                 return torch.nn.functional.binary_cross_entropy_with_logits(xt, t)
             return torch.nn.functional.binary_cross_entropy(y.clamp(1e-7, 1 - 1e-7), t)
 
@@ -313,7 +327,7 @@ def train(task: str, seed: int = 0, epochs: int | None = None, progress=True, va
                 idx = perm[i:i + batch_size]
                 xb = x_all[idx] if not shift else _shift_images(torch, x_all[idx], shift, gen)
                 xt, y = _forward(torch, params, xb, output, amps if noisy else None, gen,
-                                 dropout)
+                                 dropout, places)
                 loss = loss_fn(xt, y, t_all[idx])
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
@@ -360,6 +374,7 @@ def train(task: str, seed: int = 0, epochs: int | None = None, progress=True, va
         "noise": None if noise is None else (
             [None if nz is None else nz.to_dict() for nz in noise] if isinstance(noise, (list, tuple))
             else noise.to_dict()),
+        "noise_at": places if noisy else None,
         "max_samples": max_samples,
         "wall_time_s": round(time.perf_counter() - t_start, 3),
         "torch_version": torch.__version__,
