@@ -68,6 +68,12 @@ def _hidden_layers(net: Network, layers, what: str) -> list[int]:
     return out
 
 
+def _layer_arrays(net: Network) -> tuple[list, list]:
+    """Writable copies of ``net``'s weights and biases (``[None, W1, W2, ...]``)."""
+    return ([None] + [np.array(w) for w in net.weights[1:]],
+            [None] + [np.array(b) for b in net.biases[1:]])
+
+
 def _rebuild(net: Network, weights, biases, record: dict) -> Network:
     return Network.from_layers(weights, biases, list(net.activations), noise_at=list(net.noise_at),
                                mitigation=(*net.mitigation, record))
@@ -99,8 +105,7 @@ def pool(net: Network, layers, copies: int) -> Network:
     """
     chosen = _hidden_layers(net, layers, "pool")
     copies = check_int("copies", copies, 2)
-    ws = [None] + [np.array(w) for w in net.weights[1:]]
-    bs = [None] + [np.array(b) for b in net.biases[1:]]
+    ws, bs = _layer_arrays(net)
     for n in chosen:
         ws[n] = np.repeat(ws[n], copies, axis=0)
         bs[n] = np.repeat(bs[n], copies)
@@ -137,8 +142,7 @@ def ghost(net: Network, layers) -> Network:
             raise ValueError(f"ghost: layer {n} has noise_at='input' (noise before the activation), "
                              "which a ghost neuron cannot cancel; use it on layers with "
                              "noise_at='output'")
-    ws = [None] + [np.array(w) for w in net.weights[1:]]
-    bs = [None] + [np.array(b) for b in net.biases[1:]]
+    ws, bs = _layer_arrays(net)
     for n in chosen:
         f0 = float(net.activations[n](np.zeros(1))[0])
         ws[n] = np.vstack([ws[n], np.zeros((1, ws[n].shape[1]))])

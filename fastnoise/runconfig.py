@@ -674,12 +674,10 @@ def _apply_mitigation(net: Network, tables) -> tuple[Network, list]:
             raise ValueError(f"{where} is {show_value(table)}, not a table")
         kind = _kind(table, tuple(_MITIGATION_KEYS), where)
         _check_kind_keys(table, kind, _MITIGATION_KEYS, where)
-        layers = _require(table, "layers", where, "layers = [1]")
+        layers = _require(table, "layers", where, "[1]")
+        copies = _int(_require(table, "copies", where, "4"), "copies", where, 2) if kind == "pool" else None
         try:
-            if kind == "pool":
-                net = mitigation.pool(net, layers, _require(table, "copies", where, "copies = 4"))
-            else:
-                net = mitigation.ghost(net, layers)
+            net = mitigation.pool(net, layers, copies) if kind == "pool" else mitigation.ghost(net, layers)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{where}: {one_line(exc)}") from None
         spec.append(copy.deepcopy(table))

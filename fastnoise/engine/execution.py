@@ -71,11 +71,10 @@ def execute(pl: Plan, todo: np.ndarray, writers, threads: int | None = None, rep
 
     net, p = pl.net, pl.net.packed
     repeats, hist, n_layers = pl.repeats, pl.hist, net.n_layers
-    amp = np.array([nz.amplitudes for nz in pl.noises], dtype=np.float64)
+    amp = pl.amplitudes
     total = p["total"]
-    f32 = pl.precision == "float32"
-    if f32:  # float32 states, weights and amplitudes (means and variances stay float64)
-        w_flat, b_flat, amp = p["w_flat32"], p["b_flat32"], amp.astype(np.float32)
+    if pl.precision == "float32":  # float32 states, weights and amplitudes (means and variances stay float64)
+        w_flat, b_flat = p["w_flat32"], p["b_flat32"]
     else:
         w_flat, b_flat = p["w_flat"], p["b_flat"]
     program = p["program"]

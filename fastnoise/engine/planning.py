@@ -17,7 +17,7 @@ from .arguments import hist_spec, labels_spec, sample_spec, validate_inputs
 from .projection import input_projection
 from .provenance import MAX_SEED, RNG_VERSION, RNG_VERSION_F32, digest, numerics_version
 
-__all__ = ["Plan", "plan"]
+__all__ = ["Plan", "plan", "kernel_amplitudes"]
 
 
 @dataclass
@@ -48,6 +48,11 @@ class Plan:
     projection: np.ndarray | None = None
 
     @property
+    def amplitudes(self) -> np.ndarray:
+        """The kernel's (L, 4) noise amplitudes, in its dtype (:func:`kernel_amplitudes`)."""
+        return kernel_amplitudes(self.noises, self.precision)
+
+    @property
     def n_inputs(self) -> int:
         return int(self.u.shape[0])
 
@@ -59,11 +64,12 @@ class Plan:
                                 commit=commit)
 
 
-def _noisy_layers(noises, precision: str) -> list[bool]:
-    """Whether each layer has noise as the kernel sees it (a nonzero amplitude in the
-    kernel's dtype: an intensity below float32's range is no noise in float32)."""
-    dt = np.float32 if precision == "float32" else np.float64
-    return [bool(np.any(np.asarray(nz.amplitudes, dtype=np.float64).astype(dt) != 0)) for nz in noises]
+def kernel_amplitudes(noises, precision: str) -> np.ndarray:
+    """The (L, 4) amplitudes (√(2D_M^U), √(2D_A^U), √(2D_M^C), √(2D_A^C)) of every layer as
+    the kernel takes them: in its dtype (an intensity below float32's range is no noise
+    in float32)."""
+    amp = np.array([nz.amplitudes for nz in noises], dtype=np.float64)
+    return amp.astype(np.float32) if precision == "float32" else amp
 
 
 def plan(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1, *,
@@ -98,7 +104,8 @@ def plan(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1, *,
         noise_values = np.ascontiguousarray(noise_values, dtype=np.float64)
         if noise_values.shape != (T, repeats, n_slots):
             raise ValueError(f"noise_values must have shape {(T, repeats, n_slots)}, got {noise_values.shape}")
-    projection = input_projection(net, noises, precision, s_layer, hist, noise_values)
+    amp = kernel_amplitudes(noises, precision)
+    projection = input_projection(net, amp[0], s_layer, hist, noise_values)
     config = {
         "network": dict(net.to_config(), sha256=net.digest()),
         "inputs_sha256": digest(u),
@@ -109,7 +116,7 @@ def plan(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1, *,
                                                 "hi": hist[1].tolist()},
         "noise_values": noise_values is not None,
         "rng": RNG_VERSION_F32 if precision == "float32" else RNG_VERSION,
-        "numerics": numerics_version(net.widths, _noisy_layers(noises, precision),
+        "numerics": numerics_version(net.widths, list(np.any(amp != 0, axis=1)),
                                      projected=projection is not None),
     }
     if projection is not None:  # only then, so that other runs keep their config (and hash)

@@ -24,9 +24,10 @@ from ..kernels.program import NOISE_AT, NOISE_OUTPUT, NOISE_PROJECTED, OP, OP_DE
 __all__ = ["input_projection", "projected_program"]
 
 
-def input_projection(net, noises, precision: str, sample_layers, hist, noise_values):
+def input_projection(net, amp0, sample_layers, hist, noise_values):
     """M = [Cᵀ; sᵀ], (I_1 + 1, I_1) float64, if the run draws its input noise in
-    layer 1's space (module docstring), else None."""
+    layer 1's space (module docstring), else None.  ``amp0``: the input layer's
+    amplitudes as the kernel takes them (``planning.kernel_amplitudes``)."""
     from ..kernels.projection import gram_factor
 
     p = net.packed
@@ -37,8 +38,7 @@ def input_projection(net, noises, precision: str, sample_layers, hist, noise_val
     i0, i1 = net.widths[0], net.widths[1]
     if not i1 < i0 or hist is not None or noise_values is not None or np.any(np.asarray(sample_layers) == 0):
         return None
-    dt = np.float32 if precision == "float32" else np.float64
-    a_mu, a_au, a_mc, _ = np.asarray(noises[0].amplitudes, dtype=np.float64).astype(dt)
+    a_mu, a_au, a_mc, _ = amp0
     if a_mu != 0 or a_mc != 0 or a_au == 0:
         return None
     o = prog[1, W_OFF]

@@ -37,7 +37,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ..config import JIT_PARALLEL
+from ..config import JIT, JIT_PARALLEL
 from .activations import activate
 from .layer import (constant_moments, copy_row, exact_additive_moments, noisy_rows, projected_states,
                     shared_row)
@@ -48,6 +48,15 @@ from .program import ACT, B_OFF, IN_WIDTH, NOISE_AT, NOISE_PROJECTED, NS_OFF, OU
 from .reduce import reduce_layer, reducers_read
 
 __all__ = ["simulate_block_kernel", "forward_kernel", "FORWARD_GROUP"]
+
+
+@njit(**JIT)
+def max_width(program):
+    """The widest layer of the program (the scratch buffers' row length)."""
+    max_w = 0
+    for n in range(program.shape[0]):
+        max_w = max(max_w, program[n, WIDTH])
+    return max_w
 
 
 @njit(**JIT_PARALLEL)
@@ -83,9 +92,7 @@ def simulate_block_kernel(inputs, t_index, program, act_param, w_flat, b_flat, a
     """
     n_inputs = inputs.shape[0]
     n_layers = program.shape[0]
-    max_w = 0
-    for n in range(n_layers):
-        max_w = max(max_w, program[n, WIDTH])
+    max_w = max_width(program)
     dt = w_flat.dtype
     for b in prange(n_inputs):
         t = t_index[b]
@@ -160,9 +167,7 @@ def forward_kernel(inputs, program, act_param, w_flat, b_flat, user, xt_out, x_o
     """
     n_inputs = inputs.shape[0]
     n_layers = program.shape[0]
-    max_w = 0
-    for n in range(n_layers):
-        max_w = max(max_w, program[n, WIDTH])
+    max_w = max_width(program)
     for g in prange((n_inputs + FORWARD_GROUP - 1) // FORWARD_GROUP):
         lo = g * FORWARD_GROUP
         rows = min(lo + FORWARD_GROUP, n_inputs) - lo
