@@ -24,7 +24,7 @@ from .validation import choice_hint
 
 __all__ = ["Activation", "get", "linear", "shifted_sigmoid", "logistic", "tanh",
            "relu", "cubic", "elu", "leaky_relu", "softplus", "gelu", "swish", "silu",
-           "hard_sigmoid", "softsign", "selu", "custom", "load_function", "param_name", "NAMES"]
+           "hard_sigmoid", "softsign", "selu", "softmax", "custom", "load_function", "param_name", "NAMES"]
 
 #: name -> (kernel code, name of its parameter, default parameter)
 _BUILTIN = {
@@ -42,6 +42,7 @@ _BUILTIN = {
     "hard_sigmoid": (_k.HARD_SIGMOID, "slope", 1.0 / 6.0),
     "softsign": (_k.SOFTSIGN, None, 0.0),
     "selu": (_k.SELU, None, 0.0),
+    "softmax": (_k.SOFTMAX, "gain", 1.0),
 }
 _ALIASES = {"sigmoid": "shifted_sigmoid", "identity": "linear", "silu": "swish"}
 #: names added after cubic: they take no parameter but their own (none for gelu, swish,
@@ -87,8 +88,16 @@ class Activation:
     def is_linear(self) -> bool:
         return self.name == "linear"
 
+    @property
+    def elementwise(self) -> bool:
+        """False for ``softmax``, which maps a whole layer's states to probabilities
+        (allowed as the output layer's activation only); True for every other."""
+        return self.is_custom or self.name != "softmax"
+
     def __call__(self, x):
-        """Evaluate f on a scalar or array with NumPy (reference implementation)."""
+        """Evaluate f on a scalar or array with NumPy (reference implementation).
+
+        Elementwise, except ``softmax``: over the last axis (a layer's neurons)."""
         x = np.asarray(x, dtype=float)
         p = self.param
         if self.is_custom:
@@ -125,6 +134,10 @@ class Activation:
             return np.clip(p * x + 0.5, 0.0, 1.0)
         if self.name == "softsign":
             return x / (1.0 + np.abs(x))
+        if self.name == "softmax":  # over the last axis: one layer's neurons
+            v = p * x
+            e = np.exp(v - np.max(v, axis=-1, keepdims=True))
+            return e / np.sum(e, axis=-1, keepdims=True)
         if self.name == "selu":
             return _k.SELU_SCALE * np.where(x > 0, x, _k.SELU_ALPHA * np.expm1(np.minimum(x, 0.0)))
         raise AssertionError(self.name)
@@ -155,7 +168,7 @@ def get(spec, param: float | None = None, **kwargs) -> Activation:
         ``"sigmoid"``), ``"logistic"``, ``"tanh"``, ``"relu"``, ``"cubic"``,
         ``"elu"``, ``"leaky_relu"``, ``"softplus"``, ``"gelu"``,
         ``"swish"`` (alias ``"silu"``), ``"hard_sigmoid"``, ``"softsign"``,
-        ``"selu"``), an Activation, a dict from :meth:`Activation.to_dict`,
+        ``"selu"``, ``"softmax"`` (output layers only)), an Activation, a dict from :meth:`Activation.to_dict`,
         or a scalar function compiled with ``numba.njit``.
     param : float, optional
         The activation's parameter (:func:`param_name`); also accepted as a
@@ -203,7 +216,7 @@ _PARAM_KEYWORDS = ("alpha", "gain", "negative_slope", "beta", "slope")
 def param_name(name) -> str | None:
     """Name of a built-in activation's parameter, or None when it has none.
 
-    ``"gain"`` (linear, logistic, tanh, relu), ``"alpha"`` (shifted_sigmoid,
+    ``"gain"`` (linear, logistic, tanh, relu, softmax), ``"alpha"`` (shifted_sigmoid,
     elu), ``"negative_slope"`` (leaky_relu), ``"beta"`` (softplus),
     ``"slope"`` (hard_sigmoid); None for cubic, gelu, swish, softsign, selu.
     """
@@ -305,6 +318,13 @@ def selu() -> Activation:
     """f(x) = λx for x > 0, λa(eˣ − 1) otherwise, λ = 1.0507009873554805,
     a = 1.6732632423543772 (Klambauer et al. 2017; Keras, ``torch.nn.SELU``)."""
     return get("selu")
+
+
+def softmax(gain: float = 1.0) -> Activation:
+    """f(x)_i = exp(gain·x_i) / Σ_j exp(gain·x_j) over the layer: the classifier readout of
+    Semenova & Brunner, Chaos 34, 051101 (2024).  Not elementwise, so it is accepted as the
+    output layer's activation only (:attr:`Activation.elementwise`)."""
+    return get("softmax", gain)
 
 
 def load_function(ref: str, base_dir=None) -> Activation:

@@ -23,6 +23,12 @@ The strategies follow Semenova & Brunner, Chaos 32, 061106 (2022)
   correlated additive term Σ_i W_ji a_AC ξ'_c of the layer's neurons.  The
   constant −W_g f(0) it also brings is added back to the next layer's bias.
 
+* :func:`intra_layer`: the neurons of a hidden layer are coupled within the
+  layer by a matrix V (after their noise), y' = V y / r̄ with r̄ the mean row
+  sum of V, and the next layer reads y'.  Uncorrelated noise of variance σ²
+  on y reaches y'_i with σ² Σ_j V_ij² / r̄², a signal common to the layer
+  passes unchanged; :func:`suppresses_uncorrelated` states the criterion.
+
 Apply :func:`ghost` before :func:`pool`: pooling then also averages the ghost
 neurons' own uncorrelated noise, which otherwise adds (Σ_i W_ji)² σ² (large in a
 trained network such as network A).
@@ -34,14 +40,14 @@ refuses layers with ``noise_at="input"``.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
 from .network import Network
 from .validation import check_int
 
-__all__ = ["pool", "ghost", "describe"]
+__all__ = ["pool", "ghost", "intra_layer", "suppresses_uncorrelated", "Suppression", "describe"]
 
 
 def _hidden_layers(net: Network, layers, what: str) -> list[int]:
@@ -151,6 +157,136 @@ def ghost(net: Network, layers) -> Network:
         ws[n + 1] = np.hstack([ws[n + 1], w_g[:, None]])
         bs[n + 1] = bs[n + 1] - w_g * f0
     return _rebuild(net, ws, bs, {"kind": "ghost", "layers": chosen})
+
+
+class Suppression(NamedTuple):
+    """What :func:`suppresses_uncorrelated` reports for an intra-layer matrix V (I × I)."""
+
+    #: whether I²μ²(V) > Iη(V): uncorrelated noise is reduced relative to a common signal
+    suppresses: bool
+    #: I² μ²(V), the squared mean row sum (how a signal common to the layer, or
+    #: correlated noise, passes; the paper's N^C factor of Eq. 6)
+    squared_mean: float
+    #: I η(V), the mean over rows of Σ_j V_ij² (how uncorrelated noise passes; the
+    #: paper's N^U factor of Eq. 6)
+    mean_square: float
+    #: Iη / (I²μ²): the factor by which one pass multiplies the variance of
+    #: uncorrelated noise relative to a common signal (k passes: its k-th power)
+    factor: float
+
+
+def suppresses_uncorrelated(matrix) -> Suppression:
+    """Does an intra-layer connection matrix suppress uncorrelated noise?
+
+    The criterion of Semenova & Brunner, Chaos 32, 061106 (2022), read with
+    the normalisation of the noise terms of Eq. 6 of Semenova, Larger &
+    Brunner (2022): through a matrix V of I × I connections, a signal or
+    noise common to all I neurons is carried with the factor I² μ²(V) (the
+    "squared mean": μ the mean of all entries, so this is the squared mean
+    row sum), while noise independent from neuron to neuron is carried with
+    I η(V) (the "mean of the square": η the mean of the squared entries).
+    The matrix suppresses uncorrelated noise when I² μ²(V) > I η(V).  (The
+    plain squared mean μ² of the entries never exceeds their mean square η,
+    so without the factors I² and I the inequality could not hold.)
+
+    Parameters
+    ----------
+    matrix : array_like, (I, I)
+
+    Returns
+    -------
+    Suppression
+        ``(suppresses, squared_mean, mean_square, factor)``; ``factor`` is
+        inf when the mean row sum is 0.
+
+    Examples
+    --------
+    >>> import numpy as np, fastnoise as fn
+    >>> fn.mitigation.suppresses_uncorrelated(np.ones((4, 4))).factor     # averaging 4 neurons
+    0.25
+    >>> fn.mitigation.suppresses_uncorrelated(np.eye(4)).suppresses       # no coupling
+    False
+    """
+    v = _square_matrix(matrix, "suppresses_uncorrelated")
+    n = v.shape[0]
+    squared_mean = float((np.sum(v) / n) ** 2)       # I² μ²(V), as the squared mean row sum
+    mean_square = float(np.sum(v * v) / n)           # I η(V)
+    factor = mean_square / squared_mean if squared_mean > 0 else float("inf")
+    return Suppression(bool(squared_mean > mean_square), squared_mean, mean_square, factor)
+
+
+def _square_matrix(matrix, what: str) -> np.ndarray:
+    try:
+        v = np.array(matrix, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{what}: the matrix must be a real 2-D array, got {type(matrix).__name__}") from None
+    if v.ndim != 2 or v.shape[0] != v.shape[1] or v.shape[0] < 1:
+        raise ValueError(f"{what}: the matrix must be square (I, I), got shape {v.shape}")
+    if not np.all(np.isfinite(v)):
+        raise ValueError(f"{what}: the matrix has non-finite entries")
+    return v
+
+
+def intra_layer(net: Network, layers, matrix) -> Network:
+    """Couple the neurons of each of the hidden ``layers`` within the layer.
+
+    The outputs y of layer n (after their Eq. 3 noise) are mixed by the
+    connections V, y' = V y / r̄, r̄ = mean row sum of V, and layer n + 1
+    reads y': its weights become W V / r̄.  Uncorrelated noise on y reaches
+    y'_i with variance σ² Σ_j V_ij² / r̄², so relative to a signal common to
+    the layer it is multiplied by :func:`suppresses_uncorrelated`'s
+    ``factor`` (on average over the neurons; < 1 when the criterion holds).
+
+    How the function changes: a state common to the layer passes
+    unchanged, so the network computes exactly the same function when all
+    neurons of each coupled layer carry the same noiseless state (the
+    paper's symmetric networks, :func:`fastnoise.symmetric`) and every row of
+    V sums to r̄.  In a trained network the neurons differ, and the coupling
+    mixes their signals as much as their noise: the noiseless output
+    changes by W (V/r̄ − I) x_n, so the network is a different one, to be
+    retrained (``fastnoise train``) with the coupling in place.  A
+    compensation by W V⁻¹ instead would restore the function but also undo
+    the coupling's effect on the noise exactly (W V⁻¹ V (x + ξ) = W (x + ξ)),
+    so it is not offered.
+
+    Parameters
+    ----------
+    net : Network
+    layers : int or sequence of int
+        Hidden layers of ``net`` (1 … L − 2).
+    matrix : array_like (I_n, I_n) or "uniform"
+        The connections V, the same for every listed layer (their widths
+        must then agree); ``"uniform"``: all ones, i.e. every neuron reads the
+        layer's average (one per layer, whatever its width).
+
+    Returns
+    -------
+    Network
+        Same widths; ``mitigation`` gains ``{"kind": "intra_layer", "layers":
+        [...], "factor": [...]}`` with each layer's ``factor``.
+    """
+    chosen = _hidden_layers(net, layers, "intra_layer")
+    ws, bs = _layer_arrays(net)
+    factors = []
+    for n in chosen:
+        width = net.widths[n]
+        if isinstance(matrix, str):
+            if matrix != "uniform":
+                raise ValueError(f"intra_layer: matrix must be an (I, I) array or 'uniform', got {matrix!r}")
+            v = np.ones((width, width))
+        else:
+            v = _square_matrix(matrix, "intra_layer")
+            if v.shape[0] != width:
+                raise ValueError(f"intra_layer: the matrix is {v.shape[0]} × {v.shape[0]} but layer {n} has "
+                                 f"{width} neurons")
+        r = float(np.mean(v.sum(axis=1)))
+        if not r != 0.0:
+            raise ValueError(f"intra_layer: the rows of the matrix for layer {n} sum to 0 on average, so a "
+                             "signal common to the layer would not pass; give a matrix with a nonzero "
+                             "mean row sum")
+        ws[n + 1] = ws[n + 1] @ (v / r)
+        factors.append(suppresses_uncorrelated(v).factor)
+    return _rebuild(net, ws, bs, {"kind": "intra_layer", "layers": chosen, "factor": factors})
 
 
 def describe(records: Sequence[dict]) -> str:

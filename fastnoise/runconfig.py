@@ -17,7 +17,7 @@ A run config describes one call of :func:`fastnoise.simulate`::
     #                              # relative to this file's folder
     # format = "keras"             # insist on "keras", "torch", "npz" or "fastnoise"
     # activations = ["relu", "linear"]          # .pt (required) and .npz: one per layer
-    # activation_map = { softmax = "linear" }   # Keras: read an output softmax's logits
+    # activation_map = { softmax = "linear" }   # Keras: study an output softmax's logits
     # architecture = "model.json"  # Keras weights-only file: model.to_json() (default: <stem>.json)
     # group = "network"            # HDF5 group holding it (e.g. "runs/run0/network" of a store)
     # noise_at = "input"           # either kind: Eq. 3 noise on x̃ before the activation
@@ -58,6 +58,10 @@ A run config describes one call of :func:`fastnoise.simulate`::
     kind = "pool"                  # fastnoise.mitigation.pool: copies of every neuron,
     layers = [1]                   #   averaged by the next layer (after ghost: the
     copies = 4                     #   ghost's own noise is averaged too)
+    # [[mitigation]]               # fastnoise.mitigation.intra_layer: couple a layer's
+    # kind = "intra_layer"         #   neurons, y' = V y / (mean row sum of V); matrix is
+    # layers = [2]                 #   "uniform" (all ones) or an array of rows
+    # matrix = "uniform"
 
     [output]                       # optional
     samples = [[3, 0]]             # keep the raw K samples of these (layer, neuron)
@@ -114,7 +118,8 @@ _INPUT_KEYS = {"linspace": ("kind", "start", "stop", "count"),
                            "std"),
                "mackey-glass": ("kind", "count", "start", "width", "seed")}
 _OUTPUT_KEYS = ("samples", "histogram", "block", "precision")
-_MITIGATION_KEYS = {"pool": ("kind", "layers", "copies"), "ghost": ("kind", "layers")}
+_MITIGATION_KEYS = {"pool": ("kind", "layers", "copies"), "ghost": ("kind", "layers"),
+                    "intra_layer": ("kind", "layers", "matrix")}
 _HIST_KEYS = ("bins", "range")
 
 
@@ -676,8 +681,14 @@ def _apply_mitigation(net: Network, tables) -> tuple[Network, list]:
         _check_kind_keys(table, kind, _MITIGATION_KEYS, where)
         layers = _require(table, "layers", where, "[1]")
         copies = _int(_require(table, "copies", where, "4"), "copies", where, 2) if kind == "pool" else None
+        matrix = _require(table, "matrix", where, '"uniform"') if kind == "intra_layer" else None
         try:
-            net = mitigation.pool(net, layers, copies) if kind == "pool" else mitigation.ghost(net, layers)
+            if kind == "pool":
+                net = mitigation.pool(net, layers, copies)
+            elif kind == "ghost":
+                net = mitigation.ghost(net, layers)
+            else:
+                net = mitigation.intra_layer(net, layers, matrix)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{where}: {one_line(exc)}") from None
         spec.append(copy.deepcopy(table))

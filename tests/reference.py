@@ -241,6 +241,13 @@ def activation(act, x):
         return np.maximum(0.0, p * x)
     if name == "cubic":
         return 3.0 * x ** 2 - 2.0 * x ** 3
+    if name == "softmax":  # over the last axis (a layer's neurons), one row at a time
+        rows = (p * x).reshape(-1, x.shape[-1])
+        out = np.empty_like(rows)
+        for r, v in enumerate(rows):
+            e = np.exp(v - v.max())
+            out[r] = e / e.sum()
+        return out.reshape(x.shape)
     # the activations added after cubic, from their textbook definitions, element by element
     lam, a = 1.0507009873554804934193349852946, 1.6732632423543772848170429916717
     scalar = {

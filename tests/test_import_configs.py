@@ -78,6 +78,11 @@ def test_keras_softmax_classifier_matches_predict(keras_models, name):
     assert net.activations[-4].param == 0.2 and net.activations[-3].param == 0.1   # Keras' slopes
     z = fn.forward(net, keras_models["x"])[1][-1]
     np.testing.assert_allclose(_softmax(z), keras_models["y"], rtol=1e-6, atol=1e-6)
+    # without the map the readout is the softmax itself: the model's probabilities
+    probs = load_model(keras_models["dir"] / name)
+    assert probs.activations[-1].name == "softmax"
+    np.testing.assert_allclose(fn.forward(probs, keras_models["x"])[1][-1], keras_models["y"],
+                               rtol=1e-6, atol=1e-6)
 
 
 def test_keras_weights_only_with_architecture(keras_models, tmp_path):
@@ -101,10 +106,10 @@ def test_keras_softmax_and_weights_only_from_a_config(keras_models):
         np.testing.assert_allclose(_softmax(z), keras_models["y"], rtol=1e-6, atol=1e-6)
         assert cfg.spec["network"]["activation_map"] == {"softmax": "linear"}
     assert cfg.spec["network"]["architecture"] == os.path.join(str(d), "m.json")
-    with pytest.raises(ValueError, match=r'in \[network\]: layer .* ends in a softmax.*activation_map = '
-                                         r'\{ softmax = "linear" \}'):
-        loads_config('[network]\nkind = "file"\npath = "m.keras"\n[inputs]\nkind = "uniform"\ncount = 3\n',
-                     str(d))
+    cfg = loads_config('[network]\nkind = "file"\npath = "m.keras"\n[inputs]\nkind = "uniform"\ncount = 3\n',
+                       str(d))
+    np.testing.assert_allclose(fn.forward(cfg.network, keras_models["x"])[1][-1], keras_models["y"],
+                               rtol=1e-6, atol=1e-6)
 
 
 def test_unsupported_activation_hints_at_a_custom_function(keras_models):

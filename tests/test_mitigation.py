@@ -287,3 +287,85 @@ def test_predicted_gains_match_simulated_gains(name, np_rng):
     sim = [fn.simulate(x, u, noise, repeats=4000, seed=1).var[-1].mean() for x in (net, m)]
     pred = [fn.predict(x, u, noise).var[-1].mean() for x in (net, m)]
     assert abs((pred[0] / pred[1]) / (sim[0] / sim[1]) - 1) < 0.10
+
+
+# --------------------------------------------------------------------------
+# intra-layer connections
+# --------------------------------------------------------------------------
+def test_suppression_criterion():
+    from fastnoise.mitigation import suppresses_uncorrelated
+
+    s = suppresses_uncorrelated(np.ones((4, 4)))          # every neuron reads the layer's sum
+    assert s == (True, 16.0, 4.0, 0.25)
+    assert suppresses_uncorrelated(np.eye(5)) == (False, 1.0, 1.0, 1.0)   # no coupling: equal
+    assert suppresses_uncorrelated(np.zeros((3, 3))).factor == float("inf")
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        v = rng.normal(rng.normal(), 1.0, (6, 6))
+        s = suppresses_uncorrelated(v)
+        assert np.mean(v) ** 2 <= np.mean(v * v)           # the plain quantities never cross
+        assert s.squared_mean == pytest.approx(np.mean(v.sum(axis=1)) ** 2, rel=1e-12)
+        assert s.mean_square == pytest.approx(np.mean(np.sum(v * v, axis=1)), rel=1e-12)
+        assert s.suppresses == (s.factor < 1.0)
+    with pytest.raises(ValueError, match=r"must be square \(I, I\), got shape \(2, 3\)"):
+        suppresses_uncorrelated(np.ones((2, 3)))
+
+
+def test_intra_layer_factor_on_the_coupled_outputs(np_rng):
+    """A noisy linear layer read through V/r̄ by an identity layer: the mean output
+    variance is factor·σ² exactly (moments of a linear network), and so it is simulated."""
+    from fastnoise.mitigation import intra_layer, suppresses_uncorrelated
+
+    width = 6
+    net = fn.Network.from_layers([np.full((width, 1), 1.0), np.eye(width)], None, ["linear", "linear"])
+    v = np.abs(np_rng.normal(1.0, 0.5, (width, width)))
+    coupled = intra_layer(net, 1, v)
+    noise = [fn.Noise(), fn.Noise(additive=1e-3), fn.Noise()]
+    u = np.array([0.4])
+    exact, simulated = _moments_agree(coupled, u, noise, 20000, 5)
+    plain, _ = _moments_agree(net, u, noise, 20000, 6)
+    factor = suppresses_uncorrelated(v).factor
+    assert factor < 1.0
+    assert np.mean(exact) == pytest.approx(factor * np.mean(plain), rel=1e-12)
+    r = np.mean(v.sum(axis=1))
+    np.testing.assert_allclose(exact, 2e-3 * np.sum(v * v, axis=1) / r ** 2, rtol=1e-12)
+    assert coupled.mitigation[-1] == {"kind": "intra_layer", "layers": [1], "factor": [factor]}
+
+
+def test_intra_layer_is_lossless_on_symmetric_networks():
+    from fastnoise.mitigation import intra_layer
+
+    net = fn.symmetric([1, 20, 20, 1], alpha=2.0)
+    v = np.ones((20, 20)) + 3.0 * np.eye(20)                 # every row sums to 23
+    u = np.linspace(0, 1, 9)[:, None]
+    for m in (intra_layer(net, [1, 2], v), intra_layer(net, 2, "uniform")):
+        np.testing.assert_allclose(fn.forward(m, u)[1][-1], fn.forward(net, u)[1][-1], rtol=0, atol=1e-12)
+    # a trained network's neurons differ: the coupling changes its function
+    a = fn.Network.load(NETWORKS / "A.h5")
+    x = np.random.default_rng(0).uniform(0, 1, (4, 784))
+    assert np.max(np.abs(fn.forward(intra_layer(a, 1, "uniform"), x)[1][-1] - fn.forward(a, x)[1][-1])) > 1e-3
+
+
+@pytest.mark.parametrize("matrix, words", [
+    (np.ones((3, 3)), "the matrix is 3 × 3 but layer 1 has"),
+    (np.ones((4, 5)), "must be square"),
+    ("ring", "matrix must be an (I, I) array or 'uniform'"),
+    (np.eye(8) - np.roll(np.eye(8), 1, axis=1), "sum to 0 on average"),
+])
+def test_intra_layer_errors(matrix, words):
+    from fastnoise.mitigation import intra_layer
+
+    with pytest.raises(ValueError) as info:
+        intra_layer(_random(), 1, matrix)
+    assert words in str(info.value) and "\n" not in str(info.value)
+
+
+def test_toml_intra_layer():
+    from fastnoise.mitigation import intra_layer
+    from fastnoise.runconfig import loads_config
+
+    cfg = loads_config(_BASE.format(extra='[[mitigation]]\nkind = "intra_layer"\nlayers = [2]\n'
+                                          'matrix = "uniform"'))
+    assert cfg.network.digest() == intra_layer(fn.symmetric([1, 8, 8, 1]), 2, "uniform").digest()
+    with pytest.raises(ValueError, match=r"needs matrix"):
+        loads_config(_BASE.format(extra='[[mitigation]]\nkind = "intra_layer"\nlayers = [2]'))

@@ -347,3 +347,56 @@ def test_cli_train_noise_options(tmp_path, monkeypatch, capsys):
                                 "--train-noise", "additive=1e-3", "--train-noise-at", "input"])) == 0
     assert seen["noise"] == fn.Noise(additive=1e-3) and seen["noise_at"] == "input"
     assert "1 epochs with training noise" in capsys.readouterr().out
+
+
+def test_softmax_classifier_training(torch):
+    """hidden=/output="softmax" train the 784-20-10 softmax classifier (categorical
+    cross-entropy); the saved network ends in a softmax readout that reproduces the
+    float64 PyTorch forward pass, and the CLI passes --hidden/--output through."""
+    from fastnoise.train import train
+    from fastnoise.train.torch_train import _forward
+
+    net, r = train("mnist", seed=0, epochs=2, max_samples=2000, progress=False, hidden=(20,),
+                   output="softmax", dropout=0.0, shift=0, lr=5e-3)
+    assert net.widths == (784, 20, 10) and net.activations[-1].name == "softmax"
+    assert r["loss"] == "categorical cross-entropy" and r["output_activation"] == "softmax"
+    assert r["conversion_max_abs_diff"] <= 1e-10 and r["test_accuracy"] > 0.5     # it learns (chance: 0.1)
+    params = [(torch.tensor(net.weights[n]), torch.tensor(net.biases[n])) for n in (1, 2)]
+    u = np.random.default_rng(0).uniform(0, 1, (8, 784))
+    with torch.no_grad():
+        ref = _forward(torch, params, torch.tensor(u), "softmax")[1].numpy()
+    np.testing.assert_allclose(fn.forward(net, u)[1][-1], ref, rtol=1e-12)
+    with pytest.raises(ValueError, match="output='softmax' needs a classification task"):
+        train("mackey-glass", epochs=1, max_samples=50, progress=False, output="softmax")
+    with pytest.raises(ValueError, match="unknown output 'tanh'; choose one of logistic, softmax, linear"):
+        train("mnist", epochs=1, max_samples=50, progress=False, output="tanh")
+    a = _parse(["train", "mnist", "--out", "x.h5", "--hidden", "20", "--output", "softmax",
+                "--train-noise", "none", "--train-noise", "additive=1e-3", "--train-noise", "none"])
+    assert a.hidden == (20,) and a.output == "softmax"
+    assert traincli._train_noise(a) == [None, fn.Noise(additive=1e-3), None]    # 3 layers now
+
+
+def test_training_forward_softmax_noise_agrees_with_simulate(torch):
+    """As the test above, for a softmax readout with noise on its logits (input) or on its
+    probabilities (output)."""
+    from fastnoise.train.torch_train import _forward, _noise_list
+
+    rng = np.random.default_rng(4)
+    for place in ("output", "input"):
+        net = fn.Network.from_layers([rng.normal(0, 0.5, (10, 6)), rng.normal(0, 0.8, (4, 10))], None,
+                                     ["logistic", "softmax"], noise_at=place)
+        u = rng.uniform(0, 1, 6)
+        K = 20000
+        params = [(torch.tensor(net.weights[n]), torch.tensor(net.biases[n])) for n in (1, 2)]
+        with torch.no_grad():
+            _, y = _forward(torch, params, torch.tensor(np.tile(u, (K, 1))), "softmax",
+                            _noise_list(_ALL_KINDS, 3), torch.Generator().manual_seed(7), 0.0,
+                            list(net.noise_at))
+        a = y.numpy()
+        b = fn.simulate(net, u[None, :], _ALL_KINDS, repeats=K, seed=3,
+                        samples=[(2, i) for i in range(4)]).samples[0][0]
+        m1, m2 = a.mean(axis=0), b.mean(axis=0)
+        v1, v2 = a.var(axis=0, ddof=1), b.var(axis=0, ddof=1)
+        f1, f2 = ((a - m1) ** 4).mean(axis=0), ((b - m2) ** 4).mean(axis=0)
+        assert np.all(np.abs(m1 - m2) < 5 * np.sqrt((v1 + v2) / K))
+        assert np.all(np.abs(v1 - v2) < 5 * np.sqrt((f1 - v1 ** 2 + f2 - v2 ** 2) / K))

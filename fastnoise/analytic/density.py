@@ -307,6 +307,7 @@ def density(net: Network, inputs, noise=None, grid: int | None = None, *,
     if not (math.isfinite(width) and width >= 3.0):
         raise ValueError(f"width must be a finite number of standard deviations ≥ 3, got {width!r}")
     net.check_noise_placement("the density prediction")
+    net.check_elementwise("the density prediction")
     u = validate_inputs(net, inputs)
     noises = per_layer(noise, net.n_layers)
     rows, biases = _shared_rows(net)

@@ -154,6 +154,7 @@ def eq14(net: Network, inputs, noise, density="quartic", initial: str = "eq14") 
         raise ValueError("method 'trained' fits the state densities of the layers after the input "
                          "layer, and this network has only the input layer; use method=\"moments\"")
     net.check_noise_placement("method 'trained' (Eq. 14)")
+    net.check_elementwise("method 'trained' (Eq. 14)")
     u = validate_inputs(net, inputs)
     noises = per_layer(noise, net.n_layers)
     xt, x = forward(net, u)
@@ -193,6 +194,8 @@ def _check_layer(net: Network, layer) -> int:
     if not 0 <= n < net.n_layers:
         raise ValueError(f"layer {layer} is out of range for a network of {net.n_layers} layers "
                          f"(0 = input layer .. {net.n_layers - 1} = output layer)")
+    if not net.activations[n].elementwise:
+        net.check_elementwise(f"the SNR curve of layer {n}")
     return n
 
 

@@ -21,7 +21,9 @@ states layer by layer:
    e_i = (1+σ_c²) σ_u² (C_ii + m_i²) + a_u²: the correlated kinds are rank-one
    terms.
 3. **Linear step (Eq. 1, exact).**  E x̃ = W m_y + b, Cov(x̃) = W Cov(y) Wᵀ.
-4. **Nonlinearity (Eq. 2, Gaussian closure).**  x̃ is assumed Gaussian.  Per
+4. **Nonlinearity (Eq. 2, Gaussian closure).**  (A ``softmax`` output layer
+   acts on the whole vector x̃ instead: :mod:`.softmax` integrates it over the
+   same Gaussian x̃ with a cubature rule.)  x̃ is assumed Gaussian.  Per
    neuron, E f and Var f by Gauss–Hermite quadrature (``nodes`` points,
    two-pass variance; closed forms for ReLU; exact for linear neurons).
    Cross-covariances by statistical linearisation,
@@ -73,7 +75,9 @@ combinations of shared inputs (the part of W diag(d) Wᵀ off the diagonal and
 orthogonal to the common mode) are dropped.  It coincides with the full
 form (order 1) for the paper's symmetric networks (every row of W equal; that
 part is then zero), when the only noise is correlated noise, and for networks
-with a single weight layer; for generic dense networks it misses part of the
+with a single weight layer (a ``softmax`` readout, which needs the cross-covariances
+of its states, gets them exactly from the last weight layer: W diag(d) Wᵀ in
+full there); for generic dense networks it misses part of the
 "inherited correlated noise" and may be off by tens of per cent in deep
 layers (see ``tests/test_analytic_moments.py``).  Its cost is
 O(T Σ I_n I_{n−1} r) with r ≤ 3 per layer, against O(T Σ I_n² I_{n−1}) for
@@ -92,6 +96,7 @@ from ..noise import Noise, per_layer
 from ..validation import check_int
 from .closures import relu_moments
 from .prediction import Prediction
+from .softmax import softmax_moments
 from .terms import output_variance
 
 __all__ = ["moments"]
@@ -337,7 +342,11 @@ def _block_full(net, evs, noises, u, z, w, out, order=1):
         out["xt_var"][n].append(vt)                         # x̃ of Eq. 1, before its own noise
         if at_input[n]:
             Ct, vt = _noisy_state_full(noises[n], mu, Ct, vt)
-        m, vx, C = _closure_full(net.activations[n], evs[n], mu, Ct, vt, z, w, order)
+        act = net.activations[n]
+        if act.elementwise:
+            m, vx, C = _closure_full(act, evs[n], mu, Ct, vt, z, w, order)
+        else:                                               # softmax readout (output layer)
+            m, vx, C = softmax_moments(act.param, mu, Ct)
         cdiag = vx
         out["mean"][n].append(m)
         out["var"][n].append(output_variance(y_noises[n], m, cdiag))
@@ -405,8 +414,19 @@ def _block_lowrank(net, evs, noises, u, z, w, out, ranks):
         mu = Wm + b
         out["xt_mean"][n].append(mu)
         out["xt_var"][n].append(dt + np.einsum("bir,bir->bi", Ut, Ut))   # before x̃'s own noise
-        m, vx, d, U = _closure_lowrank(noises[n] if at_input[n] else None, net.activations[n], evs[n],
-                                       mu, dt, Ut, z, w)
+        act = net.activations[n]
+        if act.elementwise:
+            m, vx, d, U = _closure_lowrank(noises[n] if at_input[n] else None, act, evs[n],
+                                           mu, dt, Ut, z, w)
+        else:                  # softmax readout: its full covariance, W diag(dy) Wᵀ + Σ (W u)(W u)ᵀ
+            Ct = np.einsum("ij,bj,kj->bik", W, dy, W)
+            for wu in WU:
+                Ct += np.einsum("bir,bjr->bij", wu, wu)
+            idx = np.arange(Ct.shape[-1])
+            if at_input[n]:
+                Ct, _ = _noisy_state_full(noises[n], mu, Ct, np.maximum(Ct[:, idx, idx], 0.0))
+            m, vx, _ = softmax_moments(act.param, mu, Ct)
+            d, U = vx, np.zeros((B, vx.shape[1], 0))
         ranks[n] = U.shape[2]
         out["mean"][n].append(m)
         out["var"][n].append(output_variance(y_noises[n], m, vx))

@@ -55,7 +55,8 @@ def choose_method(net: Network) -> tuple[str, dict, str]:
     * ``moments`` otherwise — in particular for every network with a
       ``noise_at="input"`` layer (:attr:`Network.has_input_noise`), which
       ``moments`` is the only method to support (Eq. 3 applied to x̃ before
-      the activation), symmetric or not — with the full covariance matrix of every layer,
+      the activation), symmetric or not, and every network ending in a
+      ``softmax`` readout — with the full covariance matrix of every layer,
       unless that takes more than :data:`AUTO_MAX_COST` multiply-adds per
       input (I_1² I_0 + Σ_{n≥2} I_n I_{n−1} (I_n + I_{n−1})) or one layer's
       matrix more than :data:`AUTO_MAX_MATRIX_BYTES` (8 I_n² bytes); then
@@ -92,6 +93,8 @@ def choose_method(net: Network) -> tuple[str, dict, str]:
         raise TypeError(f"net must be a fastnoise Network, got {type(net).__name__}")
     if net.has_input_noise:
         why = "the network has noise_at='input' layers (only moments supports them)"
+    elif not net.elementwise:
+        why = f"the output layer is a {net.activations[-1].name} readout (only moments supports it)"
     elif net.is_symmetric:
         return "density", {}, "the network is symmetric (equal weight rows, constant biases)"
     else:

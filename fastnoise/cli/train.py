@@ -87,6 +87,11 @@ def _places(text: str):
     return parts[0] if len(parts) == 1 else parts
 
 
+def _widths(text: str) -> tuple[int, ...]:
+    parse = _int_at_least(1)
+    return tuple(parse(p.strip()) for p in text.split(","))
+
+
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Add the ``train`` command to an argparse sub-parser collection; return its parser."""
     from ..train.torch_train import DEFAULTS
@@ -115,10 +120,18 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="noise-aware training: the paper's Eq. 3 noise in the training forward pass, "
                         "e.g. additive=1e-3,multiplicative_correlated=1e-4 (keys additive, "
                         "additive_correlated, multiplicative, multiplicative_correlated) or none; "
-                        "once for every layer, or once per layer, input layer first (4 times)")
+                        "once for every layer, or once per layer, input layer first (4 times for the task's "
+                        "widths, 2 + the number of --hidden widths otherwise)")
     t.add_argument("--train-noise-at", type=_places, default="output", metavar="PLACE",
                    help="where that noise acts: output (on y = f(x̃), the paper's model; default) or "
                         "input (on x̃ before the activation), or a comma list, one per layer")
+    t.add_argument("--hidden", type=_widths, metavar="W[,W...]",
+                   help="hidden layer widths instead of the task's 200,200, e.g. 20 for a 784-20-10 "
+                        "classifier")
+    t.add_argument("--output", choices=("logistic", "softmax", "linear"), metavar="F",
+                   help="output activation instead of the task's: logistic, softmax (classifiers: "
+                        "trained with the categorical cross-entropy, saved with a softmax readout) "
+                        "or linear")
     t.add_argument("--overwrite", action="store_true", help="replace an existing NET.h5")
     t.add_argument("--quiet", "-q", action="store_true", help="no per-epoch progress on stderr")
     t.set_defaults(func=run)
@@ -134,7 +147,8 @@ def _train_noise(args):
         return given[0]
     from ..train.torch_train import DEFAULTS
 
-    n_layers = len(DEFAULTS[args.task]["widths"])
+    hidden = getattr(args, "hidden", None)
+    n_layers = len(DEFAULTS[args.task]["widths"]) if hidden is None else len(hidden) + 2
     if len(given) != n_layers:
         raise ValueError(f"--train-noise given {len(given)} times; give it once (every layer) or "
                          f"{n_layers} times (one per layer of {args.task}, input layer first)")
@@ -160,14 +174,15 @@ def run(args) -> int:
             raise FileExistsError(f"{out} exists; pass --overwrite to replace it")
         net, report = train(args.task, seed=args.seed, epochs=args.epochs, progress=not args.quiet,
                             validation=args.validation, threads=args.threads, noise=noise,
-                            noise_at=args.train_noise_at)
+                            noise_at=args.train_noise_at, hidden=args.hidden, output=args.output)
         save(net, report, out, overwrite=args.overwrite)  # written aside, renamed when complete
     if "test_accuracy" in report:
         quality = f"test accuracy {100 * report['test_accuracy']:.2f}% on {report['n_test']} images"
     else:
         quality = f"test NRMSE {report['test_nrmse']:.4f} on {report['n_test']} windows"
     trained = "" if not report.get("noise") else " with training noise"
-    print(f"network {_NAMES[args.task]} ({args.task}, {'-'.join(map(str, report['widths']))}): {quality} "
+    custom = args.hidden is not None or args.output is not None
+    print(f"network {'(custom)' if custom else _NAMES[args.task]} ({args.task}, {'-'.join(map(str, report['widths']))}): {quality} "
           f"(noise-free, fastnoise.forward); {report['epochs']} epochs{trained}, seed {report['seed']}, "
           f"{report['wall_time_s']:.0f} s; saved to {out}")
     return 0

@@ -24,12 +24,13 @@ that bare name as ambiguous.
 
 Activations with a built-in equivalent: linear, sigmoid, tanh, relu, elu,
 leaky_relu, softplus, gelu (exact erf form), swish/silu, hard_sigmoid
-(Keras 3/PyTorch x/6 + 1/2; Keras 2 files 0.2x + 1/2), softsign, selu.
+(Keras 3/PyTorch x/6 + 1/2; Keras 2 files 0.2x + 1/2), softsign, selu, and
+softmax as the output layer's readout.
 Any other one is given as a ``numba.njit`` scalar function
 (``activation_map={"mish": my_mish}`` for Keras, ``activations=[...]`` for
-PyTorch and ``.npz``).  A softmax acts on a whole layer: map it to
-``"linear"`` (``activation_map={"softmax": "linear"}``) to read its logits,
-whose argmax is the same class.
+PyTorch and ``.npz``).  To study an output softmax's logits instead of its
+probabilities, map it to ``"linear"`` (``activation_map={"softmax": "linear"}``):
+the argmax, and so the class, is the same.
 
 Examples
 --------

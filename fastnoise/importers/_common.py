@@ -120,7 +120,7 @@ KERAS_ACTIVATIONS = {"linear": ("linear", None), "sigmoid": ("logistic", None),
                      "selu": ("selu", None), "gelu": ("gelu", None), "softplus": ("softplus", 1.0),
                      "softsign": ("softsign", None), "swish": ("swish", None),
                      "silu": ("swish", None), "hard_sigmoid": ("hard_sigmoid", 1.0 / 6.0),
-                     "leaky_relu": ("leaky_relu", 0.2)}
+                     "leaky_relu": ("leaky_relu", 0.2), "softmax": ("softmax", None)}
 
 #: Hint for an activation without a built-in equivalent: a user function, never a substitute.
 CUSTOM_HINT = ("write it as a scalar function compiled with numba.njit and pass it as {how} "

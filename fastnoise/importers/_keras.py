@@ -56,11 +56,13 @@ def from_keras(path, activation_map: dict | None = None, architecture=None):
         Extra or overriding Keras activation names → fastnoise activations
         (names, :class:`~fastnoise.activations.Activation` objects or
         ``numba.njit`` scalar functions), e.g. ``{"softmax": "linear"}`` to
-        read an output softmax's logits (the argmax, and so the
-        classification, is unchanged) or ``{"mish": my_njit_mish}``.
-        Built in: ``linear``, ``sigmoid`` (fastnoise ``logistic``), ``tanh``,
-        ``relu``, ``elu``, ``selu``, ``gelu`` (exact), ``softplus``,
-        ``softsign``, ``swish``/``silu``, ``hard_sigmoid``, ``leaky_relu``.
+        read an output softmax's logits instead of its probabilities (the
+        argmax, and so the classification, is the same) or
+        ``{"mish": my_njit_mish}``.  Built in: ``linear``, ``sigmoid``
+        (fastnoise ``logistic``), ``tanh``, ``relu``, ``elu``, ``selu``,
+        ``gelu`` (exact), ``softplus``, ``softsign``, ``swish``/``silu``,
+        ``hard_sigmoid``, ``leaky_relu`` and ``softmax`` (a readout over the
+        whole output layer, accepted there only).
     architecture : str or path-like, optional
         For a weights-only file: the JSON written by ``model.to_json()``.
         Default: ``<stem>.json`` beside the weights, if present.
@@ -411,12 +413,6 @@ def _map_activation(spec, layer: str, activation_map, keras_major: int = 3):
     act = keras_activation(key, keras_major)
     if act is not None:
         return act
-    if key == "softmax":
-        raise ModelFileError(
-            f"layer {layer!r} ends in a softmax, which acts on the whole layer, not neuron by neuron; pass "
-            "activation_map={'softmax': 'linear'} (in a TOML config: activation_map = { softmax = "
-            "\"linear\" } in [network]) to read its logits: the argmax, and so the classification, "
-            "is unchanged")
     raise ModelFileError(
         f"layer {layer!r} uses Keras activation {name!r}, which is not a fastnoise built-in (built in: "
         f"{', '.join(KERAS_ACTIVATIONS)}); " + CUSTOM_HINT.format(

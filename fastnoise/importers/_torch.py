@@ -23,7 +23,7 @@ _TORCH_ACTIVATIONS = {"Sigmoid": ("logistic", None), "Tanh": ("tanh", None), "Re
                       "Identity": ("linear", None), "ELU": ("elu", "alpha"),
                       "LeakyReLU": ("leaky_relu", "negative_slope"), "Softplus": ("softplus", "beta"),
                       "GELU": ("gelu", None), "SiLU": ("swish", None), "Hardsigmoid": ("hard_sigmoid", None),
-                      "SELU": ("selu", None), "Softsign": ("softsign", None)}
+                      "SELU": ("selu", None), "Softsign": ("softsign", None), "Softmax": ("softmax", None)}
 _TORCH_NO_OPS = ("Dropout", "Identity", "Flatten")
 _SUPPORTED_MODULES = "Linear, " + ", ".join(_TORCH_ACTIVATIONS) + ", Dropout, Flatten"
 
@@ -176,6 +176,9 @@ def _activation_of(a, where: str):
                 f"torch.nn.GELU(approximate={a.approximate!r}) for {where} is the tanh approximation; "
                 "fastnoise's built-in 'gelu' is the exact erf form, so "
                 + CUSTOM_HINT.format(how="that entry of activations=[...]", toml="activations = [...]"))
+        if name == "softmax" and getattr(a, "dim", None) not in (None, -1, 1):
+            raise ModelFileError(f"torch.nn.Softmax(dim={a.dim}) for {where} does not act over a layer's "
+                                 "neurons (dim=-1 or 1); a fastnoise softmax readout does")
         if attr is None:
             return resolve_activation(name, where)
         from .. import activations as _act
@@ -245,10 +248,10 @@ def _from_sequential(module, where: str):
                                      f"layer {owners[-1]!r}; a fastnoise neuron has one activation")
         elif cls in _TORCH_NO_OPS:
             continue
-        elif cls in ("Softmax", "LogSoftmax"):
-            raise ModelFileError(f"module {name!r} ({cls}) acts on the whole layer, not neuron by neuron; "
-                                 "pass activations=[...] with 'linear' for the last Linear layer to read its "
-                                 "logits (the argmax, and so the classification, is unchanged)")
+        elif cls == "LogSoftmax":
+            raise ModelFileError(f"module {name!r} (LogSoftmax) gives log-probabilities, which fastnoise has no "
+                                 "readout for; replace it by nn.Softmax(dim=-1) (probabilities) or leave it out "
+                                 "(logits): the argmax, and so the classification, is the same")
         elif not any(True for _ in m.parameters()):
             raise ModelFileError(f"module {name!r} of type {cls} is not a fastnoise built-in (supported: "
                                  f"{_SUPPORTED_MODULES}); " + CUSTOM_HINT.format(

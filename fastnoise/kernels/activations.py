@@ -22,6 +22,9 @@ code  name                f(x), parameter p
 12    softsign            x / (1 + |x|)
 13    selu                λ·x for x > 0, λ·a·(eˣ − 1) otherwise
                           (λ = 1.0507009873554805, a = 1.6732632423543772)
+14    softmax             exp(p·x_i) / Σ_j exp(p·x_j) over the whole row
+                          (the layer's neurons; gain p): a readout, not
+                          elementwise
 ≥100  user-defined        the (code−100)-th user function
 ====  ==================  ===========================================
 """
@@ -39,6 +42,7 @@ from .rng32 import i32_as_f32
 
 LINEAR, SHIFTED_SIGMOID, LOGISTIC, TANH, RELU, CUBIC = 0, 1, 2, 3, 4, 5
 ELU, LEAKY_RELU, SOFTPLUS, GELU, SWISH, HARD_SIGMOID, SOFTSIGN, SELU = 6, 7, 8, 9, 10, 11, 12, 13
+SOFTMAX = 14
 #: SELU's constants λ and a (Klambauer et al. 2017; the values of PyTorch and Keras)
 SELU_SCALE = 1.0507009873554804934193349852946
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -46,6 +50,37 @@ _SQRT_HALF = 0.7071067811865476
 CUSTOM_BASE = 100
 #: Options of the placeholder first-class functions (cached; no fastmath needed).
 _CFUNC = dict(cache=CACHE)
+
+
+@njit(**JIT)
+def softmax_row(p, buf, n):
+    """Replace ``buf[:n]`` by softmax(p·buf[:n]) (code 14), float64 or float32 ``buf``.
+
+    In float64 arithmetic whatever the dtype of ``buf``: shifted by the row's
+    maximum (so no exponential overflows), e_i = exp(p·x_i − max) stored in ``buf``
+    (rounded to its dtype), their unrounded sum S accumulated in index order,
+    then each stored e_i / S rounded to the dtype.
+    A NaN anywhere in the row makes the whole row NaN.
+    """
+    top = -np.inf
+    bad = False
+    for i in range(n):
+        v = p * np.float64(buf[i])
+        if v != v:
+            bad = True
+        elif v > top:
+            top = v
+    if bad:
+        for i in range(n):
+            buf[i] = np.nan
+        return
+    total = 0.0
+    for i in range(n):
+        e = np.exp(p * np.float64(buf[i]) - top)
+        total += e
+        buf[i] = e
+    for i in range(n):
+        buf[i] = np.float64(buf[i]) / total
 
 
 @njit(**JIT)
@@ -75,6 +110,8 @@ def apply_activation(code, p, buf, n):
             buf[i] = v * v * (3.0 - 2.0 * v)
     elif code >= ELU and code <= SELU:
         _apply_more(code, p, buf, n)
+    elif code == SOFTMAX:
+        softmax_row(p, buf, n)
     else:
         for i in range(n):
             buf[i] = np.nan
@@ -192,6 +229,8 @@ def apply_activation32(code, p, buf, n):
             buf[i] = v * v * (three - two * v)
     elif code >= ELU and code <= SELU:
         _apply_more(code, p, buf, n)
+    elif code == SOFTMAX:
+        softmax_row(p, buf, n)
     else:
         for i in range(n):
             buf[i] = np.nan

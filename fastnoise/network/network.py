@@ -113,6 +113,12 @@ class Network:
                                           "networks hold Dense operations only")
             op.validate(shape)
             shape = tuple(op.out_shape)
+        for n, act in enumerate(self.activations):
+            if not act.elementwise and n != len(self.ops):
+                where = "the input layer" if n == 0 else f"layer {n} of 0..{len(self.ops)}"
+                raise ValueError(f"{act.name} acts on a whole layer and is accepted as the output "
+                                 f"layer's activation only, but {where} has it; use an elementwise "
+                                 "activation there")
 
     @classmethod
     def from_ops(cls, input_shape, ops: Sequence[Operation], input_activation="linear",
@@ -244,6 +250,18 @@ class Network:
             raise ValueError(  # a ValueError: the CLI reports it in one line, status 2
                 f"{what} of noise_at='input' (layer{'s' if len(layers) > 1 else ''} "
                 f"{', '.join(map(str, layers))}) is not implemented yet; use noise_at='output'")
+
+    @property
+    def elementwise(self) -> bool:
+        """Whether every activation acts neuron by neuron (False with a ``softmax`` readout)."""
+        return all(a.elementwise for a in self.activations)
+
+    def check_elementwise(self, what: str) -> None:
+        """Refuse a layer-wide activation (``softmax``) for ``what``, a method that
+        treats neurons one at a time; ``moments`` handles it."""
+        if not self.elementwise:
+            raise ValueError(f"{what} treats neurons one at a time and cannot take the output "
+                             f"layer's {self.activations[-1].name}; use method='moments' (or 'auto')")
 
     def with_noise_at(self, noise_at) -> "Network":
         """This network with the Eq. 3 noise placed as ``noise_at`` (``"output"``,

@@ -24,7 +24,9 @@ one pixel, B dropout 0.1 (these regularise training only; the saved network
 is the plain feed-forward network of Eqs. 1–2).  Classifiers
 minimise the binary cross-entropy between the 10 sigmoid outputs and the
 one-hot labels (so the output of the right class goes to 1 and the others to
-0, as in the paper's Fig. 5a), Mackey–Glass the mean squared error.  Training
+0, as in the paper's Fig. 5a), Mackey–Glass the mean squared error.
+``train(..., hidden=(20,), output="softmax")`` trains the softmax classifier
+of the follow-up study (784-20-10, categorical cross-entropy) instead.  Training
 runs in float32; the result is converted to a float64
 :class:`~fastnoise.Network` whose :func:`fastnoise.forward` is checked against
 the float64 PyTorch forward pass.
@@ -45,7 +47,7 @@ import time
 import numpy as np
 
 from ..network.checks import noise_places
-from ..validation import check_int
+from ..validation import check_choice, check_int
 from .data import check_task, evaluate, nrmse, task_data
 
 __all__ = ["train", "to_network", "save", "require_torch", "DEFAULTS"]
@@ -140,7 +142,12 @@ def _forward(torch, params, u, output, noise=None, gen=None, dropout=0.0, noise_
         last = n == n_layers
         if places[n] == "input":
             xt = _apply_noise(torch, xt, amps[n], gen)
-        x = xt if (last and output == "linear") else torch.sigmoid(xt)
+        if last and output == "linear":
+            x = xt
+        elif last and output == "softmax":
+            x = torch.softmax(xt, dim=-1)
+        else:
+            x = torch.sigmoid(xt)
         y = x if places[n] == "input" else _apply_noise(torch, x, amps[n], gen)
         if dropout and not last:
             keep = torch.rand(y.shape, generator=gen, dtype=y.dtype) >= dropout
@@ -185,7 +192,7 @@ def conversion_error(net, weights, biases, output: str, inputs) -> float:
 def train(task: str, seed: int = 0, epochs: int | None = None, progress=True, validation: float = 0.1, *,
           batch_size: int | None = None, lr: float | None = None, dropout: float | None = None,
           shift: int | None = None, threads: int = 2, noise=None, noise_at="output",
-          max_samples: int | None = None, stream=None):
+          max_samples: int | None = None, stream=None, hidden=None, output: str | None = None):
     """Train network A, B or C of the paper and convert it to a Network.
 
     Parameters
@@ -227,6 +234,14 @@ def train(task: str, seed: int = 0, epochs: int | None = None, progress=True, va
         Train on the first ``max_samples`` training samples only (quick runs).
     stream : file, optional
         Where the progress goes (default ``sys.stderr``).
+    hidden : sequence of int, optional
+        Widths of the hidden layers instead of the task's (200, 200), e.g.
+        ``(20,)`` for the 784-20-10 classifier of Semenova & Brunner, Chaos 34,
+        051101 (2024).
+    output : {"logistic", "softmax", "linear"}, optional
+        Output activation instead of the task's.  ``"softmax"`` (classifiers
+        only) trains with the categorical cross-entropy and saves a network
+        whose output layer is a softmax readout.
 
     Returns
     -------
@@ -259,6 +274,18 @@ def train(task: str, seed: int = 0, epochs: int | None = None, progress=True, va
         raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
     if max_samples is not None:
         max_samples = check_int("max_samples", max_samples, 1)
+    classify = task != "mackey-glass"
+    if hidden is not None:
+        try:
+            hidden = tuple(check_int("hidden width", h, 1) for h in hidden)
+        except TypeError:
+            raise TypeError(f"hidden must be a sequence of layer widths, got {hidden!r}") from None
+        cfg["widths"] = (cfg["widths"][0], *hidden, cfg["widths"][-1])
+    if output is not None:
+        cfg["output"] = check_choice("output", output, ("logistic", "softmax", "linear"))
+        if cfg["output"] == "softmax" and not classify:
+            raise ValueError("output='softmax' needs a classification task (mnist or fashion-mnist), "
+                             f"got {task!r}")
     amps = _noise_list(noise, len(cfg["widths"]))
     places = list(noise_places(noise_at, len(cfg["widths"])))
     noisy = any(a is not None for a in amps)
@@ -269,7 +296,6 @@ def train(task: str, seed: int = 0, epochs: int | None = None, progress=True, va
     if max_samples is not None:
         u_tr, y_tr = u_tr[:max_samples], y_tr[:max_samples]
     u_va, y_va = task_data(task, "val", validation=validation, seed=seed) if validation > 0 else (None, None)
-    classify = task != "mackey-glass"
     output = cfg["output"]
 
     old_threads = torch.get_num_threads()
@@ -305,6 +331,10 @@ def train(task: str, seed: int = 0, epochs: int | None = None, progress=True, va
         def loss_fn(xt, y, t):
             if not classify:
                 return torch.mean((y - t) ** 2)
+            if output == "softmax":  # categorical cross-entropy
+                if amps[-1] is None or places[-1] == "input":  # stable form on the logits
+                    return torch.nn.functional.cross_entropy(xt, t)
+                return -torch.mean(torch.sum(t * torch.log(y.clamp(1e-7, 1.0)), dim=1))
             if amps[-1] is None or places[-1] == "input":  # stable form on the pre-activation
                 return torch.nn.functional.binary_cross_entropy_with_logits(xt, t)
             return torch.nn.functional.binary_cross_entropy(y.clamp(1e-7, 1 - 1e-7), t)
@@ -364,7 +394,8 @@ def train(task: str, seed: int = 0, epochs: int | None = None, progress=True, va
         "schedule": "cosine", "optimizer": "Adam", "threads": int(threads), "validation": float(validation),
         "widths": list(cfg["widths"]), "output_activation": output, "hidden_activation": "logistic",
         "biases_trained": bool(cfg["train_biases"]),
-        "loss": "binary cross-entropy (one-hot)" if classify else "mean squared error",
+        "loss": ("categorical cross-entropy" if output == "softmax" else "binary cross-entropy (one-hot)")
+                if classify else "mean squared error",
         "n_train": int(len(y_tr)), "n_val": 0 if y_va is None else int(len(y_va)),
         "n_test": quality["count"],
         "loss_curve": [float(v) for v in loss_curve],
