@@ -400,3 +400,50 @@ def test_training_forward_softmax_noise_agrees_with_simulate(torch):
         f1, f2 = ((a - m1) ** 4).mean(axis=0), ((b - m2) ** 4).mean(axis=0)
         assert np.all(np.abs(m1 - m2) < 5 * np.sqrt((v1 + v2) / K))
         assert np.all(np.abs(v1 - v2) < 5 * np.sqrt((f1 - v1 ** 2 + f2 - v2 ** 2) / K))
+
+
+def test_training_with_an_intra_layer_coupling(torch):
+    """intra_layer=(layers, matrix) trains with y' = V y / r̄ in the forward pass; the saved
+    network is intra_layer() of the trained weights: it reproduces the coupled float64
+    PyTorch forward pass and records the coupling."""
+    from fastnoise.mitigation import intra_layer
+    from fastnoise.train import train
+
+    v = np.eye(20) + 0.1                                         # self + a little of every other
+    net, r = train("mnist", seed=0, epochs=1, max_samples=1000, progress=False, hidden=(20,),
+                   output="softmax", dropout=0.0, shift=0, lr=5e-3, intra_layer=([1], v))
+    assert net.mitigation[-1]["kind"] == "intra_layer" and net.mitigation[-1]["layers"] == [1]
+    assert r["intra_layer"] == {"layers": [1], "matrix": "given"} and r["conversion_max_abs_diff"] <= 1e-10
+    plain, _ = train("mnist", seed=0, epochs=1, max_samples=1000, progress=False, hidden=(20,),
+                     output="softmax", dropout=0.0, shift=0, lr=5e-3)
+    assert plain.digest() != net.digest()
+    # folding by hand: the same transform applied to a network gives the same weights layout
+    assert intra_layer(plain, 1, v).widths == net.widths
+    with pytest.raises(ValueError, match="layer 2 is the output layer"):
+        train("mnist", epochs=1, max_samples=50, progress=False, hidden=(20,), intra_layer=([2], v))
+    with pytest.raises(ValueError, match="the matrix is 3 × 3 but layer 1 has 20 neurons"):
+        train("mnist", epochs=1, max_samples=50, progress=False, hidden=(20,), intra_layer=([1], np.eye(3)))
+
+
+def test_cli_intra_layer_option(tmp_path, monkeypatch, capsys):
+    import fastnoise.train as tr
+
+    np.save(tmp_path / "v.npy", np.eye(200) + 0.01)
+    a = _parse(["train", "mnist", "--out", str(tmp_path / "x.h5"), "--intra-layer", str(tmp_path / "v.npy")])
+    layers, v = traincli._intra_layer(a)
+    assert layers == [1, 2] and v.shape == (200, 200)
+    a = _parse(["train", "mnist", "--out", "x.h5", "--hidden", "20", "--intra-layer", "uniform"])
+    assert traincli._intra_layer(a) == ([1], "uniform")
+    bad = _parse(["train", "mnist", "--out", str(tmp_path / "y.h5"), "--intra-layer", str(tmp_path / "no.npy")])
+    with pytest.raises(FileNotFoundError, match="no such file; give 'uniform' or a .npy file"):
+        traincli.run(bad)
+    assert not (tmp_path / "y.h5").exists()
+    seen = {}
+    net = fn.random_dense([784, 20, 10], seed=0)
+    report = {"task": "mnist", "widths": [784, 20, 10], "test_accuracy": 0.9, "n_test": 10000,
+              "epochs": 1, "seed": 0, "wall_time_s": 1.0}
+    monkeypatch.setattr(tr, "require_torch", lambda: None)
+    monkeypatch.setattr(tr, "train", lambda *a, **k: (seen.update(k), (net, report))[1])
+    assert traincli.run(_parse(["train", "mnist", "--out", str(tmp_path / "z.h5"), "--hidden", "20",
+                                "--intra-layer", "uniform"])) == 0
+    assert seen["intra_layer"] == ([1], "uniform") and "network (custom)" in capsys.readouterr().out

@@ -1,4 +1,4 @@
-"""``fastnoise paper``: reproduce the paper's Figs. 3–6 and judge its claims.
+"""``fastnoise paper``: reproduce the paper's Figs. 3–6 and judge its claims; the mitigation study.
 
 Examples
 --------
@@ -8,6 +8,7 @@ Examples
     fastnoise paper all --out paper/                  # about 3 minutes on two cores
     fastnoise paper all --out quick/ --quick          # seconds, for a first look
     fastnoise paper fig5 --out paper/ --data ~/datasets --networks my_networks/
+    fastnoise paper mitigation --out mitigation/     # the mitigation study, ~8 minutes
 """
 
 from __future__ import annotations
@@ -40,8 +41,11 @@ def add_parser(subparsers):
                "rewritten on every call. Figs. 5 and 6 need the MNIST and Fashion-MNIST test "
                "sets ($FASTNOISE_DATA or --data; 'fastnoise data fetch mnist') and the trained "
                "networks (shipped with fastnoise, or --networks).")
-    p.add_argument("figure", choices=list(FIGURES) + ["all"], metavar="FIGURE",
-                   help=f"one of {', '.join(FIGURES)}, or all")
+    p.add_argument("figure", choices=list(FIGURES) + ["all", "mitigation"], metavar="FIGURE",
+                   help=f"one of {', '.join(FIGURES)}, or all; or mitigation: the noise-mitigation "
+                        "study of the follow-up papers (trains a 784-20-10 softmax classifier and "
+                        "noise-aware variants, runs the accuracy and SNR grids, judges the published "
+                        "mitigation claims in DIR/mitigation.md; about 10 minutes, --quick about 1)")
     p.add_argument("--out", "-o", metavar="DIR", required=True,
                    help="output folder (created when missing)")
     p.add_argument("--overwrite", action="store_true",
@@ -107,6 +111,8 @@ def run(args) -> int:
             raise FileNotFoundError(f"--{opt} {value}: no such folder")
     start = time.perf_counter()
     command = "fastnoise " + " ".join(sys.argv[1:]) if sys.argv[1:] else None
+    if args.figure == "mitigation":
+        return _mitigation(args, command, start)
     _, claims = make(names, args.out, quick=args.quick, overwrite=args.overwrite,
                      networks=args.networks, data=args.data, plots=not args.no_plots,
                      progress=_Bar(args.quiet), command=command,
@@ -114,5 +120,36 @@ def run(args) -> int:
     for c in claims:
         print(f"claim {c.id}: {c.verdict}" + (f" ({c.reason})" if c.reason else ""))
     print(f"report: {os.path.join(args.out, 'paper.md')}")
+    print(f"wall time: {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def _mitigation(args, command, start) -> int:
+    """``fastnoise paper mitigation``: the study of :mod:`fastnoise.paper.mitigation_study`."""
+    from ..paper.mitigation_report import write_study
+    from ..paper.mitigation_study import FULL, QUICK, study, total_steps
+    from ..progress import Progress
+    from ..train import require_torch
+
+    require_torch()
+    if not args.no_plots:
+        from ..report.style import require_matplotlib
+
+        require_matplotlib()
+    if args.data is not None:
+        os.environ["FASTNOISE_DATA"] = os.path.abspath(args.data)
+    settings = QUICK if args.quick else FULL
+    bar = None
+    if not args.quiet:
+        bar = Progress(total_steps(settings), label="steps", interval=5.0)
+        print("mitigation: training the softmax classifier, then the accuracy, SNR and training grids",
+              file=sys.stderr)
+        bar.begin(0)
+    os.makedirs(args.out, exist_ok=True)
+    data = study(args.out, settings, networks=args.networks, progress=bar, overwrite=args.overwrite)
+    claims = write_study(data, args.out, settings, plots=not args.no_plots, command=command)
+    for c in claims:
+        print(f"claim {c.id}: {c.verdict}" + (f" ({c.reason})" if c.reason else ""))
+    print(f"report: {os.path.join(args.out, 'mitigation.md')}")
     print(f"wall time: {time.perf_counter() - start:.1f} s")
     return 0

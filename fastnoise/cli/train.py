@@ -132,6 +132,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="output activation instead of the task's: logistic, softmax (classifiers: "
                         "trained with the categorical cross-entropy, saved with a softmax readout) "
                         "or linear")
+    t.add_argument("--intra-layer", metavar="V", dest="intra_layer",
+                   help="train with intra-layer connections in place on every hidden layer "
+                        "(fastnoise.mitigation.intra_layer: y' = V y / mean row sum of V after the "
+                        "noise): 'uniform' (all ones) or a .npy file holding the square matrix V")
     t.add_argument("--overwrite", action="store_true", help="replace an existing NET.h5")
     t.add_argument("--quiet", "-q", action="store_true", help="no per-epoch progress on stderr")
     t.set_defaults(func=run)
@@ -155,6 +159,28 @@ def _train_noise(args):
     return list(given)
 
 
+def _intra_layer(args):
+    """``--intra-layer`` as ``train``'s ``intra_layer=(hidden layers, matrix)``, or None."""
+    spec = getattr(args, "intra_layer", None)
+    if spec is None:
+        return None
+    from ..train.torch_train import DEFAULTS
+
+    hidden = args.hidden if args.hidden is not None else DEFAULTS[args.task]["widths"][1:-1]
+    layers = list(range(1, len(hidden) + 1))
+    if spec == "uniform":
+        return layers, "uniform"
+    if not os.path.isfile(spec):
+        raise FileNotFoundError(f"--intra-layer {spec}: no such file; give 'uniform' or a .npy file")
+    import numpy as np
+
+    try:
+        matrix = np.load(spec, allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise ValueError(f"--intra-layer {spec}: not a .npy array ({exc})") from None
+    return layers, matrix
+
+
 def run(args) -> int:
     """Train, save and print the measured quality; return the exit status (0)."""
     from ..train import require_torch, save, train
@@ -166,6 +192,7 @@ def run(args) -> int:
     folder = os.path.dirname(os.path.abspath(out))
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"folder {folder} of --out does not exist; create it first")
+    couple = _intra_layer(args)
     require_torch()
     from ..io.lock import write_lock
 
@@ -174,14 +201,15 @@ def run(args) -> int:
             raise FileExistsError(f"{out} exists; pass --overwrite to replace it")
         net, report = train(args.task, seed=args.seed, epochs=args.epochs, progress=not args.quiet,
                             validation=args.validation, threads=args.threads, noise=noise,
-                            noise_at=args.train_noise_at, hidden=args.hidden, output=args.output)
+                            noise_at=args.train_noise_at, hidden=args.hidden, output=args.output,
+                            intra_layer=couple)
         save(net, report, out, overwrite=args.overwrite)  # written aside, renamed when complete
     if "test_accuracy" in report:
         quality = f"test accuracy {100 * report['test_accuracy']:.2f}% on {report['n_test']} images"
     else:
         quality = f"test NRMSE {report['test_nrmse']:.4f} on {report['n_test']} windows"
     trained = "" if not report.get("noise") else " with training noise"
-    custom = args.hidden is not None or args.output is not None
+    custom = args.hidden is not None or args.output is not None or args.intra_layer is not None
     print(f"network {'(custom)' if custom else _NAMES[args.task]} ({args.task}, {'-'.join(map(str, report['widths']))}): {quality} "
           f"(noise-free, fastnoise.forward); {report['epochs']} epochs{trained}, seed {report['seed']}, "
           f"{report['wall_time_s']:.0f} s; saved to {out}")

@@ -29,7 +29,7 @@ from .claims import evaluate
 from .figures import FIGURES, FigureData
 from .tables import Table
 
-__all__ = ["write_figure", "plot_figure", "write_report", "load_summaries", "jsonable"]
+__all__ = ["write_figure", "plot_figure", "write_report", "load_summaries", "jsonable", "write_json", "md_cell"]
 
 
 def jsonable(value):
@@ -50,7 +50,8 @@ def jsonable(value):
     return value
 
 
-def _write_json(path: str, data) -> None:
+def write_json(path: str, data) -> None:
+    """Write ``data`` as strict JSON (:func:`jsonable`) to ``path`` via a temporary file and a rename."""
     tmp = path + ".partial"
     with open(tmp, "w", encoding="utf-8") as f:
         json.dump(jsonable(data), f, indent=1, allow_nan=False)
@@ -197,7 +198,7 @@ def write_figure(data: FigureData, out, settings, plots: bool = True) -> dict:
         "seconds": {"simulate_and_predict": data.seconds, "plot": time.perf_counter() - t0},
         "results": data.results,
     }
-    _write_json(os.path.join(out, f"{data.name}.json"), summary)
+    write_json(os.path.join(out, f"{data.name}.json"), summary)
     return jsonable(summary)
 
 
@@ -214,7 +215,8 @@ def load_summaries(out) -> dict:
 
 # ------------------------------------------------------------------------------ report
 
-def _cell(text: str) -> str:
+def md_cell(text: str) -> str:
+    """``text`` as one cell of a Markdown table."""
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
@@ -223,8 +225,8 @@ def _claim_table(claims) -> list:
              "|---|---|---|---|---|"]
     for c in claims:
         verdict = f"**{c.verdict}**" + (f" — {c.reason}" if c.reason else "")
-        lines.append(f"| {c.id} | {_cell(c.claim)} | {_cell(c.measured or '—')} | "
-                     f"{_cell(c.criterion or '—')} | {_cell(verdict)} |")
+        lines.append(f"| {c.id} | {md_cell(c.claim)} | {md_cell(c.measured or '—')} | "
+                     f"{md_cell(c.criterion or '—')} | {md_cell(verdict)} |")
     return lines
 
 
@@ -238,7 +240,7 @@ def write_report(out, command: str | None = None) -> list:
     out = os.fspath(out)
     summaries = load_summaries(out)
     claims = evaluate(summaries)
-    _write_json(os.path.join(out, "claims.json"),
+    write_json(os.path.join(out, "claims.json"),
                 {"fastnoise_version": __version__, "claims": [c.to_dict() for c in claims]})
     quick = [k for k, s in summaries.items() if s.get("quick")]
     lines = ["# Semenova, Larger & Brunner (2022), Figs. 3–6, reproduced with fastnoise", ""]

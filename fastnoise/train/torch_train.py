@@ -121,7 +121,7 @@ def _apply_noise(torch, x, amps, gen):
     return y
 
 
-def _forward(torch, params, u, output, noise=None, gen=None, dropout=0.0, noise_at=None):
+def _forward(torch, params, u, output, noise=None, gen=None, dropout=0.0, noise_at=None, couple=None):
     """Pre-activation of the output layer and the output, optionally noisy.
 
     ``noise``: per-layer amplitudes (:func:`_noise_list`), input layer first.
@@ -131,7 +131,8 @@ def _forward(torch, params, u, output, noise=None, gen=None, dropout=0.0, noise_
     placements are the same there.  ``dropout`` > 0 (training only) zeroes
     each hidden neuron's output with that probability and scales the others by
     1/(1 − p) (inverted dropout, so the network needs no change at inference);
-    the masks come from ``gen``.
+    the masks come from ``gen``.  ``couple``: {layer n: C} intra-layer couplings,
+    y_n ← y_n Cᵀ after layer n's noise (C = V / r̄, :func:`fastnoise.mitigation.intra_layer`).
     """
     amps = noise if noise is not None else [None] * (len(params) + 1)
     places = noise_at if noise_at is not None else ["output"] * (len(params) + 1)
@@ -152,7 +153,30 @@ def _forward(torch, params, u, output, noise=None, gen=None, dropout=0.0, noise_
         if dropout and not last:
             keep = torch.rand(y.shape, generator=gen, dtype=y.dtype) >= dropout
             y = y * keep / (1.0 - dropout)
+        if couple and n in couple:
+            y = y @ couple[n].to(y.dtype).T
     return xt, y
+
+
+def _couplings(intra_layer, widths) -> dict:
+    """``train``'s ``intra_layer=(layers, matrix)`` as {layer: V / r̄} (float64), checked the way
+    :func:`fastnoise.mitigation.intra_layer` checks it (on a stand-in network of these widths)."""
+    if intra_layer is None:
+        return {}
+    try:
+        layers, matrix = intra_layer
+    except (TypeError, ValueError):
+        raise TypeError(f"intra_layer must be (layers, matrix), got {intra_layer!r}") from None
+    from ..mitigation import intra_layer as _intra_layer
+    from ..network import Network
+
+    stand_in = Network.from_layers([np.zeros((widths[n], widths[n - 1])) for n in range(1, len(widths))])
+    coupled = _intra_layer(stand_in, layers, matrix)          # validates layers and matrix
+    out = {}
+    for n in coupled.mitigation[-1]["layers"]:
+        v = np.ones((widths[n], widths[n])) if isinstance(matrix, str) else np.asarray(matrix, np.float64)
+        out[n] = v / np.mean(v.sum(axis=1))
+    return out
 
 
 def _shift_images(torch, x, shift: int, gen):
@@ -176,7 +200,7 @@ def to_network(weights, biases, output: str):
                                [np.asarray(b, np.float64) for b in biases], acts)
 
 
-def conversion_error(net, weights, biases, output: str, inputs) -> float:
+def conversion_error(net, weights, biases, output: str, inputs, couple=None) -> float:
     """Max |fastnoise.forward − float64 torch forward| on ``inputs``."""
     torch = require_torch()
     from ..engine.execution import forward
@@ -184,7 +208,8 @@ def conversion_error(net, weights, biases, output: str, inputs) -> float:
     params = [(torch.from_numpy(np.array(w, np.float64)), torch.from_numpy(np.array(b, np.float64)))
               for w, b in zip(weights, biases)]
     with torch.no_grad():
-        ref = _forward(torch, params, torch.from_numpy(np.array(inputs, np.float64)), output)[1].numpy()
+        ref = _forward(torch, params, torch.from_numpy(np.array(inputs, np.float64)), output,
+                       couple=couple)[1].numpy()
     out = forward(net, inputs)[1][-1]
     return float(np.max(np.abs(out - ref)))
 
@@ -192,7 +217,8 @@ def conversion_error(net, weights, biases, output: str, inputs) -> float:
 def train(task: str, seed: int = 0, epochs: int | None = None, progress=True, validation: float = 0.1, *,
           batch_size: int | None = None, lr: float | None = None, dropout: float | None = None,
           shift: int | None = None, threads: int = 2, noise=None, noise_at="output",
-          max_samples: int | None = None, stream=None, hidden=None, output: str | None = None):
+          max_samples: int | None = None, stream=None, hidden=None, output: str | None = None,
+          intra_layer=None):
     """Train network A, B or C of the paper and convert it to a Network.
 
     Parameters
@@ -242,6 +268,14 @@ def train(task: str, seed: int = 0, epochs: int | None = None, progress=True, va
         Output activation instead of the task's.  ``"softmax"`` (classifiers
         only) trains with the categorical cross-entropy and saves a network
         whose output layer is a softmax readout.
+    intra_layer : (layers, matrix), optional
+        Train with intra-layer connections in place
+        (:func:`fastnoise.mitigation.intra_layer`: the outputs of each hidden
+        layer in ``layers`` are mixed by V / r̄ after their noise, ``matrix`` V
+        an (I, I) array or ``"uniform"``); the saved network is
+        ``intra_layer(plain, layers, matrix)`` of the trained weights, so its
+        function is the trained one and its ``mitigation`` records the
+        coupling.
 
     Returns
     -------
@@ -288,6 +322,7 @@ def train(task: str, seed: int = 0, epochs: int | None = None, progress=True, va
                              f"got {task!r}")
     amps = _noise_list(noise, len(cfg["widths"]))
     places = list(noise_places(noise_at, len(cfg["widths"])))
+    couple_np = _couplings(intra_layer, cfg["widths"])
     noisy = any(a is not None for a in amps)
     stream = sys.stderr if stream is None else stream
     t_start = time.perf_counter()
@@ -314,6 +349,7 @@ def train(task: str, seed: int = 0, epochs: int | None = None, progress=True, va
             w.requires_grad_(True)
             b.requires_grad_(cfg["train_biases"])
             params.append((w, b))
+        couple = {n: torch.from_numpy(c) for n, c in couple_np.items()} or None
         trainable = [p for wb in params for p in wb if p.requires_grad]
         opt = torch.optim.Adam(trainable, lr=lr)
         steps_per_epoch = math.ceil(len(y_tr) / batch_size)
@@ -343,7 +379,7 @@ def train(task: str, seed: int = 0, epochs: int | None = None, progress=True, va
             if x_va is None:
                 return float("nan")
             with torch.no_grad():
-                out = _forward(torch, params, x_va, output)[1].numpy()
+                out = _forward(torch, params, x_va, output, couple=couple)[1].numpy()
             if classify:
                 return float(np.mean(np.argmax(out, axis=1) == y_va))
             return nrmse(out[:, 0], y_va)
@@ -357,7 +393,7 @@ def train(task: str, seed: int = 0, epochs: int | None = None, progress=True, va
                 idx = perm[i:i + batch_size]
                 xb = x_all[idx] if not shift else _shift_images(torch, x_all[idx], shift, gen)
                 xt, y = _forward(torch, params, xb, output, amps if noisy else None, gen,
-                                 dropout, places)
+                                 dropout, places, couple)
                 loss = loss_fn(xt, y, t_all[idx])
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
@@ -382,8 +418,13 @@ def train(task: str, seed: int = 0, epochs: int | None = None, progress=True, va
         torch.use_deterministic_algorithms(old_det)
 
     net = to_network(weights, biases, output)
+    if couple_np:
+        from ..mitigation import intra_layer as _intra_layer
+
+        net = _intra_layer(net, sorted(couple_np), intra_layer[1])
     u_te, y_te = task_data(task, "test")
-    diff = conversion_error(net, weights, biases, output, u_te[:256])
+    diff = conversion_error(net, weights, biases, output, u_te[:256],
+                            {n: torch.from_numpy(c) for n, c in couple_np.items()})
     if not diff <= 1e-10:
         raise RuntimeError(f"the converted network differs from the PyTorch model by {diff:.3g} (> 1e-10)")
     quality = evaluate(net, task, "test")
@@ -406,6 +447,9 @@ def train(task: str, seed: int = 0, epochs: int | None = None, progress=True, va
             [None if nz is None else nz.to_dict() for nz in noise] if isinstance(noise, (list, tuple))
             else noise.to_dict()),
         "noise_at": places if noisy else None,
+        "intra_layer": None if not couple_np else {"layers": sorted(couple_np),
+                                                    "matrix": intra_layer[1] if isinstance(intra_layer[1], str)
+                                                    else "given"},
         "max_samples": max_samples,
         "wall_time_s": round(time.perf_counter() - t_start, 3),
         "torch_version": torch.__version__,
