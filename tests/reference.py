@@ -14,6 +14,8 @@ reference_normals   normals in the kernel's (T, K, Σ 2(I_n+1)) slot layout (c).
 reference_normals32 the same for the float32 generator, four per counter (c').
 noisy_forward       noisy forward pass driven by a given noise array (d).
 noiseless_forward   x̃ and x of every layer without noise (e).
+mitigated_forward   the noisy forward pass of a mitigated network, from the plain
+                    network and the transform's definition (pool, ghost, intra_layer).
 linear_moments      exact mean and covariance of y in a *linear* network.
 histogram_counts    the histogram reducer's binning rule.
 """
@@ -347,6 +349,61 @@ def noisy_forward(net, inputs, noise, noise_values, return_samples=False, dtype=
     if return_samples:
         return means, variances, samples
     return means, variances
+
+
+def mitigated_forward(net, transform, layer, inputs, noise, noise_values, copies=2, matrix=None):
+    """Output mean and variance (over K) of a mitigated network, computed from the *plain*
+    ``net`` and the definition of ``transform`` at hidden layer ``layer`` (paper Eqs. 1–3,
+    noise after f; no fastnoise code), with ``noise_values`` in the slot layout of the
+    transformed network's widths:
+
+    * ``"pool"``: layer ``layer``'s neuron i is built ``copies`` times (slots i·c … i·c+c−1),
+      each copy f(x̃_i) with its own Eq. 3 noise; the next layer reads their average;
+    * ``"ghost"``: one more neuron (slot I) whose noiseless state is f(0) and which carries
+      the layer's noise; the next layer reads y − (y_g − f(0)) 1;
+    * ``"intra_layer"``: the next layer reads V y / r̄, r̄ the mean row sum of ``matrix``.
+    """
+    u = np.atleast_2d(np.asarray(inputs, dtype=np.float64))
+    z_all = np.asarray(noise_values, dtype=np.float64)
+    T, K, _ = z_all.shape
+    widths = [u.shape[1]] + [w.shape[0] for w in net.weights[1:]]
+    extra = {"pool": widths[layer] * (copies - 1), "ghost": 1, "intra_layer": 0}[transform]
+    mwidths = list(widths)
+    mwidths[layer] += extra
+    offs, total = slot_offsets(mwidths)
+    assert z_all.shape[2] == total
+    noises = expand_noise(noise, len(widths))
+
+    def eq3(v, n, width):
+        a_mu, a_au, a_mc, a_ac = amplitudes(noises[n])
+        blk = z_all[:, :, offs[n]: offs[n] + width + 2]
+        xi_c, xip_c, z = blk[:, :, :1], blk[:, :, 1:2], blk[:, :, 2:]
+        vc = v * (1.0 + a_mc * xi_c)
+        return vc + a_ac * xip_c + np.sqrt((a_mu * vc) ** 2 + a_au ** 2) * z
+
+    y = None
+    for n, width in enumerate(widths):
+        act = net.activations[n]
+        if n == 0:
+            xt = np.broadcast_to(u[:, None, :], (T, K, width)).copy()
+        else:
+            xt = np.einsum("tkj,ij->tki", y, net.weights[n]) + net.biases[n]
+        x = activation(act, xt)
+        if n != layer:
+            y = eq3(x, n, width)
+            continue
+        if transform == "pool":
+            rep = np.repeat(x, copies, axis=2)                       # copy j of neuron i: slot i·c + j
+            y = eq3(rep, n, width * copies).reshape(T, K, width, copies).mean(axis=3)
+        elif transform == "ghost":
+            f0 = float(activation(act, np.zeros(1))[0])
+            full = np.concatenate([x, np.full((T, K, 1), f0)], axis=2)
+            yy = eq3(full, n, width + 1)
+            y = yy[:, :, :width] - (yy[:, :, width:] - f0)
+        else:
+            v = np.asarray(matrix, dtype=np.float64)
+            y = np.einsum("ij,tkj->tki", v / np.mean(v.sum(axis=1)), eq3(x, n, width))
+    return y.mean(axis=1), y.var(axis=1, ddof=1)
 
 
 def noiseless_forward(net, inputs):

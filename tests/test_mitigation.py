@@ -369,3 +369,28 @@ def test_toml_intra_layer():
     assert cfg.network.digest() == intra_layer(fn.symmetric([1, 8, 8, 1]), 2, "uniform").digest()
     with pytest.raises(ValueError, match=r"needs matrix"):
         loads_config(_BASE.format(extra='[[mitigation]]\nkind = "intra_layer"\nlayers = [2]'))
+
+
+@pytest.mark.parametrize("transform", ["pool", "ghost", "intra_layer"])
+@pytest.mark.parametrize("kind", ["AU", "AC", "MU", "MC", "all"])
+def test_transforms_match_their_definition_given_normals(transform, kind, np_rng):
+    """fn.simulate of the transformed network against the NumPy twin that builds the
+    mitigation from its definition on the plain network (reference.mitigated_forward),
+    the same normals: equal to rounding, every noise kind."""
+    from fastnoise.mitigation import intra_layer
+
+    net = _random("logistic", (5, 8, 6, 3), seed=4)
+    nz = {"AU": fn.Noise(additive=1e-3), "AC": fn.Noise(additive_correlated=1e-3),
+          "MU": fn.Noise(multiplicative=1e-3), "MC": fn.Noise(multiplicative_correlated=1e-3),
+          "all": fn.Noise(additive=1e-3, additive_correlated=1e-3, multiplicative=1e-3,
+                          multiplicative_correlated=1e-3)}[kind]
+    v = np.abs(np_rng.normal(1.0, 0.3, (6, 6)))
+    mitigated = {"pool": lambda: pool(net, 2, 3), "ghost": lambda: ghost(net, 2),
+                 "intra_layer": lambda: intra_layer(net, 2, v)}[transform]()
+    u = np_rng.normal(size=(4, 5))
+    _, total = ref.slot_offsets(mitigated.widths)
+    z = np_rng.standard_normal((4, 12, total))
+    res = fn.simulate(mitigated, u, nz, repeats=12, noise_values=z)
+    mean, var = ref.mitigated_forward(net, transform, 2, u, nz, z, copies=3, matrix=v)
+    np.testing.assert_allclose(res.mean[-1], mean, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(res.var[-1], var, rtol=1e-8, atol=1e-12 * float(np.max(var)) + 1e-300)
