@@ -33,9 +33,11 @@ Apply :func:`ghost` before :func:`pool`: pooling then also averages the ghost
 neurons' own uncorrelated noise, which otherwise adds (Σ_i W_ji)² σ² (large in a
 trained network such as network A).
 
-Noise here is the paper's Eq. 3 placed after the activation; a ghost neuron
-cannot cancel noise that passes through a nonlinearity, so :func:`ghost`
-refuses layers with ``noise_at="input"``.
+Noise here is the paper's Eq. 3 placed after the activation.  For a layer
+whose noise acts before the activation (``noise_at="input"``) the correlated
+term passes through the nonlinearity, and :func:`ghost` weighs its ghost by the
+neurons' mean slopes over given inputs: the cancellation is then first-order
+and on average, not exact.
 """
 
 from __future__ import annotations
@@ -119,7 +121,7 @@ def pool(net: Network, layers, copies: int) -> Network:
     return _rebuild(net, ws, bs, {"kind": "pool", "layers": chosen, "copies": copies})
 
 
-def ghost(net: Network, layers) -> Network:
+def ghost(net: Network, layers, inputs=None) -> Network:
     """Add one ghost neuron to each of the hidden ``layers``.
 
     The ghost neuron of layer n (its last neuron) has zero weights and bias,
@@ -129,34 +131,62 @@ def ghost(net: Network, layers) -> Network:
     −W_g[j]·f(0) added to its bias: the correlated additive noise of layer n
     cancels in x̃ of layer n + 1, and without noise the function is unchanged.
 
+    A layer whose noise acts before its activation (``noise_at="input"``)
+    passes the shared term a ξ'_c through f: neuron i carries
+    f(x̃_i + a ξ'_c) ≈ f(x̃_i) + f'(x̃_i) a ξ'_c and the ghost
+    f(a ξ'_c) ≈ f(0) + f'(0) a ξ'_c.  There the ghost's weight is
+    W_g[j] = −Σ_i W[j, i] s_i / f'(0), with s_i the mean slope f'(x̃_i) of
+    neuron i over ``inputs`` (noiseless): the term cancels to first order in
+    the noise on average over those inputs, not exactly (the slopes vary
+    from input to input).  Such layers need ``inputs``.
+
     Parameters
     ----------
     net : Network
     layers : int or sequence of int
-        Hidden layers of ``net`` (1 … L − 2), each with its noise after the
-        activation (``noise_at="output"``).
+        Hidden layers of ``net`` (1 … L − 2).
+    inputs : array_like (T, I_0), optional
+        Representative inputs, for layers with ``noise_at="input"`` only.
 
     Returns
     -------
     Network
         Each chosen layer has one more neuron; ``mitigation`` gains
-        ``{"kind": "ghost", "layers": [...]}``.
+        ``{"kind": "ghost", "layers": [...]}`` (with ``"slopes_from": T`` when
+        slopes were averaged over T inputs).
     """
     chosen = _hidden_layers(net, layers, "ghost")
-    for n in chosen:
-        if net.noise_at[n] != "output":
-            raise ValueError(f"ghost: layer {n} has noise_at='input' (noise before the activation), "
-                             "which a ghost neuron cannot cancel; use it on layers with "
-                             "noise_at='output'")
+    before = [n for n in chosen if net.noise_at[n] != "output"]
+    slopes = {}
+    if before:
+        if inputs is None:
+            raise ValueError(f"ghost: layer {before[0]} has noise_at='input' (noise before the activation); "
+                             "its ghost weight needs the neurons' mean slopes f'(x̃): pass inputs= "
+                             "(representative inputs), or use layers with noise_at='output'")
+        from .analytic.inverse import fprime
+        from .simulate import forward
+
+        xt, _ = forward(net, inputs)
+        for n in before:
+            act = net.activations[n]
+            g0 = float(fprime(act, np.zeros(1))[0])
+            if not abs(g0) > 0.0:
+                raise ValueError(f"ghost: layer {n}'s activation {act.name} has slope 0 at 0, so a ghost "
+                                 "neuron fed nothing cannot carry its noise before the activation")
+            slopes[n] = np.mean(fprime(act, xt[n]), axis=0) / g0
     ws, bs = _layer_arrays(net)
     for n in chosen:
         f0 = float(net.activations[n](np.zeros(1))[0])
         ws[n] = np.vstack([ws[n], np.zeros((1, ws[n].shape[1]))])
         bs[n] = np.append(bs[n], 0.0)
-        w_g = -ws[n + 1].sum(axis=1)
+        w_next = ws[n + 1] if n not in slopes else ws[n + 1] * slopes[n][None, :]
+        w_g = -w_next.sum(axis=1)
         ws[n + 1] = np.hstack([ws[n + 1], w_g[:, None]])
         bs[n + 1] = bs[n + 1] - w_g * f0
-    return _rebuild(net, ws, bs, {"kind": "ghost", "layers": chosen})
+    record = {"kind": "ghost", "layers": chosen}
+    if slopes:
+        record["slopes_from"] = int(np.atleast_2d(np.asarray(inputs)).shape[0])
+    return _rebuild(net, ws, bs, record)
 
 
 class Suppression(NamedTuple):
