@@ -157,6 +157,7 @@ def ghost(net: Network, layers, inputs=None) -> Network:
     """
     chosen = _hidden_layers(net, layers, "ghost")
     before = [n for n in chosen if net.noise_at[n] != "output"]
+    inputs = inputs if before else None        # slopes are needed (and recorded) only there
     slopes = {}
     if before:
         if inputs is None:

@@ -650,9 +650,11 @@ def parse_config(data: dict, base_dir: str | None = None) -> RunConfig:
                    why=" (a variance needs K ≥ 2 repetitions; the paper uses 300)")
     seed = _int(data.get("seed", 1), "seed", TOP, 0, MAX_SEED)
     net, net_spec = _parse_network(_table(data, "network", TOP), base_dir)
-    net, mitigation_spec = _apply_mitigation(net, data.get("mitigation"))
-    noise, noise_spec = _parse_noise(_table(data, "noise", TOP, required=False), net.n_layers)
+    # the inputs first: a ghost on a layer with its noise before f weighs itself by the mean
+    # slopes over them (mitigation never changes the input layer, so they fit both networks)
     inputs, input_spec, labels = _parse_inputs(_table(data, "inputs", TOP), net, base_dir)
+    net, mitigation_spec = _apply_mitigation(net, data.get("mitigation"), inputs)
+    noise, noise_spec = _parse_noise(_table(data, "noise", TOP, required=False), net.n_layers)
     out = _parse_output(_table(data, "output", TOP, required=False), net)
     return RunConfig(network=net, inputs=inputs, noise=noise, repeats=repeats, seed=seed,
                      block=out["block"], samples=out["samples"], histogram=out["histogram"],
@@ -661,8 +663,9 @@ def parse_config(data: dict, base_dir: str | None = None) -> RunConfig:
                      labels=labels, precision=out["precision"])
 
 
-def _apply_mitigation(net: Network, tables) -> tuple[Network, list]:
-    """``net`` transformed by the ``[[mitigation]]`` tables in order, and their spec."""
+def _apply_mitigation(net: Network, tables, inputs=None) -> tuple[Network, list]:
+    """``net`` transformed by the ``[[mitigation]]`` tables in order, and their spec; a
+    ``ghost`` on a layer with ``noise_at="input"`` takes its slopes over ``inputs``."""
     from . import mitigation
 
     if tables is None:
@@ -686,7 +689,7 @@ def _apply_mitigation(net: Network, tables) -> tuple[Network, list]:
             if kind == "pool":
                 net = mitigation.pool(net, layers, copies)
             elif kind == "ghost":
-                net = mitigation.ghost(net, layers)
+                net = mitigation.ghost(net, layers, inputs=inputs)
             else:
                 net = mitigation.intra_layer(net, layers, matrix)
         except (TypeError, ValueError) as exc:

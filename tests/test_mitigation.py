@@ -421,3 +421,17 @@ def test_ghost_before_the_activation(np_rng):
     assert np.mean(res.var[-1]) < 0.2 * np.mean(plain.var[-1])
     with pytest.raises(ValueError, match="pass inputs="):
         ghost(net, 1)
+
+
+def test_toml_ghost_before_the_activation_uses_the_run_inputs():
+    from fastnoise.runconfig import loads_config
+
+    text = _BASE.format(extra='[[mitigation]]\nkind = "ghost"\nlayers = [1]').replace(
+        'kind = "symmetric"', 'kind = "symmetric"\nnoise_at = "input"')
+    cfg = loads_config(text)
+    assert cfg.network.mitigation[-1] == {"kind": "ghost", "layers": [1], "slopes_from": 5}
+    want = ghost(fn.symmetric([1, 8, 8, 1], noise_at="input"), 1, inputs=cfg.inputs)
+    assert cfg.network.digest() == want.digest()
+    # after f the inputs play no part (and are not recorded)
+    plain = loads_config(_BASE.format(extra='[[mitigation]]\nkind = "ghost"\nlayers = [1]'))
+    assert plain.network.mitigation[-1] == {"kind": "ghost", "layers": [1]}
