@@ -84,6 +84,7 @@ def test_quick_study_end_to_end(tmp_path, capsys):
                                         "mitigation_snr_gain.png", "mitigation_training.png"]
     md = (out / "mitigation.md").read_text()
     assert "| M1 | [S22]" in md and "--quick: small settings" in md
+    assert f"Made by `fastnoise paper mitigation --out {out} --quick`" in md
     acc = read_csv(out / "mitigation_accuracy.csv")
     assert set(acc["strategy"]) == {"none", "pool", "ghost", "ghost+pool"}
     assert np.all((acc["accuracy"] >= 0) & (acc["accuracy"] <= 1))

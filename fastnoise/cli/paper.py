@@ -112,7 +112,7 @@ def run(args) -> int:
     start = time.perf_counter()
     command = "fastnoise " + " ".join(sys.argv[1:]) if sys.argv[1:] else None
     if args.figure == "mitigation":
-        return _mitigation(args, command, start)
+        return _mitigation(args, _mitigation_command(args), start)
     _, claims = make(names, args.out, quick=args.quick, overwrite=args.overwrite,
                      networks=args.networks, data=args.data, plots=not args.no_plots,
                      progress=_Bar(args.quiet), command=command,
@@ -122,6 +122,19 @@ def run(args) -> int:
     print(f"report: {os.path.join(args.out, 'paper.md')}")
     print(f"wall time: {time.perf_counter() - start:.1f} s")
     return 0
+
+
+def _mitigation_command(args) -> str:
+    """The command line that reproduces this study (from the parsed options, not sys.argv,
+    which is another program's when ``main`` is called in-process)."""
+    parts = ["fastnoise paper mitigation --out", args.out]
+    for flag in ("quick", "overwrite", "no_plots"):
+        if getattr(args, flag):
+            parts.append("--" + flag.replace("_", "-"))
+    for opt in ("data", "networks"):
+        if getattr(args, opt) is not None:
+            parts += [f"--{opt}", getattr(args, opt)]
+    return " ".join(map(str, parts))
 
 
 def _mitigation(args, command, start) -> int:

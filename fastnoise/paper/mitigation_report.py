@@ -143,8 +143,9 @@ def write_study(data: dict, out, settings, plots: bool = True, command: str | No
     write_json(os.path.join(out, "mitigation.json"), summary)
     lines = ["# Noise mitigation: the published claims against fastnoise's numbers", ""]
     if command:
-        lines += [f"Made by `{command}`" + (" (--quick: small settings, verdicts not meaningful)"
-                                            if settings.quick else "") + ".", ""]
+        lines += [f"Made by `{command}`.", ""]
+    if settings.quick:
+        lines += ["**--quick: small settings, noisy numbers; the verdicts are not meaningful.**", ""]
     nets = results["networks"]
     lines += [f"Networks: S {'-'.join(map(str, nets['S']['widths']))} softmax classifier trained here "
               f"(noise-free test accuracy {100 * nets['S']['test_accuracy']:.2f} %), A "
