@@ -15,7 +15,7 @@ A run config describes one call of :func:`fastnoise.simulate`::
     # kind = "file"                # every option of fastnoise.load_model:
     # path = "net.h5"              # Network.save, Keras .h5/.keras/.weights.h5, PyTorch .pt, .npz;
     #                              # relative to this file's folder
-    # format = "keras"             # insist on "keras", "torch", "npz" or "fastnoise"
+    # format = "keras"             # insist on "keras", "torch", "npz", "onnx" or "fastnoise"
     # activations = ["relu", "linear"]          # .pt (required) and .npz: one per layer
     # activation_map = { softmax = "linear" }   # Keras: study an output softmax's logits
     # architecture = "model.json"  # Keras weights-only file: model.to_json() (default: <stem>.json)

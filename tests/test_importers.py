@@ -237,7 +237,8 @@ def test_zip_named_h5_and_format_override(tmp_path):
                   r"\.keras or pass format='keras'")
     assert load_model(dst, format="keras").widths == (3, 4, 2)
     _raises(ModelFileError, load_model, dst, format="torch", match="not a torch file")
-    _raises(ModelFileError, load_model, dst, format="onnx", match="format='onnx' is not known")
+    _raises(ModelFileError, load_model, dst, format="tflite", match="format='tflite' is not known")
+    _raises(ModelFileError, load_model, dst, format="onnx", match=r"is a Keras 3 zip archive \(.keras\), not an onnx file")
 
 
 def test_truncated_hdf5(tmp_path):

@@ -11,13 +11,16 @@ Keras 3 archive           .keras          :func:`from_keras` (zipfile + h5py)
 Keras weights + JSON      .weights.h5     :func:`from_keras` with ``architecture=``
 PyTorch state dict        .pt, .pth       :func:`from_torch` (``weights_only``)
 NumPy archive             .npz            :func:`from_npz` / :func:`to_npz`
+ONNX model                .onnx           :func:`from_onnx` (the ``onnx`` package)
 fastnoise network         .h5, .hdf5      :meth:`fastnoise.Network.load`
 ========================  ==============  =====================================
 
 Only fully connected chains map onto a fastnoise network: Keras ``Dense``
 layers (with their activation, or a following ``Activation``/``ReLU``/
 ``LeakyReLU``/``ELU``/``Softmax`` layer), ``InputLayer``, ``Flatten`` and
-``Dropout`` (identity at inference); PyTorch ``nn.Linear`` stacks.
+``Dropout`` (identity at inference); PyTorch ``nn.Linear`` stacks; ONNX
+chains of ``Gemm`` or ``MatMul`` + ``Add`` with activation operators
+(:data:`ONNX_OPERATORS`), from any framework that exports ONNX.
 Keras/PyTorch ``sigmoid`` is fastnoise's ``logistic``; fastnoise's own name
 ``"sigmoid"`` means the paper's shifted sigmoid, so the importers refuse
 that bare name as ambiguous.
@@ -48,23 +51,25 @@ from ..validation import choice_hint
 from ._common import ModelFileError, sniff
 from ._keras import SUPPORTED_LAYERS, from_keras
 from ._npz import from_npz, to_npz
+from ._onnx import ONNX_OPERATORS, from_onnx
 from ._torch import from_torch, load_state_dict
 
-__all__ = ["load_model", "from_keras", "from_torch", "from_npz", "to_npz", "load_state_dict",
-           "ModelFileError", "SUPPORTED_LAYERS", "FORMATS"]
+__all__ = ["load_model", "from_keras", "from_torch", "from_npz", "from_onnx", "to_npz", "load_state_dict",
+           "ModelFileError", "SUPPORTED_LAYERS", "ONNX_OPERATORS", "FORMATS"]
 
 #: Accepted values of ``load_model(format=...)``.
-FORMATS = ("keras", "torch", "npz", "fastnoise")
+FORMATS = ("keras", "torch", "npz", "onnx", "fastnoise")
 
 #: extension -> content kinds it may hold
 _EXTENSIONS = {".h5": ("hdf5",), ".hdf5": ("hdf5",), ".hdf": ("hdf5",), ".keras": ("keras",),
-               ".pt": ("torch",), ".pth": ("torch",), ".npz": ("npz",)}
+               ".pt": ("torch",), ".pth": ("torch",), ".npz": ("npz",), ".onnx": ("onnx",)}
 #: format -> content kinds it may hold
-_FORMAT_KINDS = {"keras": ("hdf5", "keras"), "torch": ("torch",), "npz": ("npz",), "fastnoise": ("hdf5",)}
+_FORMAT_KINDS = {"keras": ("hdf5", "keras"), "torch": ("torch",), "npz": ("npz",), "onnx": ("onnx",),
+                 "fastnoise": ("hdf5",)}
 _KIND_WORDS = {"hdf5": "an HDF5 file", "keras": "a Keras 3 zip archive (.keras)",
-               "torch": "a PyTorch file (.pt)", "npz": "a NumPy .npz archive"}
-_KIND_EXT = {"keras": ".keras", "torch": ".pt", "npz": ".npz", "hdf5": ".h5"}
-_KIND_FORMAT = {"keras": "format='keras'", "torch": "format='torch'", "npz": "format='npz'",
+               "torch": "a PyTorch file (.pt)", "npz": "a NumPy .npz archive", "onnx": "an ONNX model (.onnx)"}
+_KIND_EXT = {"keras": ".keras", "torch": ".pt", "npz": ".npz", "hdf5": ".h5", "onnx": ".onnx"}
+_KIND_FORMAT = {"keras": "format='keras'", "torch": "format='torch'", "npz": "format='npz'", "onnx": "format='onnx'",
                 "hdf5": "format='keras' or format='fastnoise'"}
 
 
@@ -96,11 +101,11 @@ def load_model(path, format: str | None = None, *, activations=None, activation_
     path : str or path-like
         A Keras ``.h5`` or ``.keras`` model, a PyTorch state dict
         (``.pt``/``.pth``), an ``.npz`` archive (layout in
-        :mod:`fastnoise.importers._npz`) or a fastnoise network file
+        :mod:`fastnoise.importers._npz`), an ONNX model (``.onnx``) or a fastnoise network file
         (:meth:`Network.save`).  The kind is read from the content; a known
         extension that disagrees with it is an error unless ``format`` is
         given.
-    format : {"keras", "torch", "npz", "fastnoise"}, optional
+    format : {"keras", "torch", "npz", "onnx", "fastnoise"}, optional
         Insist on one kind (and accept any extension).
     activations : sequence, optional
         For PyTorch state dicts (required) and ``.npz`` files (overrides the
@@ -137,13 +142,14 @@ def load_model(path, format: str | None = None, *, activations=None, activation_
     ext = os.path.splitext(path)[1].lower()
     if kind.startswith("unknown:"):
         expected = format or {".h5": "HDF5", ".hdf5": "HDF5", ".hdf": "HDF5", ".keras": "Keras",
-                              ".pt": "PyTorch", ".pth": "PyTorch", ".npz": ".npz"}.get(ext)
+                              ".pt": "PyTorch", ".pth": "PyTorch", ".npz": ".npz", ".onnx": "ONNX"}.get(ext)
         what = kind.partition(":")[2]
         raise ModelFileError(f"{path} is {what}, not " + (f"a {expected} model file" if expected else
-                             "a model file (Keras .h5/.keras, PyTorch .pt/.pth, .npz or fastnoise .h5)"))
+                             "a model file (Keras .h5/.keras, PyTorch .pt/.pth, .npz, ONNX .onnx or fastnoise .h5)"))
     if format is not None:
         if kind not in _FORMAT_KINDS[format]:
-            raise ModelFileError(f"{path} is {_KIND_WORDS[kind]}, not a {format} file; pass "
+            raise ModelFileError(f"{path} is {_KIND_WORDS[kind]}, not {'an' if format[0] in 'aeio' else 'a'} "
+                                 f"{format} file; pass "
                                  f"{_KIND_FORMAT[kind]} or leave format out")
     elif ext in _EXTENSIONS and kind not in _EXTENSIONS[ext]:
         raise ModelFileError(f"{path} is {_KIND_WORDS[kind]}, not what its extension {ext} says; rename it "
@@ -156,7 +162,7 @@ def load_model(path, format: str | None = None, *, activations=None, activation_
     given = {"activations": activations, "activation_map": activation_map,
              "custom": custom, "architecture": architecture}
     allowed = {"keras": ("activation_map", "architecture"), "torch": ("activations",),
-               "npz": ("activations",), "fastnoise": ("custom",)}[kind]
+               "npz": ("activations",), "onnx": (), "fastnoise": ("custom",)}[kind]
     for name, value in given.items():
         if value is not None and name not in allowed:
             if name == "activations" and kind == "keras":
@@ -172,6 +178,8 @@ def load_model(path, format: str | None = None, *, activations=None, activation_
         return from_torch(path, activations)
     if kind == "npz":
         return from_npz(path, activations)
+    if kind == "onnx":
+        return from_onnx(path)
     from ..io import network_file
 
     try:

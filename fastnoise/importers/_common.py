@@ -44,8 +44,8 @@ def sniff(path) -> str:
     -------
     str
         ``"hdf5"``, ``"keras"`` (Keras 3 zip), ``"npz"``, ``"torch"`` (zip or
-        legacy pickle written by ``torch.save``) or ``"unknown:<what it looks
-        like>"``.
+        legacy pickle written by ``torch.save``), ``"onnx"`` or
+        ``"unknown:<what it looks like>"``.
 
     Raises
     ------
@@ -58,7 +58,7 @@ def sniff(path) -> str:
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path}: no such file")
     if os.path.isdir(path):
-        raise ModelFileError(f"{path} is a folder; give a model file (.h5, .keras, .pt, .pth, .npz)")
+        raise ModelFileError(f"{path} is a folder; give a model file (.h5, .keras, .pt, .pth, .npz, .onnx)")
     with open(path, "rb") as fh:
         head = fh.read(1024)
     if head.startswith(HDF5_MAGIC):
@@ -89,7 +89,25 @@ def sniff(path) -> str:
             return "hdf5"
     except OSError:
         pass
+    if _looks_like_onnx(path, head):
+        return "onnx"
     return "unknown:" + _describe_bytes(head)
+
+
+def _looks_like_onnx(path: str, head: bytes) -> bool:
+    """An ONNX ModelProto: a protobuf whose first field is ``ir_version`` (tag 0x08), which the
+    ``onnx`` package parses into a graph with nodes; without ``onnx``, the ``.onnx`` extension."""
+    if not head.startswith(b"\x08"):
+        return False
+    try:
+        import onnx
+    except ImportError:
+        return path.lower().endswith(".onnx")
+    try:
+        model = onnx.load(path, load_external_data=False)
+    except Exception:  # not a protobuf ModelProto
+        return False
+    return len(model.graph.node) > 0
 
 
 def open_h5(path):

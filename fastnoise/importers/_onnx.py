@@ -1,0 +1,217 @@
+"""ONNX models of fully connected layers: any framework that exports ONNX.
+
+The graph must be one chain from its input to its output: each node reads the
+previous node's output (and initializers).  Mapped operators:
+
+=====================  ==========================================================
+Gemm                   a dense layer: W = α·B' ᵀ (B' = B or Bᵀ by ``transB``),
+                       b = β·C; ``transA`` must be 0
+MatMul (+ Add)         a dense layer W = Bᵀ from an initializer B (I_in, I_out);
+                       an Add of an initializer right after it is its bias
+Relu, Sigmoid, Tanh,   the activation of the dense layer before them
+Softmax, LeakyRelu,    (Sigmoid is fastnoise's ``logistic``; Softmax over the
+Elu, Selu, Softplus,   last axis only, as the output layer's readout)
+Softsign, HardSigmoid,
+Gelu
+Flatten, Reshape to    identity on the flattened input (the model's own memory
+(N, −1), Identity,     order, e.g. C·H·W for an NCHW image)
+Dropout
+=====================  ==========================================================
+
+Anything else is refused with a one-line error naming the operator and the
+node.  ONNX is read with the ``onnx`` package (``pip install onnx``), imported
+only here; ``onnxruntime`` is the reference in the tests.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+
+from ._common import ModelFileError, one_line
+
+__all__ = ["from_onnx", "ONNX_OPERATORS"]
+
+#: activation operators -> fastnoise name (parameters read from the node's attributes)
+_ACTIVATIONS = {"Relu": "relu", "Sigmoid": "logistic", "Tanh": "tanh", "Softmax": "softmax",
+                "LeakyRelu": "leaky_relu", "Elu": "elu", "Selu": "selu", "Softplus": "softplus",
+                "Softsign": "softsign", "HardSigmoid": "hard_sigmoid", "Gelu": "gelu"}
+_IDENTITY = ("Flatten", "Reshape", "Identity", "Dropout")
+#: every operator :func:`from_onnx` maps
+ONNX_OPERATORS = ("Gemm", "MatMul", "Add") + tuple(_ACTIVATIONS) + _IDENTITY
+
+
+def _require_onnx(path: str):
+    try:
+        import onnx
+    except ImportError:
+        raise ModelFileError(f"reading {path} needs the onnx package, which is not installed; "
+                             "pip install onnx") from None
+    return onnx
+
+
+def _where(node) -> str:
+    return f"node {node.name!r} ({node.op_type})" if node.name else f"a {node.op_type} node"
+
+
+def _attrs(onnx, node) -> dict:
+    return {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+
+
+def _activation(onnx, node, rank: int, opset: int):
+    """The fastnoise Activation of an activation node, or ModelFileError."""
+    from .. import activations as _act
+
+    a = _attrs(onnx, node)
+    kind = node.op_type
+    if kind == "Softmax":
+        axis = int(a.get("axis", -1 if opset >= 13 else 1))
+        if axis not in (-1, rank - 1):
+            raise ModelFileError(f"{_where(node)} takes the softmax over axis {axis}, not over a layer's "
+                                 "neurons (the last axis); fastnoise's softmax readout does the latter")
+        return _act.softmax()
+    if kind == "LeakyRelu":
+        return _act.leaky_relu(float(a.get("alpha", 0.01)))
+    if kind == "Elu":
+        return _act.elu(float(a.get("alpha", 1.0)))
+    if kind == "Selu":
+        alpha, gamma = float(a.get("alpha", 1.67326319217681884765625)), float(a.get("gamma", 1.05070102214813232421875))
+        if not (math.isclose(alpha, 1.6732632423543772, rel_tol=1e-6)
+                and math.isclose(gamma, 1.0507009873554805, rel_tol=1e-6)):
+            raise ModelFileError(f"{_where(node)} has alpha={alpha}, gamma={gamma}; fastnoise's selu has "
+                                 "the standard constants only")
+        return _act.selu()
+    if kind == "HardSigmoid":
+        alpha, beta = float(a.get("alpha", 0.2)), float(a.get("beta", 0.5))
+        if beta != 0.5:
+            raise ModelFileError(f"{_where(node)} has beta={beta}; fastnoise's hard_sigmoid is "
+                                 "min(max(slope·x + 0.5, 0), 1), beta = 0.5 only")
+        return _act.hard_sigmoid(alpha)
+    if kind == "Gelu" and a.get("approximate", b"none") not in (b"none", "none"):
+        raise ModelFileError(f"{_where(node)} is the tanh approximation of gelu; fastnoise's gelu is the "
+                             "exact erf form")
+    return _act.get(_ACTIVATIONS[kind])
+
+
+def from_onnx(path):
+    """Read an ONNX model of dense layers into a :class:`~fastnoise.Network`.
+
+    Parameters
+    ----------
+    path : str or path-like
+        An ``.onnx`` file (e.g. ``torch.onnx.export``); see the module
+        docstring for the operators it may hold.
+
+    Returns
+    -------
+    Network
+        float64 weights; the input layer is linear, each dense layer has the
+        activation that follows it (linear if none does).
+
+    Raises
+    ------
+    ModelFileError
+        For a damaged file, a graph that is not one chain, weights that are not
+        initializers, or an unsupported operator (named with its node).
+    """
+    path = os.fspath(path)
+    onnx = _require_onnx(path)
+    from onnx import numpy_helper
+
+    try:
+        model = onnx.load(path)
+    except Exception as exc:  # protobuf's DecodeError and friends: one line
+        raise ModelFileError(f"{path} is not a readable ONNX model ({one_line(exc)})") from None
+    graph = model.graph
+    opset = max((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), default=13)
+    init = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+    inputs = [i for i in graph.input if i.name not in init]
+    if len(inputs) != 1:
+        raise ModelFileError(f"{path} has {len(inputs)} graph inputs; a fastnoise network takes one")
+    dims = [d.dim_value if d.HasField("dim_value") else None
+            for d in inputs[0].type.tensor_type.shape.dim]
+    if len(dims) < 2 or any(d is None or d < 1 for d in dims[1:]):
+        raise ModelFileError(f"{path}: input {inputs[0].name!r} has shape {dims}; expected (batch, features…) "
+                             "with known feature sizes")
+    width = int(np.prod(dims[1:]))
+    current = inputs[0].name
+    rank = 2
+    ws, bs, acts = [], [], []
+    pending_matmul = False
+    for node in graph.node:
+        data = [n for n in node.input if n and n not in init]
+        if node.op_type == "Constant":
+            raise ModelFileError(f"{path}: {_where(node)} is not supported (weights must be initializers); "
+                                 f"supported: {', '.join(ONNX_OPERATORS)}")
+        if data != [current]:
+            raise ModelFileError(f"{path}: {_where(node)} does not read the previous node's output alone; "
+                                 "fastnoise reads a graph that is one chain of layers")
+        kind = node.op_type
+        if kind == "Gemm":
+            a = _attrs(onnx, node)
+            if int(a.get("transA", 0)):
+                raise ModelFileError(f"{path}: {_where(node)} has transA=1, which a dense layer does not")
+            b = init.get(node.input[1])
+            if b is None:
+                raise ModelFileError(f"{path}: {_where(node)} takes its weights from a computed tensor, "
+                                     "not an initializer")
+            b = np.asarray(b, np.float64)
+            w = (b if int(a.get("transB", 0)) else b.T) * float(a.get("alpha", 1.0))
+            c = init.get(node.input[2]) if len(node.input) > 2 and node.input[2] else None
+            bias = (np.zeros(w.shape[0]) if c is None
+                    else np.broadcast_to(np.asarray(c, np.float64) * float(a.get("beta", 1.0)), (w.shape[0],)))
+            ws.append(w)
+            bs.append(np.array(bias))
+            acts.append(None)
+            pending_matmul = False
+        elif kind == "MatMul":
+            b = init.get(node.input[1])
+            if b is None or np.ndim(b) != 2:
+                raise ModelFileError(f"{path}: {_where(node)} must multiply by a 2-D initializer")
+            ws.append(np.asarray(b, np.float64).T)
+            bs.append(np.zeros(b.shape[1]))
+            acts.append(None)
+            pending_matmul = True
+        elif kind == "Add":
+            c = init.get(node.input[1]) if node.input[1] in init else init.get(node.input[0])
+            if not pending_matmul or c is None:
+                raise ModelFileError(f"{path}: {_where(node)} is not the bias of a MatMul; fastnoise maps "
+                                     "an Add of an initializer right after a MatMul only")
+            bs[-1] = bs[-1] + np.broadcast_to(np.asarray(c, np.float64).reshape(-1), bs[-1].shape)
+            pending_matmul = False
+        elif kind in _ACTIVATIONS:
+            if not ws:
+                raise ModelFileError(f"{path}: {_where(node)} acts on the input before any dense layer; "
+                                     "fastnoise's input layer is linear")
+            if acts[-1] is not None:
+                raise ModelFileError(f"{path}: {_where(node)} follows another activation; a fastnoise "
+                                     "neuron has one activation")
+            acts[-1] = _activation(onnx, node, rank, opset)
+            pending_matmul = False
+        elif kind in _IDENTITY:
+            if kind == "Reshape":
+                shape = init.get(node.input[1])
+                if shape is None or len(shape) != 2 or int(shape[1]) not in (-1, ws[-1].shape[0] if ws else width):
+                    raise ModelFileError(f"{path}: {_where(node)} reshapes to {None if shape is None else list(shape)}; "
+                                         "fastnoise maps a reshape to (batch, -1) only")
+            if kind == "Flatten" and int(_attrs(onnx, node).get("axis", 1)) != 1:
+                raise ModelFileError(f"{path}: {_where(node)} flattens from axis "
+                                     f"{_attrs(onnx, node).get('axis')}; fastnoise maps axis=1 only")
+        else:
+            raise ModelFileError(f"{path}: {_where(node)} is not supported; supported: {', '.join(ONNX_OPERATORS)}")
+        current = node.output[0]
+    if not ws:
+        raise ModelFileError(f"{path} has no Gemm or MatMul node; a fastnoise network needs a dense layer")
+    if [o.name for o in graph.output] != [current]:
+        raise ModelFileError(f"{path}: the graph's output is not the end of its chain of nodes")
+    if ws[0].shape[1] != width:
+        raise ModelFileError(f"{path}: the first dense layer takes {ws[0].shape[1]} inputs but the graph "
+                             f"input has {width} features")
+    from ..network import Network
+
+    try:
+        return Network.from_layers(ws, bs, ["linear" if a is None else a for a in acts])
+    except ValueError as exc:
+        raise ModelFileError(f"{path}: {one_line(exc)}") from None
