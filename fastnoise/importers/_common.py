@@ -110,6 +110,17 @@ def _looks_like_onnx(path: str, head: bytes) -> bool:
     return len(model.graph.node) > 0
 
 
+def require_package(module: str, why: str, what: str, install: str):
+    """Import and return ``module``, or raise a one-line ModelFileError: ``{why} needs {what},
+    which is not installed; {install}``."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise ModelFileError(f"{why} needs {what}, which is not installed; {install}") from None
+
+
 def open_h5(path):
     """Open an HDF5 file read-only with a one-line error for damaged files."""
     import h5py

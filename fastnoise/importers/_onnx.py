@@ -30,7 +30,7 @@ import os
 
 import numpy as np
 
-from ._common import ModelFileError, one_line
+from ._common import ModelFileError, one_line, require_package
 
 __all__ = ["from_onnx", "ONNX_OPERATORS"]
 
@@ -44,12 +44,7 @@ ONNX_OPERATORS = ("Gemm", "MatMul", "Add") + tuple(_ACTIVATIONS) + _IDENTITY
 
 
 def _require_onnx(path: str):
-    try:
-        import onnx
-    except ImportError:
-        raise ModelFileError(f"reading {path} needs the onnx package, which is not installed; "
-                             "pip install onnx") from None
-    return onnx
+    return require_package("onnx", f"reading {path}", "the onnx package", "pip install onnx")
 
 
 def _where(node) -> str:

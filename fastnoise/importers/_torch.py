@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ._common import CUSTOM_HINT, ModelFileError, one_line, resolve_activation, sniff
+from ._common import CUSTOM_HINT, ModelFileError, one_line, require_package, resolve_activation, sniff
 
 __all__ = ["from_torch", "load_state_dict"]
 
@@ -29,12 +29,7 @@ _SUPPORTED_MODULES = "Linear, " + ", ".join(_TORCH_ACTIVATIONS) + ", Dropout, Fl
 
 
 def _require_torch(why: str):
-    try:
-        import torch
-    except ImportError:
-        raise ModelFileError(f"{why} needs PyTorch, which is not installed; "
-                             "pip install torch (CPU wheels suffice)") from None
-    return torch
+    return require_package("torch", why, "PyTorch", "pip install torch (CPU wheels suffice)")
 
 
 def load_state_dict(path) -> dict:
