@@ -47,12 +47,15 @@ LAYERS = [
     ("config", ["fastnoise._version", "fastnoise.config", "fastnoise.validation"]),
     ("kernels", ["fastnoise.kernels"]),
     ("core", ["fastnoise.activations", "fastnoise.noise", "fastnoise.resources", "fastnoise.network",
-              "fastnoise.progress", "fastnoise.result", "fastnoise.mitigation"]),
+              "fastnoise.progress", "fastnoise.result"]),
     ("io", ["fastnoise.io", "fastnoise.importers"]),
     ("engine", ["fastnoise.simulate", "fastnoise.engine"]),
     ("stats", ["fastnoise.stats"]),
     ("analytic", ["fastnoise.analytic"]),
-    ("application", ["fastnoise", "fastnoise.__main__", "fastnoise.runconfig", "fastnoise.report",
+    # mitigation transforms networks with the help of the engine (noiseless forward) and the
+    # analytic layer (activation slopes), as DESIGN.md lists it beside them
+    ("application", ["fastnoise", "fastnoise.__main__", "fastnoise.mitigation", "fastnoise.runconfig",
+                     "fastnoise.report",
                      "fastnoise.paper", "fastnoise.sweep", "fastnoise.train", "fastnoise.cli"]),
 ]
 
