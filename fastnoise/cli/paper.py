@@ -8,7 +8,7 @@ Examples
     fastnoise paper all --out paper/                  # about 3 minutes on two cores
     fastnoise paper all --out quick/ --quick          # seconds, for a first look
     fastnoise paper fig5 --out paper/ --data ~/datasets --networks my_networks/
-    fastnoise paper mitigation --out mitigation/     # the mitigation study, ~8 minutes
+    fastnoise paper mitigation --out mitigation/     # the mitigation study, ~5 minutes
 """
 
 from __future__ import annotations
@@ -45,11 +45,13 @@ def add_parser(subparsers):
                    help=f"one of {', '.join(FIGURES)}, or all; or mitigation: the noise-mitigation "
                         "study of the follow-up papers (trains a 784-20-10 softmax classifier and "
                         "noise-aware variants, runs the accuracy and SNR grids, judges the published "
-                        "mitigation claims in DIR/mitigation.md; about 10 minutes, --quick about 1)")
+                        "mitigation claims in DIR/mitigation.md; about 5 minutes on two cores, "
+                        "--quick about 15 s)")
     p.add_argument("--out", "-o", metavar="DIR", required=True,
                    help="output folder (created when missing)")
     p.add_argument("--overwrite", action="store_true",
-                   help="replace stored runs made with other settings")
+                   help="replace stored runs made with other settings (mitigation: networks in "
+                        "DIR/networks trained with other settings)")
     p.add_argument("--quick", action="store_true",
                    help="small settings (few repetitions, inputs and neurons): seconds per "
                         "figure, noisy numbers, verdicts not meaningful")
