@@ -116,7 +116,8 @@ def test_keras_archive_without_layer_names(tmp_path):
 def test_keras_unsupported_layer():
     _raises(ModelFileError, load_model, os.path.join(MODELS, "conv.keras"),
             match=r"^layer 'conv2d' of type Conv2D cannot be mapped to a fully connected fastnoise "
-                  r"network; supported: Dense, Activation, ReLU, LeakyReLU, ELU, Softmax, Flatten, Dropout, "
+                  r"network; supported: Dense, Activation, ReLU, LeakyReLU, ELU, Softmax, BatchNormalization, "
+                  r"Flatten, Dropout, "
                   r"InputLayer$")
 
 
@@ -370,7 +371,9 @@ def test_torch_unmappable_layers(tmp_path):
     bn = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 1))
     _raises(ModelFileError, from_torch, bn.state_dict(), ["relu", "linear"],
             match=r"'1.weight' has shape \(4,\), not a Linear layer's .*normalisation")
-    _raises(ModelFileError, from_torch, bn, match="module '1' of type BatchNorm1d cannot be mapped")
+    assert from_torch(bn.eval()).widths == (3, 4, 1)     # a module: folded (tests/test_batchnorm.py)
+    bad = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4, track_running_stats=False), nn.Linear(4, 1))
+    _raises(ModelFileError, from_torch, bad, match="keeps no running statistics")
     conv = nn.Sequential(nn.Conv2d(1, 2, 3))
     _raises(ModelFileError, from_torch, conv.state_dict(), ["relu"], match=r"shape \(2, 1, 3, 3\).*convolution")
     sd = {"x.weight": torch.zeros(2, 2), "x.running_mean": torch.zeros(2)}

@@ -20,7 +20,10 @@ layers (with their activation, or a following ``Activation``/``ReLU``/
 ``LeakyReLU``/``ELU``/``Softmax`` layer), ``InputLayer``, ``Flatten`` and
 ``Dropout`` (identity at inference); PyTorch ``nn.Linear`` stacks; ONNX
 chains of ``Gemm`` or ``MatMul`` + ``Add`` with activation operators
-(:data:`ONNX_OPERATORS`), from any framework that exports ONNX.
+(:data:`ONNX_OPERATORS`), from any framework that exports ONNX.  Batch
+normalisation (Keras ``BatchNormalization``, PyTorch ``BatchNorm1d``, ONNX
+``BatchNormalization``; inference form) is folded exactly into the dense layer
+before it, or, after an activation, into the next one.
 Keras/PyTorch ``sigmoid`` is fastnoise's ``logistic``; fastnoise's own name
 ``"sigmoid"`` means the paper's shifted sigmoid, so the importers refuse
 that bare name as ambiguous.

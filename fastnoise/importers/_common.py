@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import zipfile
 
+import numpy as np
+
 __all__ = ["ModelFileError", "sniff", "open_h5", "resolve_activation", "one_line"]
 
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
@@ -119,6 +121,44 @@ def require_package(module: str, why: str, what: str, install: str):
         return importlib.import_module(module)
     except ImportError:
         raise ModelFileError(f"{why} needs {what}, which is not installed; {install}") from None
+
+
+class AffineChain:
+    """Fold batch normalisations (inference form: y ↦ s ⊙ y + c) into a chain of dense layers.
+
+    A normalisation right after a dense layer whose activation is still linear goes into that
+    layer: W ← diag(s) W, b ← s ⊙ b + c.  One after an activation (or on the input) waits and
+    goes into the next dense layer: W ← W diag(s), b ← b + W c.  Both are exact.  ``ws``,
+    ``bs`` are the importer's lists of (I_out, I_in) weights and biases; ``linear_last()``
+    says whether the last layer's activation is still the identity.
+    """
+
+    def __init__(self):
+        self.pending = None            # (s, c) waiting for the next dense layer
+
+    @staticmethod
+    def batchnorm(gamma, beta, mean, var, eps):
+        """(s, c) of y ↦ γ (y − μ)/√(σ² + ε) + β."""
+        s = np.asarray(gamma, np.float64) / np.sqrt(np.asarray(var, np.float64) + float(eps))
+        return s, np.asarray(beta, np.float64) - s * np.asarray(mean, np.float64)
+
+    def add(self, s, c, ws, bs, linear_last: bool) -> None:
+        if ws and linear_last and self.pending is None:
+            ws[-1] = s[:, None] * ws[-1]
+            bs[-1] = s * bs[-1] + c
+        elif self.pending is None:
+            self.pending = (s, c)
+        else:
+            s0, c0 = self.pending
+            self.pending = (s * s0, s * c0 + c)
+
+    def into_next(self, w, b):
+        """The next dense layer's (W, b) with the waiting normalisation folded in."""
+        if self.pending is None:
+            return w, b
+        s, c = self.pending
+        self.pending = None
+        return w * s[None, :], b + w @ c
 
 
 def open_h5(path):

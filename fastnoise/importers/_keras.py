@@ -32,13 +32,13 @@ import zipfile
 
 import numpy as np
 
-from ._common import (CUSTOM_HINT, KERAS_ACTIVATIONS, ModelFileError, keras_activation, open_h5,
+from ._common import (AffineChain, CUSTOM_HINT, KERAS_ACTIVATIONS, ModelFileError, keras_activation, open_h5,
                       one_line, resolve_activation, sniff)
 
 __all__ = ["from_keras", "SUPPORTED_LAYERS"]
 
-SUPPORTED_LAYERS = ("Dense", "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax", "Flatten", "Dropout",
-                    "InputLayer")
+SUPPORTED_LAYERS = ("Dense", "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax", "BatchNormalization",
+                    "Flatten", "Dropout", "InputLayer")
 _NO_OPS = ("Dropout",)
 
 
@@ -194,9 +194,7 @@ def _legacy_weights(cfg: dict, g, path: str, activation_map, keras_major: int):
                                      "the file is incomplete, save the model again")
             key = wn.rsplit("/", 1)[-1].split(":", 1)[0]
             arrays[key] = _read(lg[wn], path)
-        ordered = list(arrays.values())
-        return arrays.get("kernel", ordered[0] if ordered else None), \
-            arrays.get("bias", ordered[1] if len(ordered) > 1 else None), len(ordered)
+        return list(arrays.items())
 
     return _build(cfg, path, get_weights, activation_map, keras_major)
 
@@ -279,8 +277,7 @@ def _keras3_weights(cfg: dict, f, path: str, activation_map, where: str):
             raise ModelFileError(f"{where} has no weights for layer {name!r}; "
                                  "the file is incomplete or belongs to another model, save it again")
         v = container[key]["vars"]
-        arrays = [_read(v[k], path) for k in sorted(v, key=lambda s: int(s) if s.isdigit() else 1 << 30)]
-        return (arrays[0] if arrays else None), (arrays[1] if len(arrays) > 1 else None), len(arrays)
+        return [(None, _read(v[k], path)) for k in sorted(v, key=lambda s: int(s) if s.isdigit() else 1 << 30)]
 
     return _build(cfg, path, get_weights, activation_map, 3)
 
@@ -419,11 +416,41 @@ def _map_activation(spec, layer: str, activation_map, keras_major: int = 3):
             how=f"activation_map={{{name!r}: my_function}}", toml=f"activation_map = {{ {key} = ... }}"))
 
 
+def _named(arrays: list, names: tuple) -> list:
+    """The arrays called ``names`` among a layer's (key, array) pairs: by key where the file
+    names them (legacy HDF5), else by position (Keras 3 stores them in this order)."""
+    if any(k is not None for k, _ in arrays):
+        found = dict(arrays)
+        return [found.get(n) for n in names]
+    return [arrays[i][1] if i < len(arrays) else None for i in range(len(names))]
+
+
+def _batchnorm(arrays: list, lc: dict, name: str, width) -> tuple:
+    """(s, c) of a BatchNormalization layer over the last axis, from its weights and config."""
+    axis = lc.get("axis", -1)
+    axis = axis[0] if isinstance(axis, list) and len(axis) == 1 else axis
+    if axis not in (-1, 1):
+        raise ModelFileError(f"BatchNormalization layer {name!r} normalises axis {axis}; fastnoise folds "
+                             "a normalisation over the features (axis -1) only")
+    names = (("gamma",) if lc.get("scale", True) else ()) + (("beta",) if lc.get("center", True) else ()) \
+        + ("moving_mean", "moving_variance")
+    got = dict(zip(names, _named(arrays, names)))
+    if got["moving_mean"] is None or got["moving_variance"] is None:
+        raise ModelFileError(f"BatchNormalization layer {name!r} has no moving mean and variance; the "
+                             "weights are missing, save the model again")
+    n = got["moving_mean"].shape[0]
+    if width is not None and n != width:
+        raise ModelFileError(f"BatchNormalization layer {name!r} has {n} features but receives {width}")
+    return AffineChain.batchnorm(got.get("gamma", np.ones(n)), got.get("beta", np.zeros(n)),
+                                 got["moving_mean"], got["moving_variance"], lc.get("epsilon", 1e-3))
+
+
 def _build(cfg: dict, path: str, get_weights, activation_map, keras_major: int = 3):
     from ..network import Network
 
     chain = _ordered_layers(cfg, path)
     ws, bs, acts, owners = [], [], [], []
+    norms = AffineChain()
     input_act = None
     in_shape = None        # non-batch input shape, when known
     flat = True            # whether the tensor reaching the next layer is a vector
@@ -440,6 +467,9 @@ def _build(cfg: dict, path: str, get_weights, activation_map, keras_major: int =
         nonlocal input_act
         if act.is_linear and act.param == 1.0:
             return
+        if norms.pending is not None:
+            raise ModelFileError(f"layer {layer!r} applies {act.name} after a BatchNormalization that follows "
+                                 "an activation; fastnoise folds a normalisation into a dense layer only")
         if not acts:
             if input_act is not None:
                 raise ModelFileError(f"layer {layer!r} applies {act.name} to the input, which already "
@@ -462,7 +492,9 @@ def _build(cfg: dict, path: str, get_weights, activation_map, keras_major: int =
             if not flat:
                 raise ModelFileError(f"Dense layer {name!r} acts on the last axis of a {in_shape} input; "
                                      "add a Flatten layer before it so that the network is fully connected")
-            kernel, bias, count = get_weights(lay, i)
+            arrays = get_weights(lay, i)
+            kernel, bias = _named(arrays, ("kernel", "bias"))
+            count = len(arrays)
             use_bias = lc.get("use_bias", True)
             if kernel is None:
                 raise ModelFileError(f"{path} has no kernel for Dense layer {name!r}; the weights are "
@@ -489,7 +521,8 @@ def _build(cfg: dict, path: str, get_weights, activation_map, keras_major: int =
             if bias.shape != (kernel.shape[1],):
                 raise ModelFileError(f"bias of Dense layer {name!r} has shape {bias.shape}; expected "
                                      f"({kernel.shape[1]},)")
-            ws.append(kernel.T)
+            w, bias = norms.into_next(kernel.T, bias)
+            ws.append(w)
             bs.append(bias)
             owners.append(name)
             acts.append(_map_activation(lc.get("activation", "linear"), name, activation_map, keras_major))
@@ -514,6 +547,12 @@ def _build(cfg: dict, path: str, get_weights, activation_map, keras_major: int =
                                              toml="activation_map"))
                 act = _act.leaky_relu(float(slope)) if slope not in (None, 0, 0.0) else _act.relu()
             apply_activation(act, name)
+        elif cls == "BatchNormalization":
+            if not flat:
+                raise ModelFileError(f"BatchNormalization layer {name!r} acts on a {in_shape} input; fastnoise "
+                                     "folds it into dense layers only")
+            scale, shift = _batchnorm(get_weights(lay, i), lc, name, width)
+            norms.add(scale, shift, ws, bs, bool(acts) and acts[-1].is_linear and acts[-1].param == 1.0)
         elif cls == "Flatten":
             flat = True
         elif cls in _NO_OPS:
@@ -523,6 +562,9 @@ def _build(cfg: dict, path: str, get_weights, activation_map, keras_major: int =
                                  f"fastnoise network; supported: {', '.join(SUPPORTED_LAYERS)}")
     if not ws:
         raise ModelFileError(f"{path} has no Dense layer; a fastnoise network needs at least one")
+    if norms.pending is not None:
+        raise ModelFileError(f"{path} ends in a BatchNormalization after the output activation, which no "
+                             "dense layer follows to absorb it; fastnoise cannot represent it")
     from .. import activations as _act
 
     return Network.from_layers(ws, bs, [input_act or _act.linear()] + acts)

@@ -8,6 +8,8 @@ Gemm                   a dense layer: W = α·B' ᵀ (B' = B or Bᵀ by ``transB
                        b = β·C; ``transA`` must be 0
 MatMul (+ Add)         a dense layer W = Bᵀ from an initializer B (I_in, I_out);
                        an Add of an initializer right after it is its bias
+BatchNormalization     folded into the dense layer before it (or, after an
+                       activation, into the next one), exactly
 Relu, Sigmoid, Tanh,   the activation of the dense layer before them
 Softmax, LeakyRelu,    (Sigmoid is fastnoise's ``logistic``; Softmax over the
 Elu, Selu, Softplus,   last axis only, as the output layer's readout)
@@ -30,7 +32,7 @@ import os
 
 import numpy as np
 
-from ._common import ModelFileError, one_line, require_package
+from ._common import AffineChain, ModelFileError, one_line, require_package
 
 __all__ = ["from_onnx", "ONNX_OPERATORS"]
 
@@ -40,7 +42,7 @@ _ACTIVATIONS = {"Relu": "relu", "Sigmoid": "logistic", "Tanh": "tanh", "Softmax"
                 "Softsign": "softsign", "HardSigmoid": "hard_sigmoid", "Gelu": "gelu"}
 _IDENTITY = ("Flatten", "Reshape", "Identity", "Dropout")
 #: every operator :func:`from_onnx` maps
-ONNX_OPERATORS = ("Gemm", "MatMul", "Add") + tuple(_ACTIVATIONS) + _IDENTITY
+ONNX_OPERATORS = ("Gemm", "MatMul", "Add", "BatchNormalization") + tuple(_ACTIVATIONS) + _IDENTITY
 
 
 def _require_onnx(path: str):
@@ -134,6 +136,7 @@ def from_onnx(path):
     current = inputs[0].name
     rank = 2
     ws, bs, acts = [], [], []
+    norms = AffineChain()
     pending_matmul = False
     for node in graph.node:
         data = [n for n in node.input if n and n not in init]
@@ -157,16 +160,18 @@ def from_onnx(path):
             c = init.get(node.input[2]) if len(node.input) > 2 and node.input[2] else None
             bias = (np.zeros(w.shape[0]) if c is None
                     else np.broadcast_to(np.asarray(c, np.float64) * float(a.get("beta", 1.0)), (w.shape[0],)))
+            w, bias = norms.into_next(w, np.array(bias))
             ws.append(w)
-            bs.append(np.array(bias))
+            bs.append(bias)
             acts.append(None)
             pending_matmul = False
         elif kind == "MatMul":
             b = init.get(node.input[1])
             if b is None or np.ndim(b) != 2:
                 raise ModelFileError(f"{path}: {_where(node)} must multiply by a 2-D initializer")
-            ws.append(np.asarray(b, np.float64).T)
-            bs.append(np.zeros(b.shape[1]))
+            w, bias = norms.into_next(np.asarray(b, np.float64).T, np.zeros(b.shape[1]))
+            ws.append(w)
+            bs.append(bias)
             acts.append(None)
             pending_matmul = True
         elif kind == "Add":
@@ -176,7 +181,19 @@ def from_onnx(path):
                                      "an Add of an initializer right after a MatMul only")
             bs[-1] = bs[-1] + np.broadcast_to(np.asarray(c, np.float64).reshape(-1), bs[-1].shape)
             pending_matmul = False
+        elif kind == "BatchNormalization":
+            arrays = [init.get(n) for n in node.input[1:5]]
+            if any(a is None for a in arrays):
+                raise ModelFileError(f"{path}: {_where(node)} takes its scale, bias, mean or variance from a "
+                                     "computed tensor, not an initializer")
+            if int(_attrs(onnx, node).get("training_mode", 0)):
+                raise ModelFileError(f"{path}: {_where(node)} is in training mode; export the model in eval mode")
+            s_, c_ = AffineChain.batchnorm(*arrays, float(_attrs(onnx, node).get("epsilon", 1e-5)))
+            norms.add(s_, c_, ws, bs, bool(ws) and acts[-1] is None and not pending_matmul)
         elif kind in _ACTIVATIONS:
+            if norms.pending is not None:
+                raise ModelFileError(f"{path}: {_where(node)} follows a BatchNormalization that follows an "
+                                     "activation; fastnoise folds a normalisation into a dense layer only")
             if not ws:
                 raise ModelFileError(f"{path}: {_where(node)} acts on the input before any dense layer; "
                                      "fastnoise's input layer is linear")
@@ -199,6 +216,9 @@ def from_onnx(path):
         current = node.output[0]
     if not ws:
         raise ModelFileError(f"{path} has no Gemm or MatMul node; a fastnoise network needs a dense layer")
+    if norms.pending is not None:
+        raise ModelFileError(f"{path} ends in a BatchNormalization after the output activation, which no "
+                             "dense layer follows to absorb it")
     if [o.name for o in graph.output] != [current]:
         raise ModelFileError(f"{path}: the graph's output is not the end of its chain of nodes")
     if ws[0].shape[1] != width:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ._common import CUSTOM_HINT, ModelFileError, one_line, require_package, resolve_activation, sniff
+from ._common import AffineChain, CUSTOM_HINT, ModelFileError, one_line, require_package, resolve_activation, sniff
 
 __all__ = ["from_torch", "load_state_dict"]
 
@@ -25,7 +25,7 @@ _TORCH_ACTIVATIONS = {"Sigmoid": ("logistic", None), "Tanh": ("tanh", None), "Re
                       "GELU": ("gelu", None), "SiLU": ("swish", None), "Hardsigmoid": ("hard_sigmoid", None),
                       "SELU": ("selu", None), "Softsign": ("softsign", None), "Softmax": ("softmax", None)}
 _TORCH_NO_OPS = ("Dropout", "Identity", "Flatten")
-_SUPPORTED_MODULES = "Linear, " + ", ".join(_TORCH_ACTIVATIONS) + ", Dropout, Flatten"
+_SUPPORTED_MODULES = "Linear, " + ", ".join(_TORCH_ACTIVATIONS) + ", BatchNorm1d, Dropout, Flatten"
 
 
 def _require_torch(why: str):
@@ -215,21 +215,39 @@ def _from_sequential(module, where: str):
                 "order of its layers is unknown; pass activations=[...] to read its state dict")
     ws, bs, acts, owners = [], [], [], []
     input_act = None
+    norms = AffineChain()
+
+    def numpy(t):
+        return t.detach().to("cpu").double().numpy()
+
     for name, m in module.named_modules():
         if list(m.children()):
             continue
         cls = type(m).__name__
         if isinstance(m, torch.nn.Linear):
-            w = m.weight.detach().to("cpu").double().numpy()
+            w = numpy(m.weight)
             if ws and w.shape[1] != ws[-1].shape[0]:
                 raise ModelFileError(f"'{name}.weight' has shape {tuple(w.shape)} but the previous layer's "
                                      f"'{owners[-1]}.weight' has shape {tuple(ws[-1].shape)}; consecutive "
                                      "Linear layers must chain")
+            w, b = norms.into_next(w, np.zeros(w.shape[0]) if m.bias is None else numpy(m.bias))
             ws.append(w)
-            bs.append(np.zeros(w.shape[0]) if m.bias is None else m.bias.detach().to("cpu").double().numpy())
+            bs.append(b)
             acts.append(None)
             owners.append(name)
+        elif isinstance(m, torch.nn.BatchNorm1d):
+            if m.running_mean is None or m.running_var is None:
+                raise ModelFileError(f"module {name!r} (BatchNorm1d) keeps no running statistics "
+                                     "(track_running_stats=False); its inference form is not a fixed map")
+            n = m.num_features
+            gamma = numpy(m.weight) if m.weight is not None else np.ones(n)
+            beta = numpy(m.bias) if m.bias is not None else np.zeros(n)
+            s, c = AffineChain.batchnorm(gamma, beta, numpy(m.running_mean), numpy(m.running_var), m.eps)
+            norms.add(s, c, ws, bs, bool(ws) and acts[-1] is None)
         elif cls in _TORCH_ACTIVATIONS and cls != "Identity" and type(m).__module__.startswith("torch.nn"):
+            if norms.pending is not None:
+                raise ModelFileError(f"module {name!r} ({cls}) follows a BatchNorm1d that follows an "
+                                     "activation; fastnoise folds a normalisation into a Linear layer only")
             act = _activation_of(m, f"module {name!r}")
             if not ws:
                 if input_act is not None:
@@ -257,6 +275,9 @@ def _from_sequential(module, where: str):
                                  f"fastnoise network; supported: {_SUPPORTED_MODULES}")
     if not ws:
         raise ModelFileError(f"{where} has no nn.Linear layer; a fastnoise network needs at least one")
+    if norms.pending is not None:
+        raise ModelFileError(f"{where} ends in a BatchNorm1d after the output activation, which no Linear "
+                             "layer follows to absorb it; fastnoise cannot represent it")
     from .. import activations as _act
 
     return ws, bs, [input_act or _act.linear()] + [a or _act.linear() for a in acts]

@@ -1,0 +1,121 @@
+"""BatchNormalization folded into dense layers (issue 17.3, dense part), exactly.
+
+Inference-time batch normalisation is an affine map per feature, y ↦ γ(y − μ)/√(σ² + ε) + β.
+Right after a dense layer whose activation is still to come it folds into that layer; after
+an activation (or on the input) into the next dense layer.  References: real Keras 3 models
+(PyTorch backend; float64 layers, compared at Keras' float32-level tolerance 1e-6 as in
+``test_import_configs``), PyTorch ``nn.Sequential`` modules and ONNX models exported from
+them (float64 references to rounding).
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+import fastnoise as fn
+from fastnoise.importers import ModelFileError, from_torch, load_model
+
+
+def _keras():
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    return pytest.importorskip("keras")
+
+
+def _set_bn(layer, n, seed):
+    rng = np.random.default_rng(seed)
+    layer.set_weights([rng.uniform(0.5, 2.0, n), rng.normal(0, 0.5, n), rng.normal(0, 0.5, n),
+                       rng.uniform(0.2, 3.0, n)])
+
+
+@pytest.fixture(scope="module")
+def keras_bn(tmp_path_factory):
+    keras = _keras()
+    L = keras.layers
+    d = tmp_path_factory.mktemp("bn")
+    keras.utils.set_random_seed(5)
+    init = keras.initializers.RandomNormal(stddev=0.6, seed=1)
+    m = keras.Sequential([keras.Input((5,), dtype="float64"),
+                          L.BatchNormalization(dtype="float64", epsilon=1e-3),          # on the input
+                          L.Dense(7, kernel_initializer=init, dtype="float64"),
+                          L.BatchNormalization(dtype="float64"),                        # before f
+                          L.Activation("tanh", dtype="float64"),
+                          L.Dense(6, activation="relu", kernel_initializer=init, dtype="float64"),
+                          L.BatchNormalization(dtype="float64", epsilon=0.01),          # after f
+                          L.Dense(3, activation="softmax", kernel_initializer=init, dtype="float64")])
+    for k, layer in enumerate(lay for lay in m.layers if isinstance(lay, L.BatchNormalization)):
+        _set_bn(layer, layer.get_weights()[0].shape[0], k)
+    x = np.random.default_rng(1).normal(size=(9, 5))
+    y = np.asarray(m.predict(x, verbose=0), dtype=float)
+    m.save(d / "bn.keras")
+    m.save(d / "bn.h5")
+    return d, x, y
+
+
+@pytest.mark.parametrize("name", ["bn.keras", "bn.h5"])
+def test_keras_batchnorm_folds_exactly(keras_bn, name):
+    d, x, y = keras_bn
+    net = load_model(d / name)
+    assert net.widths == (5, 7, 6, 3)
+    assert [a.name for a in net.activations] == ["linear", "tanh", "relu", "softmax"]
+    np.testing.assert_allclose(fn.forward(net, x)[1][-1], y, rtol=1e-6, atol=1e-6)
+
+
+def test_keras_batchnorm_that_cannot_be_folded(tmp_path):
+    keras = _keras()
+    L = keras.layers
+    m = keras.Sequential([keras.Input((4,)), L.Dense(3, activation="tanh"), L.BatchNormalization()])
+    m.save(tmp_path / "end.keras")
+    with pytest.raises(ModelFileError, match="ends in a BatchNormalization after the output activation"):
+        load_model(tmp_path / "end.keras")
+    m = keras.Sequential([keras.Input((4,)), L.Dense(3, activation="tanh"), L.BatchNormalization(),
+                          L.Activation("relu"), L.Dense(2)])
+    m.save(tmp_path / "between.keras")
+    with pytest.raises(ModelFileError, match="applies relu after a BatchNormalization that follows an activation"):
+        load_model(tmp_path / "between.keras")
+
+
+def _torch_bn_model(torch):
+    torch.manual_seed(0)
+    m = torch.nn.Sequential(torch.nn.BatchNorm1d(5), torch.nn.Linear(5, 7), torch.nn.BatchNorm1d(7),
+                            torch.nn.Tanh(), torch.nn.Linear(7, 6), torch.nn.ReLU(), torch.nn.BatchNorm1d(6),
+                            torch.nn.Linear(6, 3)).double()
+    g = torch.Generator().manual_seed(1)
+    for mod in m:
+        if isinstance(mod, torch.nn.BatchNorm1d):
+            n = mod.num_features
+            mod.weight.data = torch.rand(n, generator=g, dtype=torch.float64) + 0.5
+            mod.bias.data = torch.randn(n, generator=g, dtype=torch.float64) * 0.5
+            mod.running_mean = torch.randn(n, generator=g, dtype=torch.float64) * 0.5
+            mod.running_var = torch.rand(n, generator=g, dtype=torch.float64) * 2 + 0.2
+    return m.eval()
+
+
+def test_torch_sequential_batchnorm_folds_exactly():
+    torch = pytest.importorskip("torch")
+    m = _torch_bn_model(torch)
+    net = from_torch(m)
+    assert net.widths == (5, 7, 6, 3) and [a.name for a in net.activations] == ["linear", "tanh", "relu", "linear"]
+    x = np.random.default_rng(2).normal(size=(8, 5))
+    with torch.no_grad():
+        want = m(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(fn.forward(net, x)[1][-1], want, rtol=1e-12, atol=1e-13)
+
+
+def test_onnx_batchnorm_folds_exactly(tmp_path):
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    ort = pytest.importorskip("onnxruntime")
+    m = _torch_bn_model(torch).float()
+    path = tmp_path / "bn.onnx"
+    torch.onnx.export(m, (torch.zeros(2, 5),), path, dynamo=False, input_names=["x"], output_names=["y"],
+                      dynamic_axes={"x": {0: "n"}, "y": {0: "n"}}, do_constant_folding=False)
+    import onnx
+
+    assert "BatchNormalization" in [n.op_type for n in onnx.load(path).graph.node]
+    net = load_model(path)
+    x = np.random.default_rng(3).normal(size=(8, 5)).astype(np.float32)
+    want = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    np.testing.assert_allclose(fn.forward(net, x.astype(np.float64))[1][-1], want, rtol=1e-5, atol=1e-5)
