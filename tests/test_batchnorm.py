@@ -119,3 +119,21 @@ def test_onnx_batchnorm_folds_exactly(tmp_path):
     x = np.random.default_rng(3).normal(size=(8, 5)).astype(np.float32)
     want = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
     np.testing.assert_allclose(fn.forward(net, x.astype(np.float64))[1][-1], want, rtol=1e-5, atol=1e-5)
+
+
+def test_keras_reshape_to_a_vector(tmp_path):
+    """Reshape((-1,)) or Reshape((n,)) of an image is a flatten; a Dense after a reshape to an
+    image is refused as before."""
+    keras = _keras()
+    L = keras.layers
+    m = keras.Sequential([keras.Input((4, 4, 1), dtype="float64"), L.Reshape((16,), dtype="float64"),
+                          L.Dense(3, activation="tanh", dtype="float64")])
+    m.save(tmp_path / "r.keras")
+    x = np.random.default_rng(0).uniform(size=(5, 4, 4, 1))
+    net = load_model(tmp_path / "r.keras")
+    np.testing.assert_allclose(fn.forward(net, x.reshape(5, -1))[1][-1],
+                               np.asarray(m.predict(x, verbose=0), float), rtol=1e-6, atol=1e-6)
+    m = keras.Sequential([keras.Input((16,)), L.Reshape((4, 4)), L.Dense(2)])
+    m.save(tmp_path / "img.keras")
+    with pytest.raises(ModelFileError, match="add a Flatten layer before it"):
+        load_model(tmp_path / "img.keras")

@@ -117,7 +117,7 @@ def test_keras_unsupported_layer():
     _raises(ModelFileError, load_model, os.path.join(MODELS, "conv.keras"),
             match=r"^layer 'conv2d' of type Conv2D cannot be mapped to a fully connected fastnoise "
                   r"network; supported: Dense, Activation, ReLU, LeakyReLU, ELU, Softmax, BatchNormalization, "
-                  r"Flatten, Dropout, "
+                  r"Flatten, Reshape, Dropout, "
                   r"InputLayer$")
 
 

@@ -17,7 +17,7 @@ fastnoise network         .h5, .hdf5      :meth:`fastnoise.Network.load`
 
 Only fully connected chains map onto a fastnoise network: Keras ``Dense``
 layers (with their activation, or a following ``Activation``/``ReLU``/
-``LeakyReLU``/``ELU``/``Softmax`` layer), ``InputLayer``, ``Flatten`` and
+``LeakyReLU``/``ELU``/``Softmax`` layer), ``InputLayer``, ``Flatten``, ``Reshape`` to a vector and
 ``Dropout`` (identity at inference); PyTorch ``nn.Linear`` stacks; ONNX
 chains of ``Gemm`` or ``MatMul`` + ``Add`` with activation operators
 (:data:`ONNX_OPERATORS`), from any framework that exports ONNX.  Batch

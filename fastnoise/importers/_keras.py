@@ -38,7 +38,7 @@ from ._common import (AffineChain, CUSTOM_HINT, KERAS_ACTIVATIONS, ModelFileErro
 __all__ = ["from_keras", "SUPPORTED_LAYERS"]
 
 SUPPORTED_LAYERS = ("Dense", "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax", "BatchNormalization",
-                    "Flatten", "Dropout", "InputLayer")
+                    "Flatten", "Reshape", "Dropout", "InputLayer")
 _NO_OPS = ("Dropout",)
 
 
@@ -555,6 +555,13 @@ def _build(cfg: dict, path: str, get_weights, activation_map, keras_major: int =
             norms.add(scale, shift, ws, bs, bool(acts) and acts[-1].is_linear and acts[-1].param == 1.0)
         elif cls == "Flatten":
             flat = True
+        elif cls == "Reshape":
+            target = list(lc.get("target_shape") or [])
+            if len(target) == 1:                          # to a vector: a flatten
+                flat = True
+                width = width if target[0] in (-1, None) else int(target[0])
+            else:
+                flat, in_shape = False, tuple(target)
         elif cls in _NO_OPS:
             continue
         else:
