@@ -112,9 +112,9 @@ def run(args) -> int:
         if value is not None and not os.path.isdir(value):
             raise FileNotFoundError(f"--{opt} {value}: no such folder")
     start = time.perf_counter()
-    command = "fastnoise " + " ".join(sys.argv[1:]) if sys.argv[1:] else None
+    command = _command(args)
     if args.figure == "mitigation":
-        return _mitigation(args, _mitigation_command(args), start)
+        return _mitigation(args, command, start)
     _, claims = make(names, args.out, quick=args.quick, overwrite=args.overwrite,
                      networks=args.networks, data=args.data, plots=not args.no_plots,
                      progress=_Bar(args.quiet), command=command,
@@ -126,10 +126,10 @@ def run(args) -> int:
     return 0
 
 
-def _mitigation_command(args) -> str:
-    """The command line that reproduces this study (from the parsed options, not sys.argv,
+def _command(args) -> str:
+    """The command line that reproduces this run (from the parsed options, not sys.argv,
     which is another program's when ``main`` is called in-process)."""
-    parts = ["fastnoise paper mitigation --out", args.out]
+    parts = [f"fastnoise paper {args.figure} --out", args.out]
     for flag in ("quick", "overwrite", "no_plots"):
         if getattr(args, flag):
             parts.append("--" + flag.replace("_", "-"))
