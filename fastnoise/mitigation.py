@@ -42,6 +42,7 @@ and on average, not exact.
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple, Sequence
 
 import numpy as np
@@ -49,7 +50,12 @@ import numpy as np
 from .network import Network
 from .validation import check_int
 
-__all__ = ["pool", "ghost", "intra_layer", "suppresses_uncorrelated", "Suppression", "describe"]
+__all__ = ["pool", "ghost", "intra_layer", "suppresses_uncorrelated", "Suppression", "snr_gain",
+           "output_snr_gain", "CANCELLED", "describe"]
+
+#: mitigated / plain variance below which the noise counts as cancelled (float64 rounding
+#: of sums of ~10³ terms leaves ~10⁻²⁶ of the plain variance)
+CANCELLED = 1e-20
 
 
 def _hidden_layers(net: Network, layers, what: str) -> list[int]:
@@ -318,6 +324,70 @@ def intra_layer(net: Network, layers, matrix) -> Network:
         ws[n + 1] = ws[n + 1] @ (v / r)
         factors.append(suppresses_uncorrelated(v).factor)
     return _rebuild(net, ws, bs, {"kind": "intra_layer", "layers": chosen, "factor": factors})
+
+
+def output_snr_gain(var_plain, var_mit) -> float:
+    """The output layer's SNR gain, √(Σ Var y plain / Σ Var y mitigated) over all inputs and
+    output neurons (SNR = E y / √Var y, the paper's Eq. 4; both networks compute the same
+    function, so the means cancel).
+
+    Sums, not a median of per-neuron ratios: a sum of many unbiased sample variances is
+    close to its expectation, while the median of per-neuron ratios of sample variances is
+    biased when outputs are heavy-tailed (a saturated logistic neuron's noise is close to
+    log-normal, and the median of its sample variance lies below the variance).
+    With network A that bias alone put simulated and predicted gains 31 % apart; with sums
+    they agree within a few per cent.  inf when the mitigated variance is below
+    :data:`CANCELLED` times the plain one: the noise cancels exactly (a ghost neuron and
+    correlated additive noise) and only rounding is left.
+    """
+    plain = float(np.sum(var_plain))
+    mit = float(np.sum(var_mit))
+    if mit <= CANCELLED * plain:
+        return float("inf")
+    return math.sqrt(plain / mit) if plain > 0 else float("nan")
+
+
+def snr_gain(plain: Network, mitigated: Network, inputs, noise, *, repeats: int | None = None,
+             seed: int = 1) -> float:
+    """The output SNR gain of ``mitigated`` over ``plain`` (:func:`output_snr_gain`).
+
+    Predicted by default: ``fn.predict(method="moments")`` with full covariance
+    matrices for both networks (two predictions made alike; ``method="auto"``
+    could take the low-rank form for a wide pooled network only).  With
+    ``repeats`` = K, simulated instead (``fn.simulate``, the same seed for both).
+
+    Parameters
+    ----------
+    plain, mitigated : Network
+        The network and its transform (same output layer).
+    inputs : array_like (T, I_0)
+    noise : Noise or list of Noise
+        One per layer applies to both: the transforms keep the layer count.
+    repeats : int, optional
+        Simulate with K repetitions instead of predicting.
+    seed : int
+
+    Examples
+    --------
+    >>> import fastnoise as fn, numpy as np
+    >>> net = fn.random_dense([4, 10, 3], activation="linear", seed=0)
+    >>> noise = [None, fn.Noise(additive=1e-3), None]
+    >>> round(fn.mitigation.snr_gain(net, fn.mitigation.pool(net, 1, 4), np.ones((2, 4)), noise), 6)
+    2.0
+    """
+    if not isinstance(mitigated, Network) or mitigated.widths[-1] != plain.widths[-1]:
+        raise ValueError("snr_gain: mitigated must be a Network with the plain network's output layer")
+    if repeats is None:
+        from .analytic.predict import predict
+
+        a = predict(plain, inputs, noise, method="moments")
+        b = predict(mitigated, inputs, noise, method="moments")
+    else:
+        from .simulate import simulate
+
+        a = simulate(plain, inputs, noise, repeats=repeats, seed=seed)
+        b = simulate(mitigated, inputs, noise, repeats=repeats, seed=seed)
+    return output_snr_gain(a.var[-1], b.var[-1])
 
 
 def describe(records: Sequence[dict]) -> str:

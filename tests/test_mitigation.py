@@ -435,3 +435,26 @@ def test_toml_ghost_before_the_activation_uses_the_run_inputs():
     # after f the inputs play no part (and are not recorded)
     plain = loads_config(_BASE.format(extra='[[mitigation]]\nkind = "ghost"\nlayers = [1]'))
     assert plain.network.mitigation[-1] == {"kind": "ghost", "layers": [1]}
+
+
+def test_snr_gain_predicted_and_simulated(np_rng):
+    """fn.mitigation.snr_gain: √copies exactly for pooled uncorrelated noise in a linear network,
+    ∞ for a ghost under correlated additive noise, and the simulated gain within Monte Carlo
+    error of the predicted one (the variance sums' relative s.e. ≈ √(2/K) each)."""
+    from fastnoise.mitigation import snr_gain
+
+    lin = _linear()
+    u = np_rng.uniform(size=(3, 4))
+    unc = [fn.Noise(), fn.Noise(additive=1e-3), fn.Noise(), fn.Noise()]
+    assert snr_gain(lin, pool(lin, 1, 9), u, unc) == pytest.approx(3.0, rel=1e-12)
+    cor = [fn.Noise(), fn.Noise(additive_correlated=1e-3), fn.Noise(), fn.Noise()]
+    assert snr_gain(lin, ghost(lin, 1), u, cor) == float("inf")
+    assert snr_gain(lin, ghost(lin, 1), u, cor, repeats=200) == float("inf")
+    net = _random("tanh", (4, 12, 8, 3), seed=6)
+    both = [fn.Noise(), fn.Noise(additive=1e-3, multiplicative=1e-3), fn.Noise(), fn.Noise()]
+    K = 20000
+    predicted = snr_gain(net, pool(net, 1, 4), u, both)
+    simulated = snr_gain(net, pool(net, 1, 4), u, both, repeats=K, seed=3)
+    assert abs(simulated / predicted - 1) < 5 * np.sqrt(2 / K)
+    with pytest.raises(ValueError, match="plain network's output layer"):
+        snr_gain(net, _random("tanh", (4, 6, 2)), u, both)

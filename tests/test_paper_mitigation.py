@@ -17,7 +17,8 @@ import fastnoise as fn
 from checks import run_cli
 from fastnoise.paper import mitigation_claims as mc
 from fastnoise.paper.claims import NOT_EVALUATED, NOT_SUPPORTED, PARTLY, SUPPORTED
-from fastnoise.paper.mitigation_study import (CANCELLED, QUICK, noise_list, output_snr_gain,
+from fastnoise.mitigation import CANCELLED, output_snr_gain
+from fastnoise.paper.mitigation_study import (QUICK, noise_list,
                                               strategy_network, total_steps)
 from fastnoise.paper.tables import read_csv
 
