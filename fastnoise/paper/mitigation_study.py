@@ -51,7 +51,6 @@ import os
 import time
 from dataclasses import asdict, dataclass, field, replace
 
-
 from .. import mitigation
 from ..mitigation import CANCELLED, output_snr_gain
 from ..network import Network
