@@ -52,15 +52,14 @@ import time
 from dataclasses import asdict, dataclass, field, replace
 
 from .. import mitigation
-from ..mitigation import CANCELLED, output_snr_gain
+from ..mitigation import output_snr_gain
 from ..network import Network
 from ..noise import Noise
 from .tables import Table
 from .trained_networks import network_file
 
 __all__ = ["StudySettings", "FULL", "QUICK", "KINDS", "STRATEGIES", "ACCURACY_CASES", "study",
-           "noise_list", "strategy_network", "output_snr_gain", "test_levels", "total_steps", "CANCELLED",
-           "TRAIN_NOISE_ON"]
+           "noise_list", "strategy_network", "test_levels", "total_steps", "TRAIN_NOISE_ON"]
 
 #: noise kind -> the Noise field it sets
 KINDS = {"AU": "additive", "AC": "additive_correlated", "MU": "multiplicative",
