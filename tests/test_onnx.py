@@ -109,3 +109,25 @@ def test_simulate_and_toml_on_an_onnx_model(tmp_path):
     cfg = loads_config(f'[network]\nkind = "file"\npath = "torch_mlp.onnx"\nformat = "onnx"\n'
                        '[inputs]\nkind = "uniform"\ncount = 3\n', MODELS)
     assert cfg.network.digest() == net.digest()
+
+
+def test_reshape_with_a_constant_shape(tmp_path):
+    """A Reshape whose target shape comes from a Constant node (as exporters write it)."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(4)
+    w = rng.normal(size=(12, 3)).astype(np.float32)
+    nodes = [helper.make_node("Constant", [], ["shape"], name="c",
+                              value=numpy_helper.from_array(np.array([-1, 12], np.int64))),
+             helper.make_node("Reshape", ["x", "shape"], ["f"], name="flat"),
+             helper.make_node("MatMul", ["f", "w"], ["y"], name="mm")]
+    graph = helper.make_graph(nodes, "reshape", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 3, 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 3])],
+                              [numpy_helper.from_array(w, "w")])
+    path = tmp_path / "reshape.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+    net = load_model(path)
+    x = rng.normal(size=(5, 3, 4)).astype(np.float32)
+    want = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    np.testing.assert_allclose(fn.forward(net, x.reshape(5, -1).astype(np.float64))[1][-1], want, rtol=1e-5,
+                               atol=1e-5)

@@ -18,6 +18,7 @@ Gelu
 Flatten, Reshape to    identity on the flattened input (the model's own memory
 (N, −1), Identity,     order, e.g. C·H·W for an NCHW image)
 Dropout
+Constant               a tensor that later nodes read like an initializer
 =====================  ==========================================================
 
 Anything else is refused with a one-line error naming the operator and the
@@ -140,9 +141,13 @@ def from_onnx(path):
     pending_matmul = False
     for node in graph.node:
         data = [n for n in node.input if n and n not in init]
-        if node.op_type == "Constant":
-            raise ModelFileError(f"{path}: {_where(node)} is not supported (weights must be initializers); "
-                                 f"supported: {', '.join(ONNX_OPERATORS)}")
+        if node.op_type == "Constant":                # a constant tensor (e.g. a Reshape's shape)
+            value = _attrs(onnx, node).get("value")
+            if value is None or not hasattr(value, "dims"):
+                raise ModelFileError(f"{path}: {_where(node)} holds no tensor value; fastnoise reads "
+                                     "constants given as tensors only")
+            init[node.output[0]] = numpy_helper.to_array(value)
+            continue
         if data != [current]:
             raise ModelFileError(f"{path}: {_where(node)} does not read the previous node's output alone; "
                                  "fastnoise reads a graph that is one chain of layers")
