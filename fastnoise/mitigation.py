@@ -1,9 +1,10 @@
-"""Noise-mitigation transforms: a network in, a network with the same function out.
+"""Noise-mitigation transforms: a network in, a network that carries less noise out.
 
 Each transform returns a new :class:`~fastnoise.network.Network` whose output
 layer is the original one (same width, same order), so ``res.mean[-1]`` and
-``res.var[-1]`` of the two compare directly; without noise it computes the
-same function (up to rounding).  The transforms compose, and each appends a
+``res.var[-1]`` of the two compare directly; without noise :func:`pool` and
+:func:`ghost` compute the same function (up to rounding), :func:`intra_layer`
+only where the coupled neurons share one state (see there).  The transforms compose, and each appends a
 record to the result's ``mitigation`` (stored with every run and in network
 files).  ``layers`` are layer indices of the network as passed in (input layer
 0); the layer count never changes, so indices stay valid across transforms
