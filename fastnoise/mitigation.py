@@ -91,7 +91,7 @@ def _layer_arrays(net: Network) -> tuple[list, list]:
 
 def _rebuild(net: Network, weights, biases, record: dict) -> Network:
     return Network.from_layers(weights, biases, list(net.activations), noise_at=list(net.noise_at),
-                               mitigation=(*net.mitigation, record))
+                               mitigation=(*net.mitigation, record), input_shape=net.input_shape)
 
 
 def pool(net: Network, layers, copies: int) -> Network:

@@ -21,13 +21,19 @@ def validate_inputs(net: Network, inputs) -> np.ndarray:
         u = np.array(inputs, dtype=np.float64, copy=True)
     except (TypeError, ValueError):
         raise TypeError(f"inputs must be a numeric array of shape (T, {net.widths[0]})") from None
+    shape = tuple(net.input_shape)
+    if len(shape) > 1 and u.shape[1:] == shape:          # shaped inputs (T, *input_shape)
+        u = u.reshape(u.shape[0], -1)
+    elif len(shape) > 1 and u.shape == shape:            # one shaped input
+        u = u.reshape(1, -1)
     if u.ndim == 1 and net.widths[0] == 1:
         u = u[:, None]
     elif u.ndim == 1 and u.size == net.widths[0]:
         u = u[None, :]
     if u.ndim != 2 or u.shape[1] != net.widths[0]:
-        raise ValueError(f"inputs must have shape (T, {net.widths[0]}) for this network's input layer, "
-                         f"got {u.shape}")
+        also = f" or (T, {', '.join(map(str, shape))})" if len(shape) > 1 else ""
+        raise ValueError(f"inputs must have shape (T, {net.widths[0]}){also} for this network's input "
+                         f"layer, got {u.shape}")
     if u.shape[0] == 0:
         raise ValueError("inputs are empty; give at least one input row")
     if not np.all(np.isfinite(u)):

@@ -456,12 +456,16 @@ def _build(cfg: dict, path: str, get_weights, activation_map, keras_major: int =
     flat = True            # whether the tensor reaching the next layer is a vector
     width = None           # its length, when known
 
+    model_input = None     # the model's input shape (non-batch), when all its sizes are known
+
     def set_shape(shape):
-        nonlocal in_shape, flat, width
+        nonlocal in_shape, flat, width, model_input
         if isinstance(shape, list) and len(shape) >= 2:
             in_shape = tuple(shape[1:])
             flat = len(in_shape) == 1
             width = int(np.prod(in_shape)) if all(isinstance(d, int) for d in in_shape) else None
+            if model_input is None and not ws and width is not None:
+                model_input = in_shape
 
     def apply_activation(act, layer: str):
         nonlocal input_act
@@ -574,4 +578,5 @@ def _build(cfg: dict, path: str, get_weights, activation_map, keras_major: int =
                              "dense layer follows to absorb it; fastnoise cannot represent it")
     from .. import activations as _act
 
-    return Network.from_layers(ws, bs, [input_act or _act.linear()] + acts)
+    shaped = model_input if model_input is not None and len(model_input) > 1 else None
+    return Network.from_layers(ws, bs, [input_act or _act.linear()] + acts, input_shape=shaped)

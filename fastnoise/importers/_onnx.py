@@ -232,6 +232,7 @@ def from_onnx(path):
     from ..network import Network
 
     try:
-        return Network.from_layers(ws, bs, ["linear" if a is None else a for a in acts])
+        return Network.from_layers(ws, bs, ["linear" if a is None else a for a in acts],
+                                   input_shape=dims[1:] if len(dims) > 2 else None)
     except ValueError as exc:
         raise ModelFileError(f"{path}: {one_line(exc)}") from None

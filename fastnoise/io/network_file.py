@@ -115,6 +115,10 @@ def read_group(g, custom: dict | None = None) -> Network:
         mitigation = cfg.get("mitigation", [])
         if not isinstance(mitigation, list):
             raise ValueError("mitigation is not a list")
+        input_shape = cfg.get("input_shape")
+        if input_shape is not None and (not isinstance(input_shape, list) or not all(
+                isinstance(d, int) and not isinstance(d, bool) and d >= 1 for d in input_shape)):
+            raise ValueError("input_shape is not a list of sizes")
     except (TypeError, ValueError, KeyError) as exc:
         raise damaged(path, f"attribute 'config' of {g.name} is not a network description "
                             f"({type(exc).__name__}: {safe_text(exc, 80)})", kind) from None
@@ -142,7 +146,7 @@ def read_group(g, custom: dict | None = None) -> Network:
         raise ValueError(f"{path}: {' '.join(str(exc).split())}") from None
     try:
         return Network.from_layers(ws, bs, acts, input_width=widths[0], noise_at=list(places),
-                                   mitigation=mitigation)
+                                   mitigation=mitigation, input_shape=input_shape)
     except ValueError as exc:  # e.g. non-finite weights: never saved, so a damaged file
         raise damaged(path, f"{g.name}: {safe_text(exc, 120)}", kind) from None
 

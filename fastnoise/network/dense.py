@@ -87,6 +87,16 @@ class Dense(Operation):
     def out_shape(self) -> tuple[int, ...]:
         return (int(self.weights.shape[0]),)
 
+    def validate(self, in_shape) -> None:
+        """Accept any input of I_in values: a dense layer reads its input flattened in
+        row-major order (Keras' ``Flatten`` of a channels-last image, or a model's own
+        memory order)."""
+        in_shape = tuple(int(s) for s in in_shape)
+        size = int(np.prod(in_shape, dtype=np.int64))
+        if size != self.in_shape[0]:
+            raise ValueError(f"{self.kind} operation takes inputs of shape {tuple(self.in_shape)}, but the "
+                             f"previous layer has shape {in_shape}")
+
     # -- parameters and their file form ----------------------------------------
     def params(self) -> dict[str, np.ndarray]:
         """``{"W": weights, "b": bias}`` (stored as ``W{n}``, ``b{n}`` for layer n)."""

@@ -129,7 +129,8 @@ class Network:
     @classmethod
     def from_layers(cls, weights: Sequence, biases: Sequence | None = None,
                     activations: Sequence | None = None, input_width: int | None = None,
-                    input_activation="linear", noise_at="output", mitigation=()) -> "Network":
+                    input_activation="linear", noise_at="output", mitigation=(),
+                    input_shape=None) -> "Network":
         """Build a network of :class:`~.dense.Dense` operations from per-layer arrays.
 
         Parameters
@@ -158,6 +159,12 @@ class Network:
         mitigation : sequence of dict, optional
             The transforms that made this network (see :attr:`mitigation`);
             :mod:`fastnoise.mitigation` sets it.
+        input_shape : sequence of int, optional
+            Shape of one input when it is not a vector, e.g. (28, 28, 1) for a
+            channels-last image: its size must be I_1, the first dense layer reads
+            it flattened in row-major order, and ``fn.forward``/``simulate``/
+            ``predict`` accept inputs shaped (T, *input_shape) as well as
+            flattened (T, I_1).
         """
         ws = list(weights)
         if ws and ws[0] is None:
@@ -215,7 +222,13 @@ class Network:
         for a in (*mats, *bs):  # immutable: packed arrays and digest() stay in step
             a.setflags(write=False)
         ops = tuple(Dense(w, b, f, p) for w, b, f, p in zip(mats, bs, acts[1:], places[1:]))
-        return cls((widths[0],), ops, acts[0], places[0], mitigation)
+        shape = (widths[0],)
+        if input_shape is not None:
+            shape = tuple(int(d) for d in np.atleast_1d(input_shape))
+            if int(np.prod(shape, dtype=np.int64)) != widths[0]:
+                raise ValueError(f"input_shape {shape} holds {int(np.prod(shape))} values but the input "
+                                 f"layer has {widths[0]} neurons")
+        return cls(shape, ops, acts[0], places[0], mitigation)
 
     # -- layers (the layout the kernels and the analytic code read) -------------
     @cached_property
@@ -389,11 +402,14 @@ class Network:
         """JSON-able description without the weights (widths, activations).
 
         ``noise_at`` (one per layer) is included only when some layer has
-        ``"input"``, and ``mitigation`` only when the network was made by a
-        mitigation transform, so that the configs, digests and files of other
-        networks stay as they were.
+        ``"input"``, ``mitigation`` only when the network was made by a
+        mitigation transform, and ``input_shape`` only when an input is not a
+        vector, so that the configs, digests and files of other networks stay
+        as they were.
         """
         cfg = {"widths": list(self.widths), "activations": [a.to_dict() for a in self.activations]}
+        if len(self.input_shape) > 1:
+            cfg["input_shape"] = list(self.input_shape)
         if self.has_input_noise:
             cfg["noise_at"] = list(self.noise_at)
         if self.mitigation:
