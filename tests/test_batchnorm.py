@@ -137,3 +137,29 @@ def test_keras_reshape_to_a_vector(tmp_path):
     m.save(tmp_path / "img.keras")
     with pytest.raises(ModelFileError, match="add a Flatten layer before it"):
         load_model(tmp_path / "img.keras")
+
+
+def test_torch_state_dict_with_an_architecture(tmp_path):
+    """A state dict carries no architecture: given the nn.Sequential it was saved from, its
+    activations and batch normalisations are read from that (loaded strictly, eval mode)."""
+    torch = pytest.importorskip("torch")
+    m = _torch_bn_model(torch)
+    path = tmp_path / "bn.pt"
+    torch.save(m.state_dict(), path)
+    nn = torch.nn
+    skeleton = nn.Sequential(nn.BatchNorm1d(5), nn.Linear(5, 7), nn.BatchNorm1d(7), nn.Tanh(), nn.Linear(7, 6),
+                             nn.ReLU(), nn.BatchNorm1d(6), nn.Linear(6, 3)).double()
+    net = load_model(path, architecture=skeleton)
+    x = np.random.default_rng(5).normal(size=(6, 5))
+    with torch.no_grad():
+        want = m(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(fn.forward(net, x)[1][-1], want, rtol=1e-12, atol=1e-13)
+    assert skeleton.training                              # the given module is left as it was
+    with pytest.raises(ModelFileError, match=r"not a Linear layer's \(out, in\) matrix .*architecture="):
+        load_model(path, activations=["tanh", "relu", "linear"])      # no architecture: refused
+    wrong = nn.Sequential(nn.Linear(5, 7), nn.Tanh(), nn.Linear(7, 3))
+    with pytest.raises(ModelFileError, match="does not fit the given architecture") as info:
+        load_model(path, architecture=wrong)
+    assert "\n" not in str(info.value)
+    with pytest.raises(ModelFileError, match="give activations= or architecture=, not both"):
+        from_torch(path, ["tanh"], architecture=skeleton)

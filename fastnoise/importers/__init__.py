@@ -120,9 +120,12 @@ def load_model(path, format: str | None = None, *, activations=None, activation_
     group, custom : optional
         For fastnoise files: the HDF5 group and user activations, as in
         :meth:`Network.load`.
-    architecture : str or path-like, optional
+    architecture : str, path-like or torch.nn.Module, optional
         For Keras weights-only files (``model.save_weights``): the JSON of
-        ``model.to_json()``; default ``<stem>.json`` beside the weights.
+        ``model.to_json()``; default ``<stem>.json`` beside the weights.  For
+        PyTorch state dicts: the ``nn.Sequential`` they were saved from (its
+        activations and batch normalisations are read from it; see
+        :func:`from_torch`).
 
     Returns
     -------
@@ -164,7 +167,7 @@ def load_model(path, format: str | None = None, *, activations=None, activation_
                                  "pass format='fastnoise' or leave format out")
     given = {"activations": activations, "activation_map": activation_map,
              "custom": custom, "architecture": architecture}
-    allowed = {"keras": ("activation_map", "architecture"), "torch": ("activations",),
+    allowed = {"keras": ("activation_map", "architecture"), "torch": ("activations", "architecture"),
                "npz": ("activations",), "onnx": (), "fastnoise": ("custom",)}[kind]
     for name, value in given.items():
         if value is not None and name not in allowed:
@@ -178,7 +181,7 @@ def load_model(path, format: str | None = None, *, activations=None, activation_
     if kind == "keras":
         return from_keras(path, activation_map=activation_map, architecture=architecture)
     if kind == "torch":
-        return from_torch(path, activations)
+        return from_torch(path, activations, architecture=architecture)
     if kind == "npz":
         return from_npz(path, activations)
     if kind == "onnx":

@@ -101,6 +101,25 @@ def _to_numpy(key: str, v) -> np.ndarray:
     return a.astype(np.float64)
 
 
+def _loaded(architecture, sd: Mapping, where: str):
+    """A copy of the module ``architecture`` holding the state dict ``sd``, in eval mode."""
+    import copy
+
+    torch = _require_torch(f"reading {where} with an architecture")
+    if not isinstance(architecture, torch.nn.Module):
+        raise TypeError(f"architecture must be a torch.nn.Module (an nn.Sequential), got "
+                        f"{type(architecture).__name__}")
+    module = copy.deepcopy(architecture)
+    tensors = {str(k): (v if isinstance(v, torch.Tensor) else torch.as_tensor(np.asarray(v)))
+               for k, v in sd.items()}
+    try:
+        module.load_state_dict(tensors, strict=True)
+    except RuntimeError as exc:
+        raise ModelFileError(f"the state dict of {where} does not fit the given architecture "
+                             f"({one_line(exc)})") from None
+    return module.eval()
+
+
 def _layers_from_state_dict(sd: Mapping, where: str):
     """(prefixes, weights, biases) of the Linear layers, in key order."""
     layers: dict[str, dict] = {}
@@ -110,12 +129,14 @@ def _layers_from_state_dict(sd: Mapping, where: str):
         if suffix not in ("weight", "bias"):
             raise ModelFileError(
                 f"state dict entry {key!r} of {where} is not a Linear layer's weight or bias (a "
-                "normalisation or other layer?); fastnoise maps only stacks of nn.Linear layers")
+                "normalisation or other layer?); fastnoise maps stacks of nn.Linear layers, or pass "
+                "architecture=<the nn.Sequential it was saved from>")
         a = _to_numpy(key, value)
         if suffix == "weight" and a.ndim != 2:
             kind = "a normalisation layer?" if a.ndim == 1 else "a convolution?" if a.ndim > 2 else "a scalar"
             raise ModelFileError(f"state dict entry {key!r} has shape {tuple(a.shape)}, not a Linear layer's "
-                                 f"(out, in) matrix ({kind}); fastnoise maps only stacks of nn.Linear layers")
+                                 f"(out, in) matrix ({kind}); fastnoise maps stacks of nn.Linear layers, or "
+                                 "pass architecture=<the nn.Sequential it was saved from>")
         if suffix == "bias" and a.ndim != 1:
             raise ModelFileError(f"state dict entry {key!r} has shape {tuple(a.shape)}; a Linear bias is 1-D")
         layers.setdefault(prefix, {})[suffix] = (key, a)
@@ -283,7 +304,7 @@ def _from_sequential(module, where: str):
     return ws, bs, [input_act or _act.linear()] + [a or _act.linear() for a in acts]
 
 
-def from_torch(state_dict_or_path, activations=None):
+def from_torch(state_dict_or_path, activations=None, architecture=None):
     """Build a :class:`~fastnoise.Network` from PyTorch ``nn.Linear`` layers.
 
     Parameters
@@ -308,6 +329,12 @@ def from_torch(state_dict_or_path, activations=None):
         parameters).  Required for a state dict; for an ``nn.Sequential``
         module they are read from the module when omitted.  The bare name
         ``"sigmoid"`` is refused as ambiguous.
+    architecture : torch.nn.Module, optional
+        For a state dict (file or mapping): the ``nn.Sequential`` it was saved
+        from, e.g. ``nn.Sequential(nn.Linear(784, 200), nn.BatchNorm1d(200),
+        nn.ReLU(), nn.Linear(200, 10))``.  A copy of it is loaded with the state
+        dict (``load_state_dict``, strict), put in eval mode and read like a
+        module: its activations and batch normalisations come from it.
 
     Returns
     -------
@@ -337,6 +364,11 @@ def from_torch(state_dict_or_path, activations=None):
     else:
         raise TypeError(f"from_torch takes a file path, a state dict or a torch module, "
                         f"got {type(state_dict_or_path).__name__}")
+    if architecture is not None:
+        if activations is not None:
+            raise ModelFileError("give activations= or architecture=, not both: the architecture's "
+                                 "modules hold the activations")
+        return from_torch(_loaded(architecture, sd, where))
     prefixes, ws, bs = _layers_from_state_dict(sd, where)
     acts = _activations_for(activations, prefixes, where)
     from ..network import Network
