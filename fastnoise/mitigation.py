@@ -52,14 +52,14 @@ from .network import Network
 from .validation import check_int
 
 __all__ = ["pool", "ghost", "intra_layer", "suppresses_uncorrelated", "Suppression", "snr_gain",
-           "output_snr_gain", "CANCELLED", "describe"]
+           "output_snr_gain", "CANCELLED", "describe", "coupling", "hidden_layers"]
 
 #: mitigated / plain variance below which the noise counts as cancelled (float64 rounding
 #: of sums of ~10³ terms leaves ~10⁻²⁶ of the plain variance)
 CANCELLED = 1e-20
 
 
-def _hidden_layers(net: Network, layers, what: str) -> list[int]:
+def hidden_layers(net: Network, layers, what: str) -> list[int]:
     """``layers`` checked: hidden layers 1 .. L−2 of ``net``, sorted, no repeats."""
     if not isinstance(net, Network):
         raise TypeError(f"{what} takes a fastnoise Network, got {type(net).__name__}")
@@ -118,7 +118,7 @@ def pool(net: Network, layers, copies: int) -> Network:
         activations and the noise placement are unchanged; ``mitigation``
         gains ``{"kind": "pool", "layers": [...], "copies": copies}``.
     """
-    chosen = _hidden_layers(net, layers, "pool")
+    chosen = hidden_layers(net, layers, "pool")
     copies = check_int("copies", copies, 2)
     ws, bs = _layer_arrays(net)
     for n in chosen:
@@ -162,7 +162,7 @@ def ghost(net: Network, layers, inputs=None) -> Network:
         ``{"kind": "ghost", "layers": [...]}`` (with ``"slopes_from": T`` when
         slopes were averaged over T inputs).
     """
-    chosen = _hidden_layers(net, layers, "ghost")
+    chosen = hidden_layers(net, layers, "ghost")
     before = [n for n in chosen if net.noise_at[n] != "output"]
     inputs = inputs if before else None        # slopes are needed (and recorded) only there
     slopes = {}
@@ -303,28 +303,38 @@ def intra_layer(net: Network, layers, matrix) -> Network:
         Same widths; ``mitigation`` gains ``{"kind": "intra_layer", "layers":
         [...], "factor": [...]}`` with each layer's ``factor``.
     """
-    chosen = _hidden_layers(net, layers, "intra_layer")
+    chosen = hidden_layers(net, layers, "intra_layer")
     ws, bs = _layer_arrays(net)
     factors = []
     for n in chosen:
-        width = net.widths[n]
-        if isinstance(matrix, str):
-            if matrix != "uniform":
-                raise ValueError(f"intra_layer: matrix must be an (I, I) array or 'uniform', got {matrix!r}")
-            v = np.ones((width, width))
-        else:
-            v = _square_matrix(matrix, "intra_layer")
-            if v.shape[0] != width:
-                raise ValueError(f"intra_layer: the matrix is {v.shape[0]} × {v.shape[0]} but layer {n} has "
-                                 f"{width} neurons")
-        r = float(np.mean(v.sum(axis=1)))
-        if not r != 0.0:
-            raise ValueError(f"intra_layer: the rows of the matrix for layer {n} sum to 0 on average, so a "
-                             "signal common to the layer would not pass; give a matrix with a nonzero "
-                             "mean row sum")
+        v, r = coupling(matrix, net.widths[n], n)
         ws[n + 1] = ws[n + 1] @ (v / r)
         factors.append(suppresses_uncorrelated(v).factor)
     return _rebuild(net, ws, bs, {"kind": "intra_layer", "layers": chosen, "factor": factors})
+
+
+def coupling(matrix, width: int, layer: int) -> tuple[np.ndarray, float]:
+    """The intra-layer matrix V of :func:`intra_layer` for layer ``layer`` of ``width`` neurons,
+    checked, and its mean row sum r̄ (nonzero): the coupling is y' = V y / r̄.
+
+    ``matrix`` is an (I, I) array or ``"uniform"`` (all ones).  Also used by
+    ``fastnoise.train`` to train with the coupling in place.
+    """
+    if isinstance(matrix, str):
+        if matrix != "uniform":
+            raise ValueError(f"intra_layer: matrix must be an (I, I) array or 'uniform', got {matrix!r}")
+        v = np.ones((width, width))
+    else:
+        v = _square_matrix(matrix, "intra_layer")
+        if v.shape[0] != width:
+            raise ValueError(f"intra_layer: the matrix is {v.shape[0]} × {v.shape[0]} but layer {layer} has "
+                             f"{width} neurons")
+    r = float(np.mean(v.sum(axis=1)))
+    if not r != 0.0:
+        raise ValueError(f"intra_layer: the rows of the matrix for layer {layer} sum to 0 on average, so a "
+                         "signal common to the layer would not pass; give a matrix with a nonzero "
+                         "mean row sum")
+    return v, r
 
 
 def output_snr_gain(var_plain, var_mit) -> float:

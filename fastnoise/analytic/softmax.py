@@ -36,6 +36,8 @@ import math
 
 import numpy as np
 
+from .. import activations as _act
+
 __all__ = ["cubature", "softmax_moments", "DEGREE5_MAX_WIDTH"]
 
 #: Widest readout the degree-5 rule is used for by default (its 2I² + 1 points
@@ -75,11 +77,6 @@ def cubature(width: int, degree: int = 5) -> tuple[np.ndarray, np.ndarray]:
     return np.array(pts), np.array(wts)
 
 
-def _softmax(v: np.ndarray) -> np.ndarray:
-    e = np.exp(v - np.max(v, axis=-1, keepdims=True))
-    return e / np.sum(e, axis=-1, keepdims=True)
-
-
 def softmax_moments(gain: float, mean, cov, degree: int | None = None):
     """E p, Var p and Cov p of p = softmax(gain·x̃) for x̃ ~ N(mean, cov), per input.
 
@@ -103,6 +100,7 @@ def softmax_moments(gain: float, mean, cov, degree: int | None = None):
     if degree is None:
         degree = 5 if n <= DEGREE5_MAX_WIDTH else 3
     z, w = cubature(n, degree)
+    f = _act.softmax(gain)                                         # NumPy, over the last axis
     # softmax ignores a shift common to all states: only the covariance within the
     # zero-sum subspace matters, P C P with P = I − 11ᵀ/I (this removes, exactly, e.g.
     # the correlated additive noise of the readout, and shrinks what the rule integrates)
@@ -116,14 +114,14 @@ def softmax_moments(gain: float, mean, cov, degree: int | None = None):
     for s in range(0, B, chunk):
         e = slice(s, s + chunk)
         x = mean[e, None, :] + np.einsum("pj,bij->bpi", z, L[e])    # (b, P, I)
-        p = _softmax(gain * x)
+        p = f(x)
         mb = np.einsum("p,bpi->bi", w, p)
         dev = p - mb[:, None, :]
         m[e] = mb
         C[e] = np.einsum("p,bpi,bpj->bij", w, dev, dev)
     zero = ~np.any(lam > 0, axis=-1)                              # deterministic states: exact
     if np.any(zero):
-        m[zero] = _softmax(gain * mean[zero])
+        m[zero] = f(mean[zero])
         C[zero] = 0.0
     idx = np.arange(n)
     v = np.maximum(C[:, idx, idx], 0.0)

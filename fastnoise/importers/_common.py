@@ -97,14 +97,17 @@ def sniff(path) -> str:
 
 
 def _looks_like_onnx(path: str, head: bytes) -> bool:
-    """An ONNX ModelProto: a protobuf whose first field is ``ir_version`` (tag 0x08), which the
-    ``onnx`` package parses into a graph with nodes; without ``onnx``, the ``.onnx`` extension."""
+    """An ONNX ModelProto: a protobuf whose first field is ``ir_version`` (tag 0x08) and either
+    the ``.onnx`` extension (the model is parsed once, by the reader, which reports a damaged
+    one) or, under another name, a graph with nodes once the ``onnx`` package parses it."""
     if not head.startswith(b"\x08"):
         return False
+    if path.lower().endswith(".onnx"):
+        return True
     try:
         import onnx
     except ImportError:
-        return path.lower().endswith(".onnx")
+        return False
     try:
         model = onnx.load(path, load_external_data=False)
     except Exception:  # not a protobuf ModelProto
@@ -129,8 +132,8 @@ class AffineChain:
     A normalisation right after a dense layer whose activation is still linear goes into that
     layer: W ← diag(s) W, b ← s ⊙ b + c.  One after an activation (or on the input) waits and
     goes into the next dense layer: W ← W diag(s), b ← b + W c.  Both are exact.  ``ws``,
-    ``bs`` are the importer's lists of (I_out, I_in) weights and biases; ``linear_last()``
-    says whether the last layer's activation is still the identity.
+    ``bs`` are the importer's lists of (I_out, I_in) weights and biases; ``linear_last`` (an
+    argument of :meth:`add`) says whether the last layer's activation is still the identity.
     """
 
     def __init__(self):

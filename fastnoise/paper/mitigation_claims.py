@@ -10,17 +10,15 @@ Sources (facts and numbers cited, read with the project's ``search`` tool):
 Every ``verdict_*`` function takes plain numbers (so its logic is tested on
 synthetic ones) and returns ``(verdict, reason)``; :func:`evaluate` feeds it
 the tables of :func:`fastnoise.paper.mitigation_study.study`.  Accuracy
-differences count only where they exceed :data:`MIN_DROP` (an accuracy
-point, far above the Monte Carlo error of the default settings: the standard
-error of a mean accuracy over 8 × 2000 noisy classifications is ≤ 0.4 points)
+differences count only where they exceed :data:`MIN_DROP` (two accuracy
+points, far above the Monte Carlo error of the default settings: the standard
+errors of the accuracy differences in the default run's table are ≤ 0.4 points)
 and comparisons are made beyond :data:`SE_MULT` standard errors.
 """
 
 from __future__ import annotations
 
 import math
-
-import numpy as np
 
 from .claims import NOT_EVALUATED, NOT_SUPPORTED, PARTLY, SUPPORTED, Claim
 
@@ -123,16 +121,8 @@ def verdict_prediction(pairs, rtol: float = 0.1):
 
 
 # ------------------------------------------------------------------------------ evaluation
-def _rows(t, **where):
-    mask = np.ones(t.n_rows, bool)
-    for k, v in where.items():
-        col = t[k]
-        mask &= (np.isclose(col, v) if isinstance(v, float) else col == v)
-    return {k: t[k][mask] for k in t.columns}
-
-
 def _acc(t, **where):
-    r = _rows(t, **where)
+    r = t.select(**where)
     if len(r["accuracy"]) != 1:
         raise KeyError(f"expected one row for {where}, got {len(r['accuracy'])}")
     return float(r["accuracy"][0]), float(r["accuracy_std"][0]), float(r["noiseless"][0])
@@ -151,7 +141,7 @@ def evaluate(tables: dict, settings: dict) -> list:
 
     # 1. SNR gain of the combination [S22]
     snr = tables["snr"]
-    gain = {k: float(_rows(snr, network="S", kind=k, strategy="ghost+pool")["snr_gain"][0])
+    gain = {k: float(snr.select(network="S", kind=k, strategy="ghost+pool")["snr_gain"][0])
             for k in kinds + ("targeted", "all")}
     copies = int(settings["copies"])
     v, why = verdict_gain(gain["targeted"], {k: gain[k] for k in kinds})
@@ -276,7 +266,7 @@ def evaluate(tables: dict, settings: dict) -> list:
 
     # 10, 11. predictions (fastnoise's own claim: predicted gains within 10 % of the simulated)
     for cid, name in (("M10", "S"), ("M11", "A")):
-        r = _rows(snr, network=name)
+        r = snr.select(network=name)
         pairs = list(zip(r["snr_gain"].tolist(), r["predicted_snr_gain"].tolist()))
         v, why = verdict_prediction(pairs)
         worst = max(((k, st, p / s_ - 1.0) for k, st, s_, p in zip(r["kind"], r["strategy"], r["snr_gain"],

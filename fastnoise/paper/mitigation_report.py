@@ -18,12 +18,10 @@ _KIND_NAMES = {"AU": "additive uncorrelated", "AC": "additive correlated",
 
 
 def _curve(t, x, y, **where):
-    mask = np.ones(t.n_rows, bool)
-    for k, v in where.items():
-        col = t[k]
-        mask &= (np.isclose(col, v) if isinstance(v, float) else col == v)
-    order = np.argsort(t[x][mask])
-    return t[x][mask][order], t[y][mask][order]
+    """Columns ``x`` and ``y`` of the rows of ``t`` selected by ``where``, sorted by ``x``."""
+    rows = t.select(**where)
+    order = np.argsort(rows[x])
+    return rows[x][order], rows[y][order]
 
 
 def plot_study(tables: dict, out: str) -> list:

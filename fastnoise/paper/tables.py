@@ -61,6 +61,15 @@ class Table:
         keep = self.columns[column] == value
         return Table({k: v[keep] for k, v in self.columns.items()})
 
+    def select(self, **values) -> "Table":
+        """The rows whose columns hold all the given values (floats compared with
+        ``np.isclose``), e.g. ``t.select(kind="AU", D=0.01)``."""
+        keep = np.ones(self.n_rows, bool)
+        for column, value in values.items():
+            col = self.columns[column]
+            keep &= np.isclose(col, value) if isinstance(value, float) else col == value
+        return Table({k: v[keep] for k, v in self.columns.items()})
+
     @staticmethod
     def concat(tables) -> "Table":
         """Stack tables; a column missing from a table is NaN (numbers) or "" there."""

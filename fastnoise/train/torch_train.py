@@ -159,23 +159,22 @@ def _forward(torch, params, u, output, noise=None, gen=None, dropout=0.0, noise_
 
 
 def _couplings(intra_layer, widths) -> dict:
-    """``train``'s ``intra_layer=(layers, matrix)`` as {layer: V / r̄} (float64), checked the way
-    :func:`fastnoise.mitigation.intra_layer` checks it (on a stand-in network of these widths)."""
+    """``train``'s ``intra_layer=(layers, matrix)`` as {layer: V / r̄} (float64), checked as
+    :func:`fastnoise.mitigation.intra_layer` checks it (layers against these widths)."""
     if intra_layer is None:
         return {}
     try:
         layers, matrix = intra_layer
     except (TypeError, ValueError):
         raise TypeError(f"intra_layer must be (layers, matrix), got {intra_layer!r}") from None
-    from ..mitigation import intra_layer as _intra_layer
+    from ..mitigation import coupling, hidden_layers
     from ..network import Network
 
-    stand_in = Network.from_layers([np.zeros((widths[n], widths[n - 1])) for n in range(1, len(widths))])
-    coupled = _intra_layer(stand_in, layers, matrix)          # validates layers and matrix
+    shape_only = Network.from_layers([np.zeros((widths[n], widths[n - 1])) for n in range(1, len(widths))])
     out = {}
-    for n in coupled.mitigation[-1]["layers"]:
-        v = np.ones((widths[n], widths[n])) if isinstance(matrix, str) else np.asarray(matrix, np.float64)
-        out[n] = v / np.mean(v.sum(axis=1))
+    for n in hidden_layers(shape_only, layers, "intra_layer"):
+        v, r = coupling(matrix, widths[n], n)
+        out[n] = v / r
     return out
 
 
@@ -349,7 +348,8 @@ def train(task: str, seed: int = 0, epochs: int | None = None, progress=True, va
             w.requires_grad_(True)
             b.requires_grad_(cfg["train_biases"])
             params.append((w, b))
-        couple = {n: torch.from_numpy(c) for n, c in couple_np.items()} or None
+        # in the training dtype once, not converted in every forward pass
+        couple = {n: torch.from_numpy(c).to(torch.float32) for n, c in couple_np.items()} or None
         trainable = [p for wb in params for p in wb if p.requires_grad]
         opt = torch.optim.Adam(trainable, lr=lr)
         steps_per_epoch = math.ceil(len(y_tr) / batch_size)
