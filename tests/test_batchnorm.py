@@ -163,3 +163,31 @@ def test_torch_state_dict_with_an_architecture(tmp_path):
     assert "\n" not in str(info.value)
     with pytest.raises(ModelFileError, match="give activations= or architecture=, not both"):
         from_torch(path, ["tanh"], architecture=skeleton)
+
+
+def test_onnx_batchnorm_between_matmul_and_add(tmp_path):
+    """MatMul → BatchNormalization → Add → Relu → MatMul: the normalisation folds into the
+    MatMul's layer and the Add after it into that layer's bias (exact, float64 reference)."""
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+    from onnx.reference import ReferenceEvaluator
+
+    rng = np.random.default_rng(0)
+    arrays = {"w1": rng.normal(size=(4, 5)), "g": rng.uniform(0.5, 2, 5), "b": rng.normal(size=5),
+              "m": rng.normal(size=5), "v": rng.uniform(0.5, 2, 5), "c": rng.normal(size=5),
+              "w2": rng.normal(size=(5, 2))}
+    nodes = [helper.make_node("MatMul", ["x", "w1"], ["h"], name="mm1"),
+             helper.make_node("BatchNormalization", ["h", "g", "b", "m", "v"], ["hb"], name="bn"),
+             helper.make_node("Add", ["hb", "c"], ["hc"], name="add"),
+             helper.make_node("Relu", ["hc"], ["a"], name="relu"),
+             helper.make_node("MatMul", ["a", "w2"], ["y"], name="mm2")]
+    graph = helper.make_graph(nodes, "bn_matmul", [helper.make_tensor_value_info("x", TensorProto.DOUBLE, ["n", 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.DOUBLE, ["n", 2])],
+                              [numpy_helper.from_array(a, k) for k, a in arrays.items()])
+    path = tmp_path / "bn_matmul.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+    net = load_model(path)
+    assert net.widths == (4, 5, 2) and [a.name for a in net.activations] == ["linear", "relu", "linear"]
+    x = rng.normal(size=(6, 4))
+    want = ReferenceEvaluator(str(path)).run(None, {"x": x})[0]
+    np.testing.assert_allclose(fn.forward(net, x)[1][-1], want, rtol=1e-12, atol=1e-13)

@@ -194,7 +194,9 @@ def from_onnx(path):
             if int(_attrs(onnx, node).get("training_mode", 0)):
                 raise ModelFileError(f"{path}: {_where(node)} is in training mode; export the model in eval mode")
             s_, c_ = AffineChain.batchnorm(*arrays, float(_attrs(onnx, node).get("epsilon", 1e-5)))
-            norms.add(s_, c_, ws, bs, bool(ws) and acts[-1] is None and not pending_matmul)
+            # after a MatMul without its Add yet the layer is still linear: fold into it; an Add
+            # that follows still adds to the (now normalised) layer's bias, which is exact
+            norms.add(s_, c_, ws, bs, bool(ws) and acts[-1] is None)
         elif kind in _ACTIVATIONS:
             if norms.pending is not None:
                 raise ModelFileError(f"{path}: {_where(node)} follows a BatchNormalization that follows an "
