@@ -170,13 +170,8 @@ def _trained(ctx: _Context, kind: str | None = None, D: float = 0.0) -> Network:
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, key + ".h5")
     recipe = _recipe(ctx.settings, kind, D)
-    side = path[:-3] + ".recipe.json"
     if os.path.exists(path):
-        same = False
-        if os.path.exists(side):
-            with open(side, encoding="utf-8") as f:
-                same = json.load(f) == recipe
-        if same:
+        if _stored_recipe(path) == recipe:
             net = Network.load(path)
             ctx.trained[key] = net
             return net
@@ -189,13 +184,24 @@ def _trained(ctx: _Context, kind: str | None = None, D: float = 0.0) -> Network:
                         lr=recipe["lr"], dropout=0.0, shift=0, hidden=(20,), output="softmax",
                         max_samples=recipe["max_samples"], noise=noise)
     ctx.seconds["training_networks"] = ctx.seconds.get("training_networks", 0.0) + time.perf_counter() - start
-    save(net, report, path, overwrite=True)           # the study's own folder: its files
-    tmp = side + ".partial"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(recipe, f)
-    os.replace(tmp, side)
+    # the recipe goes into the file's training report: one atomic write, so a run killed at
+    # any moment leaves either no network or one that says how it was made
+    save(net, {**report, "study_recipe": recipe}, path, overwrite=True)   # the study's own folder
     ctx.trained[key] = net
     return net
+
+
+def _stored_recipe(path: str):
+    """The ``study_recipe`` of a network file's training report, or None (none, or unreadable)."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as f:
+            text = f.attrs.get("training")
+        report = json.loads(text.decode() if isinstance(text, bytes) else text) if text is not None else {}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None
+    return report.get("study_recipe") if isinstance(report, dict) else None
 
 
 def _accuracy(ctx, net, u, y, noise, seed) -> tuple[float, float, float]:
@@ -317,9 +323,9 @@ def study(out, settings: StudySettings = FULL, networks=None, progress=None, ove
     """Run the study into folder ``out``; return ``{"tables": {...}, "results": {...}}``.
 
     ``networks``: folder holding A.h5 (default: the shipped one).  Trained
-    networks go to ``out/networks`` and are reused when their recipe (kept
-    beside each as ``.recipe.json``) matches; one made otherwise is replaced
-    only with ``overwrite``.
+    networks go to ``out/networks`` and are reused when their recipe (kept in
+    each file's training report as ``study_recipe``) matches; one made
+    otherwise is replaced only with ``overwrite``.
     """
     from ..train.data import evaluate, task_data
 
