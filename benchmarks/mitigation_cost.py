@@ -40,8 +40,8 @@ def _floor(net, u, K, noise) -> float:
     widths, T = net.widths, u.shape[0]
     mats = [np.ascontiguousarray(w.T) for w in net.weights[1:]]
     t0 = time.perf_counter()
-    for m, k, n in shared_gemm_shapes(widths, K, first_noisy(noise, len(widths))):
-        a, b = np.ones((m, k)), mats[[i for i, w in enumerate(mats) if w.shape == (k, n)][0]]
+    for (m, k, n), b in zip(shared_gemm_shapes(widths, K, first_noisy(noise, len(widths))), mats):
+        a = np.ones((m, k))                      # one GEMM per weight layer, in layer order
         for _ in range(T):
             a @ b
     gemm = time.perf_counter() - t0
