@@ -34,3 +34,10 @@ JIT_PARALLEL = dict(JIT, parallel=True)
 #: not depend on it; it only sets how often progress is reported and how much
 #: is held in memory before a store write.
 DEFAULT_BLOCK = 64
+
+#: Most states (repetitions × widest layer) one thread holds per buffer.  When
+#: K × max I_n exceeds it, the K repetitions of an input are made in chunks of
+#: ``REPEAT_BUDGET // max I_n`` (see ``kernels/propagate.py``), so that memory
+#: stays flat in K for wide (convolutional) layers.  The chunk is a function of
+#: the network and K alone: results never depend on threads or blocks.
+REPEAT_BUDGET = 2 ** 20

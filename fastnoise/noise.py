@@ -97,14 +97,23 @@ class Noise:
         return cls(**d)
 
 
-def per_layer(noise, n_layers: int) -> list[Noise]:
-    """Expand ``noise`` (a Noise, None, or a sequence of them) to one per layer."""
+def per_layer(noise, layers) -> list[Noise]:
+    """Expand ``noise`` (a Noise, None, or a sequence of them) to one per layer.
+
+    ``layers``: the number of layers, or the network (then one Noise given for
+    all layers leaves its ``quiet_layers``, pooling and flatten operations,
+    noiseless; a list of one per layer is taken as it is).
+    """
+    if isinstance(layers, (int, np.integer)):
+        n_layers, quiet = int(layers), ()
+    else:
+        n_layers, quiet = layers.n_layers, tuple(getattr(layers, "quiet_layers", ()))
+    if isinstance(noise, dict):
+        noise = Noise.from_dict(noise)
     if noise is None:
         return [Noise()] * n_layers
     if isinstance(noise, Noise):
-        return [noise] * n_layers
-    if isinstance(noise, dict):
-        return [Noise.from_dict(noise)] * n_layers
+        return [Noise() if n in quiet else noise for n in range(n_layers)]
     if isinstance(noise, Sequence) and not isinstance(noise, str):
         if len(noise) != n_layers:
             raise ValueError(

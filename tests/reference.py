@@ -14,6 +14,8 @@ reference_normals   normals in the kernel's (T, K, Σ 2(I_n+1)) slot layout (c).
 reference_normals32 the same for the float32 generator, four per counter (c').
 noisy_forward       noisy forward pass driven by a given noise array (d).
 noiseless_forward   x̃ and x of every layer without noise (e).
+layer_states        x̃ of layer n from the previous layer's outputs: dense (Eq. 1), 2-D
+                    convolution, max/mean pooling, flatten, from their definitions (f).
 mitigated_forward   the noisy forward pass of a mitigated network, from the plain
                     network and the transform's definition (pool, ghost, intra_layer).
 linear_moments      exact mean and covariance of y in a *linear* network.
@@ -313,7 +315,7 @@ def noisy_forward(net, inputs, noise, noise_values, return_samples=False, dtype=
     u = np.atleast_2d(np.asarray(inputs, dtype=np.float64)).astype(dtype)
     noise_values = np.asarray(noise_values).astype(dtype)
     T, K, _ = noise_values.shape
-    widths = [u.shape[1]] + [w.shape[0] for w in net.weights[1:]]
+    widths = [int(w) for w in net.widths]
     offs, total = slot_offsets(widths)
     assert noise_values.shape[2] == total
     noises = expand_noise(noise, len(widths))
@@ -324,8 +326,7 @@ def noisy_forward(net, inputs, noise, noise_values, return_samples=False, dtype=
         if n == 0:
             xt = np.broadcast_to(u[:, None, :], (T, K, width)).copy()
         else:
-            W, b = np.asarray(net.weights[n], dtype), np.asarray(net.biases[n], dtype)
-            xt = np.einsum("tkj,ij->tki", y_prev, W) + b          # Eq. 1
+            xt = layer_states(net, n, y_prev, dtype)
         a_mu, a_au, a_mc, a_ac = (dtype(a) for a in amplitudes(noises[n]))
         blk = noise_values[:, :, offs[n]: offs[n] + width + 2]
         xi_c, xip_c, z = blk[:, :, :1], blk[:, :, 1:2], blk[:, :, 2:]
@@ -413,6 +414,8 @@ def noiseless_forward(net, inputs):
     for n, act in enumerate(net.activations):
         if n == 0:
             xt = u.copy()
+        elif net.weights[n] is None:  # a convolution, pooling or flatten layer
+            xt = layer_states(net, n, xs[-1])
         else:
             xt = np.zeros((u.shape[0], net.weights[n].shape[0]))
             for i in range(net.weights[n].shape[0]):       # naive loops on purpose
@@ -422,6 +425,56 @@ def noiseless_forward(net, inputs):
         xts.append(xt)
         xs.append(activation(act, xt))
     return xts, xs
+
+
+# --------------------------------------------------------------------------
+# (f) the states of one layer, by its kind
+# --------------------------------------------------------------------------
+def layer_states(net, n, y_prev, dtype=np.float64):
+    """x̃ of layer ``n`` (≥ 1) from the outputs ``y_prev`` (..., I_{n−1}) of the layer before.
+
+    Maps are channels-last, flattened in (row, column, channel) order.  Dense:
+    W y + b (Eq. 1).  Convolution: the zero-padded map, then for each output
+    position the window times the kernel, summed, plus the bias.  Pooling: the
+    maximum (padding −∞) or mean of each window (padding 0 and counted, or left
+    out).  Flatten: the same values.
+    """
+    op = net.ops[n - 1]
+    kind = op.kind
+    y_prev = np.asarray(y_prev)
+    lead = y_prev.shape[:-1]
+    if kind == "dense":
+        W, b = np.asarray(op.weights, dtype), np.asarray(op.bias, dtype)
+        return np.einsum("...j,ij->...i", y_prev, W) + b
+    if kind == "flatten":
+        return y_prev.copy()
+    h, w, c = op.in_shape
+    x = y_prev.reshape(lead + (h, w, c))
+    pt, pb, pl, pr = op.padding
+    sh, sw = op.strides
+    if kind == "conv2d":
+        kern, bias = np.asarray(op.kernel, dtype), np.asarray(op.bias, dtype)
+        kh, kw = kern.shape[:2]
+        fill = 0.0
+    else:
+        kh, kw = op.pool_size
+        fill = -np.inf if kind == "maxpool2d" else (0.0 if op.count_pad else np.nan)
+    pad = [(0, 0)] * len(lead) + [(pt, pb), (pl, pr), (0, 0)]
+    xp = np.pad(x.astype(np.float64 if kind != "conv2d" else dtype), pad, constant_values=fill)
+    ho = (h + pt + pb - kh) // sh + 1
+    wo = (w + pl + pr - kw) // sw + 1
+    outs = []
+    for i in range(ho):
+        for j in range(wo):
+            win = xp[..., i * sh: i * sh + kh, j * sw: j * sw + kw, :]   # (..., kh, kw, c)
+            if kind == "conv2d":
+                outs.append(np.einsum("...abc,abco->...o", win, kern) + bias)
+            elif kind == "maxpool2d":
+                outs.append(win.max(axis=(-3, -2)))
+            else:
+                outs.append(np.nanmean(win, axis=(-3, -2)))
+    out = np.stack(outs, axis=-2)                                          # (..., ho·wo, c_out)
+    return out.reshape(lead + (-1,)).astype(dtype)
 
 
 # --------------------------------------------------------------------------

@@ -309,7 +309,7 @@ def density(net: Network, inputs, noise=None, grid: int | None = None, *,
     net.check_noise_placement("the density prediction")
     net.check_elementwise("the density prediction")
     u = validate_inputs(net, inputs)
-    noises = per_layer(noise, net.n_layers)
+    noises = per_layer(noise, net)
     rows, biases = _shared_rows(net)
     T = u.shape[0]
     L = net.n_layers

@@ -156,7 +156,7 @@ def eq14(net: Network, inputs, noise, density="quartic", initial: str = "eq14") 
     net.check_noise_placement("method 'trained' (Eq. 14)")
     net.check_elementwise("method 'trained' (Eq. 14)")
     u = validate_inputs(net, inputs)
-    noises = per_layer(noise, net.n_layers)
+    noises = per_layer(noise, net)
     xt, x = forward(net, u)
     if isinstance(density, str):
         dens = state_densities(net, u, density, states=xt)
@@ -239,7 +239,7 @@ def curve_variance(net: Network, inputs, noise, layer: int, density="quartic", m
     n = _check_layer(net, layer)
     terms = eq14(net, inputs, noise, density, initial)
     act = net.activations[n]
-    nz = per_layer(noise, net.n_layers)[n]
+    nz = per_layer(noise, net)[n]
     xt, x = terms.states[n], terms.outputs[n]
     if means is None:
         lo, hi = float(x.min()), float(x.max())
@@ -287,7 +287,7 @@ def trained(net: Network, inputs, noise, density="quartic", initial: str = "eq14
         :func:`state_densities`.
     """
     terms = eq14(net, inputs, noise, density, initial)
-    noises = per_layer(noise, net.n_layers)
+    noises = per_layer(noise, net)
     means, variances, xt_var = [], [], []
     for n in range(net.n_layers):
         xt, x = terms.states[n], terms.outputs[n]

@@ -501,7 +501,7 @@ def moments(net: Network, inputs, noise=None, nodes: int = 32, full_covariance: 
     if order > 1 and not full_covariance:
         raise ValueError(f"order={order} needs full_covariance=True; the low-rank form is first order")
     u = validate_inputs(net, inputs)
-    noises = per_layer(noise, net.n_layers)
+    noises = per_layer(noise, net)
     T = u.shape[0]
     widths = net.widths
     if block is None:

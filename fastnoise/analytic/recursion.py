@@ -67,7 +67,7 @@ def recursion(net: Network, inputs, noise, closure: str = "first-order", order: 
     net.check_noise_placement("the recursion prediction")
     net.check_elementwise("the recursion prediction")
     u = validate_inputs(net, inputs)
-    noises = per_layer(noise, net.n_layers)
+    noises = per_layer(noise, net)
     T = u.shape[0]
     acts = net.activations
 

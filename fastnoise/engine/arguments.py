@@ -22,16 +22,23 @@ def validate_inputs(net: Network, inputs) -> np.ndarray:
     except (TypeError, ValueError):
         raise TypeError(f"inputs must be a numeric array of shape (T, {net.widths[0]})") from None
     shape = tuple(net.input_shape)
+    first = getattr(net, "input_order", "channels_last") == "channels_first"
+    chw = (shape[2], shape[0], shape[1]) if first else None
     if len(shape) > 1 and u.shape[1:] == shape:          # shaped inputs (T, *input_shape)
         u = u.reshape(u.shape[0], -1)
     elif len(shape) > 1 and u.shape == shape:            # one shaped input
         u = u.reshape(1, -1)
+    elif first and u.ndim in (3, 4) and u.shape[-3:] == chw:   # (T, C, H, W) or (C, H, W)
+        u = u.reshape(-1, *chw).transpose(0, 2, 3, 1).reshape(-1, net.widths[0])
+    elif first and u.ndim in (1, 2) and u.shape[-1] == net.widths[0]:  # flattened (C, H, W) order
+        u = u.reshape(-1, *chw).transpose(0, 2, 3, 1).reshape(-1, net.widths[0])
     if u.ndim == 1 and net.widths[0] == 1:
         u = u[:, None]
     elif u.ndim == 1 and u.size == net.widths[0]:
         u = u[None, :]
     if u.ndim != 2 or u.shape[1] != net.widths[0]:
         also = f" or (T, {', '.join(map(str, shape))})" if len(shape) > 1 else ""
+        also += f" or (T, {', '.join(map(str, chw))})" if first else ""
         raise ValueError(f"inputs must have shape (T, {net.widths[0]}){also} for this network's input "
                          f"layer, got {u.shape}")
     if u.shape[0] == 0:

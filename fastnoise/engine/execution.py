@@ -103,7 +103,7 @@ def execute(pl: Plan, todo: np.ndarray, writers, threads: int | None = None, rep
                 b_flat, amp, user, repeats, key0, key1, np.uint64(pl.stream), nv,
                 arrays["mean"], arrays["var"], pl.s_layer, pl.s_neuron, arrays["samples"],
                 hist[0] if hist else np.zeros(n_layers), hist[1] if hist else np.ones(n_layers),
-                arrays["hist"], arrays["argmax"])
+                arrays["hist"], arrays["argmax"], pl.chunk or repeats)
             forward_kernel(ub, p["program"], p["act_param"], p["w_flat"], p["b_flat"], user64,
                            arrays["xt"], arrays["x"])
             for write in writers:

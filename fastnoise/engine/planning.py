@@ -17,7 +17,7 @@ from .arguments import hist_spec, labels_spec, sample_spec, validate_inputs
 from .projection import input_projection
 from .provenance import MAX_SEED, RNG_VERSION, RNG_VERSION_F32, digest, numerics_version
 
-__all__ = ["Plan", "plan", "kernel_amplitudes"]
+__all__ = ["Plan", "plan", "kernel_amplitudes", "repetition_chunk"]
 
 
 @dataclass
@@ -46,6 +46,8 @@ class Plan:
     precision: str = "float64"
     #: M of :mod:`.projection` when the input noise is drawn in layer 1's space, else None
     projection: np.ndarray | None = None
+    #: repetitions the kernel makes at a time (:func:`repetition_chunk`)
+    chunk: int = 0
 
     @property
     def amplitudes(self) -> np.ndarray:
@@ -62,6 +64,15 @@ class Plan:
         classes = (True, self.labels) if self.classify else None
         return store.create_run(name, self.config, self.net, self.u, samples, self.hist, classes,
                                 commit=commit)
+
+
+def repetition_chunk(widths, repeats: int) -> int:
+    """Repetitions of one input the kernel makes at a time: all K unless K × max I_n
+    exceeds :data:`fastnoise.config.REPEAT_BUDGET` (then as many as fit, at least 2)."""
+    widest = max(int(w) for w in widths)
+    if repeats * widest <= _cfg.REPEAT_BUDGET:
+        return int(repeats)
+    return int(min(repeats, max(2, _cfg.REPEAT_BUDGET // widest)))
 
 
 def kernel_amplitudes(noises, precision: str) -> np.ndarray:
@@ -90,7 +101,7 @@ def plan(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1, *,
     seed = check_int("seed", seed, 0, below=MAX_SEED)
     stream = check_int("stream", stream, 0, below=2 ** 16)
     block = _cfg.DEFAULT_BLOCK if block is None else check_int("block", block, 1)
-    noises = per_layer(noise, net.n_layers)
+    noises = per_layer(noise, net)
     s_layer, s_neuron = sample_spec(net, samples)
     hist = hist_spec(net, histogram)
     classify, lab = labels_spec(net, labels, classify, T)
@@ -126,7 +137,10 @@ def plan(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1, *,
         config["labels_sha256"] = None if lab is None else digest(lab)
     if precision != "float64":  # likewise
         config["precision"] = precision
+    chunk = repetition_chunk(net.widths, repeats)
+    if chunk < repeats:  # likewise: the moments are then summed with squares
+        config["repetition_chunk"] = chunk
     return Plan(net=net, u=u, repeats=repeats, seed=seed, stream=stream, block=block,
                 noises=noises, s_layer=s_layer, s_neuron=s_neuron, hist=hist, classify=classify,
                 labels=lab, noise_values=noise_values, config=config, precision=precision,
-                projection=projection)
+                projection=projection, chunk=chunk)

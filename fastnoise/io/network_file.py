@@ -10,6 +10,12 @@ Layout of a group (unchanged since the first release, so old files read)::
                                         by fastnoise.mitigation)
     <group>/W{n}, <group>/b{n}        layer n's Operation.params() ("W", "b")
 
+A network with a layer that is not dense (convolution, pooling, flatten) also
+has ``layers`` in its config, each operation's ``attrs()`` (its kind first),
+and stores each operation's ``params()`` by name and layer (``K{n}`` for a
+convolution kernel); it is read back through
+:data:`fastnoise.network.OPERATIONS`.
+
 The network package sits below ``fastnoise.io`` and never imports it; this
 module registers itself with :func:`fastnoise.network.use_file_format` when
 imported (``import fastnoise`` does), so :meth:`Network.save`,
@@ -27,7 +33,7 @@ import sys
 import h5py
 
 from .. import activations as _act
-from ..network import Network, noise_places, use_file_format
+from ..network import OPERATIONS, Network, noise_places, use_file_format
 from .errors import damaged, open_h5_readonly, reading, safe_text
 from .lock import partial_path, remove_stale_partials, write_lock
 
@@ -122,6 +128,8 @@ def read_group(g, custom: dict | None = None) -> Network:
     except (TypeError, ValueError, KeyError) as exc:
         raise damaged(path, f"attribute 'config' of {g.name} is not a network description "
                             f"({type(exc).__name__}: {safe_text(exc, 80)})", kind) from None
+    if "layers" in cfg:
+        return _read_ops(g, path, kind, cfg, widths, acts, places, mitigation, input_shape, custom)
     L = len(widths)
     arrays = []
     for n in range(1, L):
@@ -149,6 +157,44 @@ def read_group(g, custom: dict | None = None) -> Network:
                                    mitigation=mitigation, input_shape=input_shape)
     except ValueError as exc:  # e.g. non-finite weights: never saved, so a damaged file
         raise damaged(path, f"{g.name}: {safe_text(exc, 120)}", kind) from None
+
+
+def _read_ops(g, path, kind, cfg, widths, acts, places, mitigation, input_shape, custom) -> Network:
+    """The operations of a network with ``layers`` in its config, each rebuilt by its kind."""
+    layers = cfg["layers"]
+    if not isinstance(layers, list) or len(layers) != len(widths) - 1 or not all(
+            isinstance(a, dict) and a.get("kind") in OPERATIONS for a in layers):
+        raise damaged(path, f"attribute 'config' of {g.name} lists layers that are not known "
+                            "operations", kind)
+    ops = []
+    for n, attrs in enumerate(layers, start=1):
+        params = {}
+        for name in [k[: -len(str(n))] for k in g.keys() if k.endswith(str(n))
+                     and k[: -len(str(n))].isalpha()]:
+            where = f"{g.name}/{name}{n}"
+            with reading(path, kind, where=where):
+                ds = g.get(f"{name}{n}")
+                if not isinstance(ds, h5py.Dataset) or ds.dtype.kind not in "fiu":
+                    raise damaged(path, f"{where} is not a numeric dataset", kind)
+                params[name] = ds[()]
+        try:
+            ops.append(OPERATIONS[attrs["kind"]].from_params(attrs, params, custom))
+        except (KeyError, TypeError) as exc:
+            raise damaged(path, f"layer {n} of {g.name} unreadable ({type(exc).__name__}: "
+                                f"{safe_text(exc, 60)})", kind) from None
+        except ValueError as exc:
+            raise damaged(path, f"layer {n} of {g.name}: {safe_text(exc, 120)}", kind) from None
+    try:
+        first = _act.Activation.from_dict(acts[0], custom)
+        order = cfg.get("input_order", "channels_last")
+        net = Network.from_ops(input_shape or [widths[0]], ops, first, places[0], mitigation,
+                               order if isinstance(order, str) else repr(order))
+    except ValueError as exc:
+        raise damaged(path, f"{g.name}: {safe_text(exc, 120)}", kind) from None
+    if list(net.widths) != widths:
+        raise damaged(path, f"{g.name}: its layers give widths {list(net.widths)}, its config "
+                            f"{widths}", kind)
+    return net
 
 
 use_file_format(sys.modules[__name__])

@@ -9,6 +9,10 @@ Layout (format version 1)::
         repeat, sample, ...   xarray's h5netcdf engine labels every axis)
         inputs                (input, neuron_0) the inputs u^t
         mean_<n>, var_<n>     (input, neuron_<n>) mean and unbiased variance of y
+        row_<n>, col_<n>,     (neuron_<n>) for a layer that is a map (H, W, C), e.g. a
+        channel_<n>           convolution's: each neuron's position, named by the
+                              ``coordinates`` attribute of that layer's datasets (xarray
+                              reads them as coordinates), which also carry ``map_shape``
         xt_<n>, x_<n>         (input, neuron_<n>) noiseless x̃ and x
         done                  (input,) 1 once every dataset of that input is written
         samples               (input, repeat, sample) raw y of chosen neurons (optional)
@@ -362,10 +366,23 @@ class Store:
         for n, w in enumerate(widths):
             scale(f"neuron_{n}", w)
         scale("layer", len(widths))
-        dataset("inputs", ("input", "neuron_0"), np.float64, np.nan)[...] = inputs
+        maps = {n: shape for n, shape in enumerate(getattr(network, "shapes", ()))
+                if len(shape) == 3}
+        for n, (h, w, c) in maps.items():  # a map's neurons: (row, column, channel) coordinates
+            rows, cols, chans = np.unravel_index(np.arange(h * w * c), (h, w, c))
+            for axis, values in (("row", rows), ("col", cols), ("channel", chans)):
+                dataset(f"{axis}_{n}", (f"neuron_{n}",), np.int64, -1)[...] = values
+        inp = dataset("inputs", ("input", "neuron_0"), np.float64, np.nan)
+        inp[...] = inputs
         for n in range(len(widths)):
             for kind in ("mean", "var", "xt", "x"):
-                dataset(f"{kind}_{n}", ("input", f"neuron_{n}"), np.float64, np.nan)
+                ds = dataset(f"{kind}_{n}", ("input", f"neuron_{n}"), np.float64, np.nan)
+                if n in maps:
+                    ds.attrs["coordinates"] = f"row_{n} col_{n} channel_{n}"
+                    ds.attrs["map_shape"] = np.array(maps[n], np.int64)
+        if 0 in maps:
+            inp.attrs["coordinates"] = "row_0 col_0 channel_0"
+            inp.attrs["map_shape"] = np.array(maps[0], np.int64)
         dataset("done", ("input",), np.uint8, 0)
         if samples is not None and len(samples[0]):
             scale("repeat", K)

@@ -22,7 +22,7 @@ from numba import njit
 
 from ..config import JIT
 from .activations import activate
-from .moments import accumulate_row
+from .moments import accumulate_row, accumulate_sums
 from .noise import (apply_noise, draw_normals, given_noise, layer_has_noise, layer_noise,
                     layer_word, noise_given_normals, normals_size)
 from .program import NOISE_INPUT
@@ -51,11 +51,12 @@ def noisy_activation(row, width, code, param, place, user, amp, n, k, t, stream,
 
 @njit(inline="always", **JIT)
 def noisy_rows(y, n, t, bias, code, param, place, user, amp, stream, key0, key1,
-               noise_in, b, base, z, shift, acc, acc2, activated=False):
-    """Finish layer ``n``'s block ``y`` (K, I_n) of x̃ − b in place and sum its moments.
+               noise_in, b, base, z, shift, acc, acc2, activated=False, k0=0, squares=False):
+    """Finish layer ``n``'s block ``y`` (R, I_n) of x̃ − b in place and sum its moments.
 
     ``bias`` is the layer's bias (length I_n, or empty for none).  Row k is
-    repetition k of global input ``t``.  Per row as :func:`noisy_activation`,
+    repetition ``k0`` + k of global input ``t``; ``squares``: sum d² too
+    (:func:`.moments.accumulate_sums`, for repetitions made in chunks).  Per row as :func:`noisy_activation`,
     with the layer's amplitudes read once (no shared array is handed to a
     routine per row: their reference counts would be contended between threads).
     ``activated``: the rows hold f(x̃) already (a shared noiseless prefix,
@@ -65,8 +66,9 @@ def noisy_rows(y, n, t, bias, code, param, place, user, amp, stream, key0, key1,
     has_bias = bias.shape[0] > 0
     a_mu, a_au, a_mc, a_ac, has_unc, n_values, word = layer_noise(amp, n, width, stream)
     given = noise_in.shape[0] > 0
-    for k in range(repeats):
-        row = y[k]
+    for kr in range(repeats):
+        row = y[kr]
+        k = k0 + kr
         if has_bias:
             for i in range(width):
                 row[i] += bias[i]
@@ -81,7 +83,10 @@ def noisy_rows(y, n, t, bias, code, param, place, user, amp, stream, key0, key1,
             activate(code, param, row, width, user)
         if place != NOISE_INPUT and n_values > 0:
             noise_given_normals(row, width, z, n_values, a_mu, a_au, a_mc, a_ac, has_unc)
-        accumulate_row(row, width, k == 0, shift, acc, acc2)
+        if squares:
+            accumulate_sums(row, width, k == 0, shift, acc, acc2)
+        else:
+            accumulate_row(row, width, k == 0, shift, acc, acc2)
 
 
 @njit(inline="always", **JIT)
@@ -147,12 +152,12 @@ def exact_additive_moments(row, amp, n, mean, var):
 
 
 @njit(**JIT)
-def projected_states(y, bias, zs, m, amp, t, stream, key0, key1, z, keep):
+def projected_states(y, bias, zs, m, amp, t, stream, key0, key1, z, keep, k0=0):
     """x̃ of layer 1 in every repetition when the input layer's additive noise is
     drawn in layer 1's space (:mod:`.projection`).
 
-    Row 0 of ``y`` (K, I_1) holds W x_0 from the noiseless input state.  Per
-    repetition k, the I_1 + 2 normals of layer 0's counters (t, k) give
+    Row 0 of ``y`` (R, I_1) holds W x_0 from the noiseless input state.  Per
+    repetition k (row k − ``k0``), the I_1 + 2 normals of layer 0's counters (t, k) give
     ``zs[k] = (a_AU z_0, …, a_AU z_{I_1−1}, a_AC ξ'_c)`` (z_i is value i + 2,
     ξ'_c value 1, as in :mod:`.noise`); then x̃ = zs·M + (W x_0 + b), one GEMM.
     ``zs``: scratch (K, I_1 + 1); ``keep``: float64 scratch of I_1 values.
@@ -165,7 +170,7 @@ def projected_states(y, bias, zs, m, amp, t, stream, key0, key1, z, keep):
     a_ac = amp[0, 3]
     word = layer_word(0, stream)
     for k in range(repeats):
-        draw_normals(width + 2, np.uint64(k), np.uint64(t), word, key0, key1, z)
+        draw_normals(width + 2, np.uint64(k0 + k), np.uint64(t), word, key0, key1, z)
         zrow = zs[k]
         for i in range(width):
             zrow[i] = a_au * z[i + 2]

@@ -10,6 +10,10 @@ variance).  The routines are generic in the dtype of the states:
 * float32 states: :func:`accumulate_row` also sums d² in float64, so the
   block need not be read again, and the variance is
   (Σd² − (Σd)²/K)/(K − 1), clipped at 0.
+
+When the K repetitions are made in chunks (a wide layer: see
+:mod:`.propagate`), the block is never whole; float64 states then take the
+float32 form too: :func:`accumulate_sums` and :func:`finish_sums`.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from numba.extending import overload
 
 from ..config import JIT
 
-__all__ = ["accumulate_row", "finish_moments"]
+__all__ = ["accumulate_row", "finish_moments", "accumulate_sums", "finish_sums"]
 
 
 @njit(**JIT)
@@ -108,3 +112,17 @@ def _finish_typed(y, shift, acc, acc2, mean, var):
     def fin64(y, shift, acc, acc2, mean, var):
         _finish64(y, shift, acc, mean, var)
     return fin64
+
+
+@njit(inline="always", **JIT)
+def accumulate_sums(row, width, first, shift, acc, acc2):
+    """:func:`accumulate_row` summing d² as well in either dtype (the moments of
+    repetitions made in chunks, finished by :func:`finish_sums`)."""
+    _accumulate32(row, width, first, shift, acc, acc2)
+
+
+@njit(inline="always", **JIT)
+def finish_sums(repeats, width, shift, acc, acc2, mean, var):
+    """Mean and unbiased variance (Σd² − (Σd)²/K)/(K − 1), clipped at 0, from the sums
+    of :func:`accumulate_sums` over ``repeats`` rows."""
+    _finish32(repeats, width, shift, acc, acc2, mean, var)

@@ -41,10 +41,11 @@ from ..config import JIT, JIT_PARALLEL
 from .activations import activate
 from .layer import (constant_moments, copy_row, exact_additive_moments, noisy_rows, projected_states,
                     shared_row)
-from .moments import finish_moments
+from .moments import finish_moments, finish_sums
 from .noise import layer_has_noise, normals_size
 from .ops import op_forward, op_states
-from .program import ACT, B_OFF, IN_WIDTH, NOISE_AT, NOISE_PROJECTED, NS_OFF, OUT_OFF, W_OFF, WIDTH
+from .program import (ACT, B_OFF, IN_WIDTH, NOISE_AT, NOISE_PROJECTED, NS_OFF, OUT_OFF, SCRATCH,
+                      W_OFF, WIDTH)
 from .reduce import reduce_layer, reducers_read
 
 __all__ = ["simulate_block_kernel", "forward_kernel", "FORWARD_GROUP"]
@@ -59,11 +60,20 @@ def max_width(program):
     return max_w
 
 
+@njit(**JIT)
+def max_scratch(program):
+    """The most scratch values per repetition any operation of the program needs."""
+    most = 0
+    for n in range(program.shape[0]):
+        most = max(most, program[n, SCRATCH])
+    return most
+
+
 @njit(**JIT_PARALLEL)
 def simulate_block_kernel(inputs, t_index, program, act_param, w_flat, b_flat, amp, user,
                           repeats, key0, key1, stream, noise_in, mean_out, var_out,
                           sample_layer, sample_neuron, samples_out,
-                          hist_lo, hist_hi, hist_out, argmax_out):
+                          hist_lo, hist_hi, hist_out, argmax_out, chunk):
     """Simulate ``repeats`` noisy repetitions of each input row of a block.
 
     Parameters (all arrays C-contiguous; shapes with B inputs, L layers)
@@ -89,67 +99,90 @@ def simulate_block_kernel(inputs, t_index, program, act_param, w_flat, b_flat, a
     argmax_out : (B, K) int32 classification reducer: index of the largest
         output-layer y in each repetition (first one on ties; NaN never
         wins); shape (0, K) disables it.
+    chunk : int, repetitions made at a time (1 ≤ chunk ≤ K).  With
+        ``chunk < repeats`` the whole network is run for repetitions
+        0 … chunk − 1, then the next chunk, and so on, and the moments are
+        summed with squares (:func:`.moments.accumulate_sums`): the scratch
+        memory is chunk·max I_n per thread whatever K.  The wrapper sets it
+        from the network and K alone (:func:`fastnoise.engine.execution`),
+        so a result never depends on thread count or block size.
     """
     n_inputs = inputs.shape[0]
     n_layers = program.shape[0]
     max_w = max_width(program)
+    total = 0
+    for n in range(n_layers):
+        total += program[n, WIDTH]
     dt = w_flat.dtype
+    streamed = chunk < repeats
     for b in prange(n_inputs):
         t = t_index[b]
-        buf_a = np.empty(repeats * max_w, dtype=dt)
-        buf_b = np.empty(repeats * max_w, dtype=dt)
+        buf_a = np.empty(chunk * max_w, dtype=dt)
+        buf_b = np.empty(chunk * max_w, dtype=dt)
+        scratch = np.empty(chunk * max_scratch(program), dtype=dt)
         z = np.zeros(normals_size(max_w), dtype=dt)
-        shift = np.empty(max_w)
-        acc = np.empty(max_w)
-        acc2 = np.empty(max_w)
-        same = True  # every repetition holds the same states so far (a noiseless prefix)
-        project = False  # layer 0's additive noise is to be drawn in layer 1's space
-        for n in range(n_layers):
-            width = program[n, WIDTH]
-            cur = buf_b if n % 2 == 0 else buf_a
-            prev = buf_a if n % 2 == 0 else buf_b
-            y = cur[: repeats * width].reshape((repeats, width))
-            bo = program[n, B_OFF]
-            bias = b_flat[bo: bo + width] if bo >= 0 else b_flat[:0]
-            code, param, place = program[n, ACT], act_param[n], program[n, NOISE_AT]
-            noisy = layer_has_noise(amp, n)
-            o = program[n, OUT_OFF]
-            if project:  # layer 1 after a projected input layer (see .projection)
-                op_states(program, n, y[:1], prev, inputs, b, w_flat)
-                mo = program[0, W_OFF]
-                projected_states(y, bias, prev[: repeats * (width + 1)].reshape((repeats, width + 1)),
-                                 w_flat[mo: mo + (width + 1) * width].reshape((width + 1, width)),
-                                 amp, t, stream, key0, key1, z, acc)
-                bias = b_flat[:0]
-                activated = False
-                project = False
-                same = False
-            elif same:  # x̃ from a noiseless input: computed once, copied to the K rows
-                op_states(program, n, y[:1], prev, inputs, b, w_flat)
-                activated = shared_row(y, bias, code, param, place, user, noisy)
-                if place == NOISE_PROJECTED:  # the input layer: its moments are exact
-                    exact_additive_moments(y[0], amp, n, mean_out[b, o: o + width],
-                                           var_out[b, o: o + width])
-                    project = True
-                    continue
-                if not noisy and not reducers_read(n, n_layers, sample_layer, hist_out,
-                                                   argmax_out):
-                    # a noiseless layer read by nobody but the next one (from row 0):
-                    # its moments without the K copies
-                    if constant_moments(y[0], mean_out[b, o: o + width],
-                                        var_out[b, o: o + width]):
+        shift = np.empty(total)  # each layer's running sums, at its OUT_OFF
+        acc = np.empty(total)
+        acc2 = np.empty(total)
+        keep = np.empty(max_w)
+        for k0 in range(0, repeats, chunk):
+            rows = min(chunk, repeats - k0)
+            last = k0 + rows == repeats
+            same = True  # every repetition holds the same states so far (a noiseless prefix)
+            project = False  # layer 0's additive noise is to be drawn in layer 1's space
+            for n in range(n_layers):
+                width = program[n, WIDTH]
+                cur = buf_b if n % 2 == 0 else buf_a
+                prev = buf_a if n % 2 == 0 else buf_b
+                y = cur[: rows * width].reshape((rows, width))
+                bo = program[n, B_OFF]
+                bias = b_flat[bo: bo + width] if bo >= 0 else b_flat[:0]
+                code, param, place = program[n, ACT], act_param[n], program[n, NOISE_AT]
+                noisy = layer_has_noise(amp, n)
+                o = program[n, OUT_OFF]
+                if project:  # layer 1 after a projected input layer (see .projection)
+                    op_states(program, n, y[:1], prev, inputs, b, w_flat, scratch)
+                    mo = program[0, W_OFF]
+                    projected_states(y, bias, prev[: rows * (width + 1)].reshape((rows, width + 1)),
+                                     w_flat[mo: mo + (width + 1) * width].reshape((width + 1, width)),
+                                     amp, t, stream, key0, key1, z, keep, k0)
+                    bias = b_flat[:0]
+                    activated = False
+                    project = False
+                    same = False
+                elif same:  # x̃ from a noiseless input: computed once, copied to the rows
+                    op_states(program, n, y[:1], prev, inputs, b, w_flat, scratch)
+                    activated = shared_row(y, bias, code, param, place, user, noisy)
+                    if place == NOISE_PROJECTED:  # the input layer: its moments are exact
+                        exact_additive_moments(y[0], amp, n, mean_out[b, o: o + width],
+                                               var_out[b, o: o + width])
+                        project = True
                         continue
-                copy_row(y)
-                bias = b_flat[:0]
-                same = not noisy
-            else:
-                op_states(program, n, y, prev, inputs, b, w_flat)
-                activated = False
-            noisy_rows(y, n, t, bias, code, param, place, user, amp, stream, key0, key1, noise_in,
-                       b, program[n, NS_OFF], z, shift, acc, acc2, activated)
-            finish_moments(y, shift, acc, acc2, mean_out[b, o: o + width], var_out[b, o: o + width])
-            reduce_layer(y, b, n, n_layers, sample_layer, sample_neuron, samples_out,
-                         hist_lo, hist_hi, hist_out, argmax_out)
+                    if not noisy and not reducers_read(n, n_layers, sample_layer, hist_out,
+                                                       argmax_out):
+                        # a noiseless layer read by nobody but the next one (from row 0):
+                        # its moments without the copies
+                        if constant_moments(y[0], mean_out[b, o: o + width],
+                                            var_out[b, o: o + width]):
+                            continue
+                    copy_row(y)
+                    bias = b_flat[:0]
+                    same = not noisy
+                else:
+                    op_states(program, n, y, prev, inputs, b, w_flat, scratch)
+                    activated = False
+                sh, ac, ac2 = shift[o: o + width], acc[o: o + width], acc2[o: o + width]
+                noisy_rows(y, n, t, bias, code, param, place, user, amp, stream, key0, key1,
+                           noise_in, b, program[n, NS_OFF], z, sh, ac, ac2, activated, k0, streamed)
+                if streamed:
+                    if last:
+                        finish_sums(repeats, width, sh, ac, ac2, mean_out[b, o: o + width],
+                                    var_out[b, o: o + width])
+                else:
+                    finish_moments(y, sh, ac, ac2, mean_out[b, o: o + width],
+                                   var_out[b, o: o + width])
+                reduce_layer(y, b, k0, n, n_layers, sample_layer, sample_neuron, samples_out,
+                             hist_lo, hist_hi, hist_out, argmax_out)
 
 
 #: Inputs per group of :func:`forward_kernel` (they share each row of Wᵀ in cache).

@@ -11,9 +11,10 @@ __all__ = ["reduce_layer", "reducers_read"]
 
 
 @njit(**JIT)
-def reduce_layer(y, b, n, n_layers, sample_layer, sample_neuron, samples_out,
+def reduce_layer(y, b, k0, n, n_layers, sample_layer, sample_neuron, samples_out,
                  hist_lo, hist_hi, hist_out, argmax_out):
-    """The optional reducers on layer ``n``'s noisy states ``y`` (K, I_n) of input ``b``.
+    """The optional reducers on layer ``n``'s noisy states ``y`` (R, I_n) of input ``b``:
+    its repetitions ``k0`` … ``k0`` + R − 1.
 
     Raw samples of the chosen neurons (widened to float64), the per-layer
     histogram (under- and overflow in the first and last bin, NaN counted as
@@ -25,7 +26,7 @@ def reduce_layer(y, b, n, n_layers, sample_layer, sample_neuron, samples_out,
         if sample_layer[s] == n:
             j = sample_neuron[s]
             for k in range(repeats):
-                samples_out[b, k, s] = np.float64(y[k, j])
+                samples_out[b, k0 + k, s] = np.float64(y[k, j])
     n_hist = hist_out.shape[2] - 2
     if n_hist > 0:
         lo = hist_lo[n]
@@ -48,7 +49,7 @@ def reduce_layer(y, b, n, n_layers, sample_layer, sample_neuron, samples_out,
                 if y[k, i] > top or (top != top and y[k, i] == y[k, i]):
                     best = i
                     top = y[k, i]
-            argmax_out[b, k] = best
+            argmax_out[b, k0 + k] = best
 
 
 @njit(**JIT)

@@ -23,8 +23,8 @@ analytic rule             :meth:`linear_moments`: how a mean and covariance
                           after it by :mod:`fastnoise.analytic`
 ========================  ==================================================
 
-New operations (``Conv2D``, ``Pool2D``, ``Flatten``, a recurrent reservoir)
-subclass :class:`Operation`, set :attr:`kind` and register themselves in
+New operations (``Conv2D``, ``MaxPool2D``/``AvgPool2D``, ``Flatten``, and
+next a recurrent reservoir) subclass :class:`Operation`, set :attr:`kind` and register themselves in
 :data:`OPERATIONS`; on the kernel side they add a code to
 :mod:`fastnoise.kernels.program` and a routine and branch to
 :mod:`fastnoise.kernels.ops`.  Nothing else in the network package changes.
@@ -72,6 +72,10 @@ class Operation:
     #: Its operation code in the kernels' program (:mod:`fastnoise.kernels.program`).
     kernel_code: ClassVar[int] = -1
     noise_at: str = NOISE_PLACES[0]
+    #: Whether one Noise given for the whole network reaches this operation's
+    #: neurons (False for pooling and flatten: noiseless unless a per-layer list
+    #: gives them noise; see :func:`fastnoise.noise.per_layer`).
+    noisy_by_default: ClassVar[bool] = True
 
     # -- shape inference -------------------------------------------------------
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["NOISE_PLACES", "check_real", "check_finite", "check_noise_place", "noise_places"]
+__all__ = ["NOISE_PLACES", "frozen", "check_real", "check_finite", "check_noise_place", "noise_places"]
 
 #: Where an operation applies the noise of Eq. 3: on its output y (the paper's
 #: model) or on its internal state x̃ before the activation (x = f(noisy x̃)).
@@ -65,3 +65,12 @@ def noise_places(noise_at, n_layers: int) -> tuple[str, ...]:
         return tuple(check_noise_place(f"noise_at[{n}]", p) for n, p in enumerate(places))
     raise ValueError(f"noise_at must be 'output', 'input' or a list of one per layer "
                      f"({n_layers}, input layer first), got {noise_at!r}")
+
+
+def frozen(a) -> np.ndarray:
+    """``a`` as a read-only float64 array, copied unless it already is one."""
+    if isinstance(a, np.ndarray) and a.dtype == np.float64 and not a.flags.writeable:
+        return a
+    out = np.array(a, dtype=np.float64, copy=True)
+    out.setflags(write=False)
+    return out

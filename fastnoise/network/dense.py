@@ -9,18 +9,9 @@ import numpy as np
 from .. import activations as _act
 from ..kernels.program import OP_DENSE
 from .base import Operation, register
-from .checks import check_finite, check_noise_place, check_real
+from .checks import check_finite, check_noise_place, check_real, frozen
 
 __all__ = ["Dense"]
-
-
-def _frozen(a) -> np.ndarray:
-    """``a`` as a read-only float64 array, copied unless it already is one."""
-    if isinstance(a, np.ndarray) and a.dtype == np.float64 and not a.flags.writeable:
-        return a
-    out = np.array(a, dtype=np.float64, copy=True)
-    out.setflags(write=False)
-    return out
 
 
 @register
@@ -56,7 +47,7 @@ class Dense(Operation):
 
     def __post_init__(self):
         check_real("Dense weights", self.weights)
-        w = _frozen(self.weights)
+        w = frozen(self.weights)
         if w.ndim != 2:
             raise ValueError(f"Dense weights must be a 2-D array (I_out, I_in), got shape {w.shape}")
         check_finite("Dense weights", w)
@@ -65,7 +56,7 @@ class Dense(Operation):
             b.setflags(write=False)
         else:
             check_real("Dense bias", self.bias)
-            b = _frozen(np.asarray(self.bias).reshape(-1))
+            b = frozen(np.asarray(self.bias).reshape(-1))
             if b.shape != (w.shape[0],):
                 raise ValueError(f"Dense bias has {b.size} entries but the layer has {w.shape[0]} neurons")
             check_finite("Dense bias", b)

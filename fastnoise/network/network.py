@@ -81,6 +81,13 @@ class Network:
         The noise-mitigation transforms that made this network from a plain
         one, in order (``fastnoise.mitigation``: e.g. ``{"kind": "pool",
         "layers": [1], "copies": 4}``); empty for a plain network.
+    input_order : {"channels_last", "channels_first"}
+        The memory order of a flattened input image of shape ``input_shape``
+        = (H, W, C): ``"channels_last"`` (H, W, C, Keras') or
+        ``"channels_first"`` (C, H, W, a PyTorch or ONNX model's own).  The
+        network's maps are channels-last either way; inputs given flattened are
+        read in this order (and shaped ones as (T, H, W, C), or (T, C, H, W)
+        for a channels-first network).
 
     Derived (the layout the kernels and the analytic code read): ``widths``,
     ``weights`` (``weights[0]`` is None; ``weights[n]`` is (I_n, I_{n−1})
@@ -94,12 +101,19 @@ class Network:
     input_activation: object = None
     input_noise_at: str = "output"
     mitigation: tuple = ()
+    input_order: str = "channels_last"
 
     def __post_init__(self):
         shape = tuple(int(s) for s in np.atleast_1d(self.input_shape))
         if not shape or min(shape) < 1:
             raise ValueError(f"input_shape must list sizes ≥ 1, got {self.input_shape!r}")
         object.__setattr__(self, "input_shape", shape)
+        if self.input_order not in ("channels_last", "channels_first"):
+            raise ValueError(f"input_order must be 'channels_last' or 'channels_first', "
+                             f"got {self.input_order!r}")
+        if self.input_order == "channels_first" and len(shape) != 3:
+            raise ValueError(f"input_order='channels_first' needs an image input_shape (H, W, C), "
+                             f"got {shape}")
         object.__setattr__(self, "ops", tuple(self.ops))
         object.__setattr__(self, "input_activation", _act.get(
             "linear" if self.input_activation is None else self.input_activation))
@@ -108,10 +122,10 @@ class Network:
         for n, op in enumerate(self.ops, start=1):
             if not isinstance(op, Operation):
                 raise TypeError(f"ops[{n - 1}] must be a fastnoise layer operation, got {type(op).__name__}")
-            if not isinstance(op, Dense):
-                raise NotImplementedError(f"layer {n}: {op.kind} operations are not implemented yet; "
-                                          "networks hold Dense operations only")
-            op.validate(shape)
+            try:
+                op.validate(shape)
+            except ValueError as exc:
+                raise ValueError(f"layer {n}: {exc}") from None
             shape = tuple(op.out_shape)
         for n, act in enumerate(self.activations):
             if not act.elementwise and n != len(self.ops):
@@ -122,9 +136,12 @@ class Network:
 
     @classmethod
     def from_ops(cls, input_shape, ops: Sequence[Operation], input_activation="linear",
-                 input_noise_at: str = "output", mitigation=()) -> "Network":
-        """A network from an input shape and operations, checking that their shapes chain."""
-        return cls(input_shape, tuple(ops), input_activation, input_noise_at, mitigation)
+                 input_noise_at: str = "output", mitigation=(),
+                 input_order: str = "channels_last") -> "Network":
+        """A network from an input shape and operations, checking that their shapes chain
+        (``input_order`` as in the class docstring)."""
+        return cls(input_shape, tuple(ops), input_activation, input_noise_at, mitigation,
+                   input_order)
 
     @classmethod
     def from_layers(cls, weights: Sequence, biases: Sequence | None = None,
@@ -233,13 +250,38 @@ class Network:
     # -- layers (the layout the kernels and the analytic code read) -------------
     @cached_property
     def weights(self) -> tuple:
-        """``weights[0]`` is None; ``weights[n]`` is (I_n, I_{n−1}) float64 (read-only)."""
-        return (None, *(op.weights for op in self.ops))
+        """``weights[0]`` is None; ``weights[n]`` is (I_n, I_{n−1}) float64 (read-only) for a
+        dense layer, None for other operations (see :attr:`is_dense`)."""
+        return (None, *(op.weights if isinstance(op, Dense) else None for op in self.ops))
 
     @cached_property
     def biases(self) -> tuple:
-        """``biases[0]`` is None; ``biases[n]`` is (I_n,) float64 (read-only)."""
-        return (None, *(op.bias for op in self.ops))
+        """``biases[0]`` is None; ``biases[n]`` is (I_n,) float64 (read-only) for a dense
+        layer, None for other operations."""
+        return (None, *(op.bias if isinstance(op, Dense) else None for op in self.ops))
+
+    @property
+    def is_dense(self) -> bool:
+        """Whether every layer after the input layer is a :class:`~.dense.Dense` operation."""
+        return all(isinstance(op, Dense) for op in self.ops)
+
+    def check_dense(self, what: str) -> None:
+        """Refuse a network with convolution, pooling or flatten layers for ``what``, a
+        method written for dense layers (one line naming the first such layer)."""
+        for n, op in enumerate(self.ops, start=1):
+            if not isinstance(op, Dense):
+                raise ValueError(f"{what} takes dense layers only, but layer {n} is {op.kind}; "
+                                 "simulate it (fn.simulate) or predict it with method='moments'")
+
+    @cached_property
+    def shapes(self) -> tuple[tuple[int, ...], ...]:
+        """The shape of each layer's neurons, input layer first (a map is (H, W, C))."""
+        return (self.input_shape, *(tuple(op.out_shape) for op in self.ops))
+
+    @cached_property
+    def quiet_layers(self) -> tuple[int, ...]:
+        """Layers a single Noise for the whole network leaves noiseless (pooling, flatten)."""
+        return tuple(n for n, op in enumerate(self.ops, start=1) if not op.noisy_by_default)
 
     @cached_property
     def activations(self) -> tuple:
@@ -284,7 +326,8 @@ class Network:
         places = noise_places(noise_at, self.n_layers)
         ops = tuple(op if op.noise_at == p else replace(op, noise_at=p)
                     for op, p in zip(self.ops, places[1:]))
-        return type(self)(self.input_shape, ops, self.input_activation, places[0], self.mitigation)
+        return type(self)(self.input_shape, ops, self.input_activation, places[0], self.mitigation,
+                          self.input_order)
 
     # -- shape ---------------------------------------------------------------
     @property
@@ -313,6 +356,8 @@ class Network:
         method takes, and what ``fn.predict``'s default ``method="auto"``
         predicts with it.  A network of only the input layer is symmetric.
         """
+        if not self.is_dense:
+            return False
         for W, b in zip(self.weights[1:], self.biases[1:]):
             scale = float(np.max(np.abs(W))) if W.size else 0.0
             if np.any(np.abs(W - W[0]) > EQUAL_RTOL * scale):
@@ -345,14 +390,20 @@ class Network:
         b_off = np.zeros(L, np.int64)
         wt_parts, b_parts = [], []
         pos = bpos = 0
+        program = np.zeros((L, prog.N_FIELDS), np.int64)
         for n, op in enumerate(self.ops, start=1):
             part = op.pack()
             w_off[n] = pos
-            b_off[n] = bpos
-            wt_parts.append(part["wt"])
-            b_parts.append(part["b"])
+            wt_parts.append(np.asarray(part["wt"], np.float64))
             pos += part["wt"].size
-            bpos += widths[n]
+            if part.get("b") is None:
+                b_off[n] = -1
+            else:
+                b_off[n] = bpos
+                b_parts.append(np.asarray(part["b"], np.float64))
+                bpos += widths[n]
+            for name, value in part.get("geometry", {}).items():
+                program[n, prog.GEOMETRY[name]] = value
         customs = []
         codes = np.zeros(L, np.int64)
         params = np.zeros(L, np.float64)
@@ -366,7 +417,6 @@ class Network:
             params[n] = a.param
         w_flat = np.concatenate(wt_parts) if wt_parts else np.zeros(0)
         b_flat = np.concatenate(b_parts) if b_parts else np.zeros(0)
-        program = np.zeros((L, prog.N_FIELDS), np.int64)
         program[:, prog.OP] = [prog.OP_INPUT] + [op.kernel_code for op in self.ops]
         program[:, prog.WIDTH] = widths
         program[1:, prog.IN_WIDTH] = widths[:-1]
@@ -392,9 +442,9 @@ class Network:
         import hashlib
 
         h = hashlib.sha256(json.dumps(self.to_config(), sort_keys=True).encode())
-        for n in range(1, self.n_layers):
-            h.update(np.ascontiguousarray(self.weights[n]).reshape(-1).view(np.uint8))
-            h.update(np.ascontiguousarray(self.biases[n]).reshape(-1).view(np.uint8))
+        for op in self.ops:
+            for array in op.params().values():
+                h.update(np.ascontiguousarray(array, np.float64).reshape(-1).view(np.uint8))
         return h.hexdigest()
 
     # -- serialisation -------------------------------------------------------
@@ -403,13 +453,18 @@ class Network:
 
         ``noise_at`` (one per layer) is included only when some layer has
         ``"input"``, ``mitigation`` only when the network was made by a
-        mitigation transform, and ``input_shape`` only when an input is not a
-        vector, so that the configs, digests and files of other networks stay
+        mitigation transform, ``input_shape`` only when an input is not a
+        vector, and ``layers`` (each operation's ``attrs()``) only when some
+        layer is not dense, so that the configs, digests and files of other networks stay
         as they were.
         """
         cfg = {"widths": list(self.widths), "activations": [a.to_dict() for a in self.activations]}
+        if not self.is_dense:  # each operation's description, as its file group is read back
+            cfg["layers"] = [op.attrs() for op in self.ops]
         if len(self.input_shape) > 1:
             cfg["input_shape"] = list(self.input_shape)
+        if self.input_order != "channels_last":
+            cfg["input_order"] = self.input_order
         if self.has_input_noise:
             cfg["noise_at"] = list(self.noise_at)
         if self.mitigation:
