@@ -20,6 +20,7 @@ A run config describes one call of :func:`fastnoise.simulate`::
     # activation_map = { softmax = "linear" }   # Keras: study an output softmax's logits
     # architecture = "model.json"  # Keras weights-only file: model.to_json() (default: <stem>.json)
     # group = "network"            # HDF5 group holding it (e.g. "runs/run0/network" of a store)
+    # input_shape = [1, 28, 28]    # PyTorch .pt: the shape of one input in the model's own order
     # noise_at = "input"           # either kind: Eq. 3 noise on x̃ before the activation
     #                              # ("output", the paper's, is the default) or one per layer,
     #                              # input layer first: ["output", "input", "input", "output"]
@@ -110,7 +111,7 @@ TOP_KEYS = ("repeats", "seed", "network", "noise", "inputs", "output", "mitigati
 _NETWORK_KEYS = {"symmetric": ("kind", "widths", "alpha", "activation", "gain", "negative_slope", "beta",
                                "slope", "noise_at"),
                  "file": ("kind", "path", "format", "group", "activations", "activation_map", "custom",
-                          "architecture", "noise_at")}
+                          "architecture", "input_shape", "noise_at")}
 _INPUT_KEYS = {"linspace": ("kind", "start", "stop", "count"),
                "uniform": ("kind", "low", "high", "count", "seed"),
                "npy": ("kind", "path"),
@@ -281,6 +282,13 @@ def _parse_network(table: dict, base_dir: str | None) -> tuple[Network, dict]:
                                         "the JSON of model.to_json() (relative paths start at the config "
                                         "file's folder)")
             options["architecture"] = arch
+        if "input_shape" in table:
+            shape = table["input_shape"]
+            if (not isinstance(shape, list) or not shape
+                    or any(isinstance(d, bool) or not isinstance(d, int) or d < 1 for d in shape)):
+                raise ValueError(f"input_shape = {show_value(shape)} in {where} must list sizes ≥ 1 "
+                                 "in the model's own order, e.g. input_shape = [1, 28, 28]")
+            options["input_shape"] = tuple(shape)
         from .importers import load_model
 
         try:  # fastnoise networks, Keras .h5/.keras/.weights.h5, PyTorch state dicts, .npz
@@ -288,7 +296,7 @@ def _parse_network(table: dict, base_dir: str | None) -> tuple[Network, dict]:
         except (ValueError, TypeError, OSError, KeyError, ImportError) as exc:
             raise ValueError(f'path = "{rel}" in {where}: {one_line(exc)}') from None
         spec = {"kind": kind, "path": path, "group": group}
-        for key in ("format", "activations", "activation_map", "custom"):
+        for key in ("format", "activations", "activation_map", "custom", "input_shape"):
             if key in table:
                 spec[key] = copy.deepcopy(table[key])
         if arch is not None:

@@ -113,12 +113,27 @@ def test_keras_archive_without_layer_names(tmp_path):
     assert load_model(dst).digest() == load_model(src).digest()
 
 
-def test_keras_unsupported_layer():
-    _raises(ModelFileError, load_model, os.path.join(MODELS, "conv.keras"),
-            match=r"^layer 'conv2d' of type Conv2D cannot be mapped to a fully connected fastnoise "
-                  r"network; supported: Dense, Activation, ReLU, LeakyReLU, ELU, Softmax, BatchNormalization, "
-                  r"Flatten, Reshape, Dropout, "
-                  r"InputLayer$")
+def test_keras_conv_fixture_loads():
+    """conv.keras (Input(4, 4, 1) → Conv2D → Flatten → Dense), once the refused example, now loads
+    (the CNN tests are in tests/test_import_cnn.py)."""
+    ref = np.load(REF)
+    net = load_model(os.path.join(MODELS, "conv.keras"))
+    assert [op.kind for op in net.ops] == ["conv2d", "flatten", "dense"] and net.input_shape == (4, 4, 1)
+    np.testing.assert_allclose(_out(net, ref["x_conv"]), ref["y_conv"], rtol=1e-5, atol=1e-6)
+
+
+def test_keras_unsupported_layer(tmp_path):
+    dst = tmp_path / "depthwise.keras"
+
+    def edit(cfg):
+        _layers(cfg)[1]["class_name"] = "DepthwiseConv2D"
+
+    _rewrite_keras_config(os.path.join(MODELS, "conv.keras"), dst, edit)
+    _raises(ModelFileError, load_model, dst,
+            match=r"^layer 'conv2d' of type DepthwiseConv2D cannot be mapped to a fastnoise network; "
+                  r"supported: Dense, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, "
+                  r"GlobalMaxPooling2D, Activation, ReLU, LeakyReLU, ELU, Softmax, BatchNormalization, "
+                  r"Flatten, Reshape, Dropout, SpatialDropout2D, InputLayer$")
 
 
 def test_keras_unknown_activation_and_activation_map(tmp_path):
@@ -225,7 +240,11 @@ def test_keras_regenerated(tmp_path, monkeypatch):
         m = keras.saving.load_model(os.path.join(MODELS, name), compile=False)
         y = np.asarray(m.predict(committed["x"].astype(m.inputs[0].dtype), verbose=0), dtype=float)
         np.testing.assert_allclose(y, committed[f"y_{stem}"], rtol=1e-6, atol=1e-6)
-    _raises(ModelFileError, load_model, tmp_path / "conv.keras", match="type Conv2D cannot be mapped")
+    for stem in ("conv", "cnn"):        # the image models: fresh files against their fresh predictions
+        for name in (f"{stem}.keras", f"{stem}.h5"):
+            if (tmp_path / name).exists():
+                np.testing.assert_allclose(_out(load_model(tmp_path / name), fresh[f"x_{stem}"]),
+                                           fresh[f"y_{stem}"], rtol=1e-5, atol=1e-6)
 
 
 # -- Keras: bad files ---------------------------------------------------------------------

@@ -66,10 +66,16 @@ def test_mapped_layers_and_activations():
 
 
 def test_unsupported_and_damaged_files_one_line(tmp_path):
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph([helper.make_node("LRN", ["x"], ["y"], name="norm1", size=3)], "lrn",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 2, 5, 5])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 2, 5, 5])])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), tmp_path / "lrn.onnx")
     with pytest.raises(ModelFileError) as info:
-        load_model(os.path.join(MODELS, "onnx_conv.onnx"))
+        load_model(tmp_path / "lrn.onnx")
     msg = str(info.value)
-    assert "node 'conv1' (Conv) is not supported; supported: Gemm, MatMul" in msg and "\n" not in msg
+    assert "node 'norm1' (LRN) is not supported; supported: Gemm, MatMul, Add, Conv" in msg and "\n" not in msg
     bad = tmp_path / "cut.onnx"
     bad.write_bytes(open(os.path.join(MODELS, "torch_mlp.onnx"), "rb").read()[:200])
     with pytest.raises(ModelFileError) as info:

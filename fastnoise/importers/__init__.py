@@ -15,15 +15,28 @@ ONNX model                .onnx           :func:`from_onnx` (the ``onnx`` packag
 fastnoise network         .h5, .hdf5      :meth:`fastnoise.Network.load`
 ========================  ==============  =====================================
 
-Only fully connected chains map onto a fastnoise network: Keras ``Dense``
+A plain chain of layers maps onto a fastnoise network: Keras ``Dense``
 layers (with their activation, or a following ``Activation``/``ReLU``/
-``LeakyReLU``/``ELU``/``Softmax`` layer), ``InputLayer``, ``Flatten``, ``Reshape`` to a vector and
-``Dropout`` (identity at inference); PyTorch ``nn.Linear`` stacks; ONNX
-chains of ``Gemm`` or ``MatMul`` + ``Add`` with activation operators
-(:data:`ONNX_OPERATORS`), from any framework that exports ONNX.  Batch
-normalisation (Keras ``BatchNormalization``, PyTorch ``BatchNorm1d``, ONNX
-``BatchNormalization``; inference form) is folded exactly into the dense layer
-before it, or, after an activation, into the next one.
+``LeakyReLU``/``ELU``/``Softmax`` layer), ``Conv2D``, ``MaxPooling2D``,
+``AveragePooling2D``, ``GlobalAveragePooling2D``, ``GlobalMaxPooling2D``
+(channels-last), ``InputLayer``, ``Flatten``, ``Reshape`` to a vector and
+``Dropout``/``SpatialDropout2D`` (identity at inference) (:data:`SUPPORTED_LAYERS`);
+PyTorch ``nn.Linear`` stacks, and ``nn.Sequential`` modules with ``Conv2d``,
+``MaxPool2d``, ``AvgPool2d``, ``AdaptiveAvgPool2d(1)``, ``AdaptiveMaxPool2d(1)``,
+``Flatten`` and ``Dropout2d`` as well (an image model needs
+``input_shape=(C, H, W)``); ONNX chains of ``Gemm`` or ``MatMul`` + ``Add``,
+``Conv``, ``MaxPool``, ``AveragePool``, ``GlobalAveragePool``,
+``GlobalMaxPool`` and activation operators (:data:`ONNX_OPERATORS`), from any
+framework that exports ONNX.  Dilation, groups, ``ceil_mode``, a padding mode
+other than zeros and ONNX ``SAME_LOWER`` are refused by name.  Convolutional
+networks are channels-last inside (maps (H, W, C)); a PyTorch or ONNX model
+keeps its channels-first input order (``Network.input_order``), and the
+dense layer after its flatten has its columns reordered from C·H·W to H·W·C,
+exactly.  Batch normalisation (Keras ``BatchNormalization``, PyTorch
+``BatchNorm1d``/``BatchNorm2d``, ONNX ``BatchNormalization``; inference form)
+is folded exactly into the dense layer or convolution (per channel) before it,
+or, after an activation, into the next layer that can absorb it (a dense
+layer, or a convolution without padding; others are refused).
 Keras/PyTorch ``sigmoid`` is fastnoise's ``logistic``; fastnoise's own name
 ``"sigmoid"`` means the paper's shifted sigmoid, so the importers refuse
 that bare name as ambiguous.
@@ -96,7 +109,7 @@ def _hdf5_kind(path: str, group: str) -> str:
 
 
 def load_model(path, format: str | None = None, *, activations=None, activation_map=None,
-               group: str = "network", custom: dict | None = None, architecture=None):
+               group: str = "network", custom: dict | None = None, architecture=None, input_shape=None):
     """Read a trained model file into a :class:`~fastnoise.Network`.
 
     Parameters
@@ -126,6 +139,10 @@ def load_model(path, format: str | None = None, *, activations=None, activation_
         PyTorch state dicts: the ``nn.Sequential`` they were saved from (its
         activations and batch normalisations are read from it; see
         :func:`from_torch`).
+    input_shape : (channels, height, width), optional
+        For PyTorch state dicts: the shape of one input, required for a model
+        with convolution or pooling layers (see :func:`from_torch`).  Keras
+        and ONNX files record their input shape.
 
     Returns
     -------
@@ -166,8 +183,8 @@ def load_model(path, format: str | None = None, *, activations=None, activation_
             raise ModelFileError(f"{path} is a fastnoise network file, not a Keras model; "
                                  "pass format='fastnoise' or leave format out")
     given = {"activations": activations, "activation_map": activation_map,
-             "custom": custom, "architecture": architecture}
-    allowed = {"keras": ("activation_map", "architecture"), "torch": ("activations", "architecture"),
+             "custom": custom, "architecture": architecture, "input_shape": input_shape}
+    allowed = {"keras": ("activation_map", "architecture"), "torch": ("activations", "architecture", "input_shape"),
                "npz": ("activations",), "onnx": (), "fastnoise": ("custom",)}[kind]
     for name, value in given.items():
         if value is not None and name not in allowed:
@@ -175,13 +192,17 @@ def load_model(path, format: str | None = None, *, activations=None, activation_
                 raise ModelFileError(f"activations= does not apply to {path}, a Keras model file, whose "
                                      "activations are stored in it; map a Keras activation with "
                                      "activation_map={'softmax': 'linear'} (or another name) instead")
+            if name == "input_shape":
+                why = "which records its input shape" if kind != "npz" else "whose format ignores it"
+                raise ModelFileError(f"input_shape= does not apply to {path}, a {kind} model file, {why}; "
+                                     "leave it out")
             raise ModelFileError(f"{name}= does not apply to {path}, a {kind} model file, whose "
                                  f"{'activations are stored in it' if name == 'activations' else 'format ignores it'}; "
                                  "leave it out")
     if kind == "keras":
         return from_keras(path, activation_map=activation_map, architecture=architecture)
     if kind == "torch":
-        return from_torch(path, activations, architecture=architecture)
+        return from_torch(path, activations, architecture=architecture, input_shape=input_shape)
     if kind == "npz":
         return from_npz(path, activations)
     if kind == "onnx":

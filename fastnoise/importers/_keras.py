@@ -20,6 +20,18 @@ Weights-only files (``model.save_weights("m.weights.h5")``)
     it is read from the JSON of ``model.to_json()``: passed as
     ``architecture="m.json"``, or found beside the weights under the same
     stem (``m.weights.h5`` or ``m.h5`` → ``m.json``).
+
+Layers (:data:`SUPPORTED_LAYERS`): ``Dense``; ``Conv2D`` (channels-last; ``padding``
+``"valid"``/``"same"``, any strides; ``dilation_rate`` ≠ 1, ``groups`` ≠ 1 and
+``data_format="channels_first"`` are refused by name), ``MaxPooling2D``,
+``AveragePooling2D`` (``"same"`` padding left out of the mean, as Keras does),
+``GlobalAveragePooling2D``, ``GlobalMaxPooling2D``; ``Flatten`` (a flatten layer
+after a map; Keras' (H, W, C) order is fastnoise's), ``Reshape`` to a vector;
+``BatchNormalization`` over the last axis (folded exactly into the ``Dense`` or
+``Conv2D`` before it, or, after an activation, into the next layer that can absorb
+it); the activation layers ``Activation``, ``ReLU``, ``LeakyReLU``, ``ELU``,
+``Softmax`` (given to the layer before them); ``Dropout``, ``SpatialDropout2D``
+and ``InputLayer`` (no-ops).
 """
 
 from __future__ import annotations
@@ -32,14 +44,17 @@ import zipfile
 
 import numpy as np
 
-from ._common import (AffineChain, CUSTOM_HINT, KERAS_ACTIVATIONS, ModelFileError, keras_activation, open_h5,
-                      one_line, resolve_activation, sniff)
+from ._common import (AffineChain, CUSTOM_HINT, KERAS_ACTIVATIONS, MapChain, ModelFileError, keras_activation,
+                      open_h5, one_line, resolve_activation, sniff)
 
 __all__ = ["from_keras", "SUPPORTED_LAYERS"]
 
-SUPPORTED_LAYERS = ("Dense", "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax", "BatchNormalization",
-                    "Flatten", "Reshape", "Dropout", "InputLayer")
-_NO_OPS = ("Dropout",)
+SUPPORTED_LAYERS = ("Dense", "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
+                    "GlobalMaxPooling2D", "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax",
+                    "BatchNormalization", "Flatten", "Reshape", "Dropout", "SpatialDropout2D", "InputLayer")
+_NO_OPS = ("Dropout", "SpatialDropout2D")
+_POOLS = {"MaxPooling2D": "max", "AveragePooling2D": "avg", "GlobalMaxPooling2D": "max",
+          "GlobalAveragePooling2D": "avg"}
 
 
 def from_keras(path, activation_map: dict | None = None, architecture=None):
@@ -71,16 +86,21 @@ def from_keras(path, activation_map: dict | None = None, architecture=None):
     -------
     Network
         Linear input layer, then one layer per ``Dense`` layer; kernels
-        (in, out) are transposed to fastnoise's (out, in).  Keras
+        (in, out) are transposed to fastnoise's (out, in).  A model with
+        ``Conv2D`` or pooling layers gives a network of
+        :class:`~fastnoise.network.Conv2D`, :class:`~fastnoise.network.MaxPool2D`,
+        :class:`~fastnoise.network.AvgPool2D`, :class:`~fastnoise.network.Flatten`
+        and :class:`~fastnoise.network.Dense` operations with ``input_shape``
+        (H, W, C) (kernels in Keras' own (k_h, k_w, C_in, C_out) layout).  Keras
         ``sigmoid`` becomes ``logistic``.
 
     Raises
     ------
     ModelFileError
-        For a damaged or foreign file, missing weights, a layer other than
-        Dense, Activation, ReLU, Flatten, Dropout or InputLayer, a model that
-        is not a plain chain of layers, or an activation without a fastnoise
-        equivalent.
+        For a damaged or foreign file, missing weights, a layer not in
+        :data:`SUPPORTED_LAYERS`, an option fastnoise does not map (dilation,
+        groups, channels-first data), a model that is not a plain chain of
+        layers, or an activation without a fastnoise equivalent.
     """
     path = os.fspath(path)
     kind = sniff(path)
@@ -425,13 +445,15 @@ def _named(arrays: list, names: tuple) -> list:
     return [arrays[i][1] if i < len(arrays) else None for i in range(len(names))]
 
 
-def _batchnorm(arrays: list, lc: dict, name: str, width) -> tuple:
-    """(s, c) of a BatchNormalization layer over the last axis, from its weights and config."""
+def _batchnorm(arrays: list, lc: dict, name: str, width, rank: int = 1) -> tuple:
+    """(s, c) of a BatchNormalization layer over the last axis (of a vector, ``rank`` 1, or of a
+    channels-last map, ``rank`` 3), from its weights and config."""
     axis = lc.get("axis", -1)
     axis = axis[0] if isinstance(axis, list) and len(axis) == 1 else axis
-    if axis not in (-1, 1):
+    if axis not in (-1, rank):
+        what = "the features (axis -1)" if rank == 1 else "the channels of a channels-last map (axis -1 or 3)"
         raise ModelFileError(f"BatchNormalization layer {name!r} normalises axis {axis}; fastnoise folds "
-                             "a normalisation over the features (axis -1) only")
+                             f"a normalisation over {what} only")
     names = (("gamma",) if lc.get("scale", True) else ()) + (("beta",) if lc.get("center", True) else ()) \
         + ("moving_mean", "moving_variance")
     got = dict(zip(names, _named(arrays, names)))
@@ -457,6 +479,22 @@ def _build(cfg: dict, path: str, get_weights, activation_map, keras_major: int =
     width = None           # its length, when known
 
     model_input = None     # the model's input shape (non-batch), when all its sizes are known
+    maps = None            # the convolution and pooling layers (a MapChain), once one comes
+
+    def map_chain(name: str, cls: str) -> MapChain:
+        """The MapChain that layer ``name`` of type ``cls`` (acting on a map) joins."""
+        nonlocal maps
+        if maps is None:
+            if ws:
+                raise ModelFileError(f"layer {name!r} of type {cls} follows Dense layer {owners[-1]!r}; "
+                                     "fastnoise maps convolution and pooling layers before the dense layers only")
+            if flat or in_shape is None or len(in_shape) != 3 \
+                    or not all(isinstance(d, int) and d >= 1 for d in in_shape):
+                raise ModelFileError(f"layer {name!r} of type {cls} acts on an input of shape "
+                                     f"{'unknown' if in_shape is None else in_shape}; fastnoise maps 2-D "
+                                     "layers on a (height, width, channels) map of known size only")
+            maps = MapChain(in_shape)
+        return maps
 
     def set_shape(shape):
         nonlocal in_shape, flat, width, model_input
@@ -474,6 +512,8 @@ def _build(cfg: dict, path: str, get_weights, activation_map, keras_major: int =
         if norms.pending is not None:
             raise ModelFileError(f"layer {layer!r} applies {act.name} after a BatchNormalization that follows "
                                  "an activation; fastnoise folds a normalisation into a dense layer only")
+        if not acts and maps is not None and maps.activation(act, f"layer {layer!r}"):
+            return
         if not acts:
             if input_act is not None:
                 raise ModelFileError(f"layer {layer!r} applies {act.name} to the input, which already "
@@ -492,7 +532,49 @@ def _build(cfg: dict, path: str, get_weights, activation_map, keras_major: int =
             continue
         if in_shape is None and not ws:
             set_shape(lc.get("batch_input_shape", lc.get("batch_shape")))
-        if cls == "Dense":
+        if cls in ("Conv2D",) + tuple(_POOLS) and lc.get("data_format", "channels_last") != "channels_last":
+            raise ModelFileError(f"{cls} layer {name!r} has data_format={lc.get('data_format')!r}; fastnoise "
+                                 "maps channels-last models only (data_format='channels_last')")
+        if cls == "Conv2D":
+            chain_ = map_chain(name, cls)
+            for key in ("dilation_rate", "groups"):
+                if any(int(v) != 1 for v in np.atleast_1d(lc.get(key, 1))):
+                    raise ModelFileError(f"Conv2D layer {name!r} has {key}={lc.get(key)}; fastnoise maps "
+                                         f"{key}=1 only")
+            arrays = get_weights(lay, i)
+            kernel, bias = _named(arrays, ("kernel", "bias"))
+            if kernel is None or kernel.ndim != 4:
+                raise ModelFileError(f"{path} has no 4-D kernel for Conv2D layer {name!r} (got "
+                                     f"{None if kernel is None else kernel.shape}); the weights are missing, "
+                                     "save the model again")
+            if len(arrays) > 1 + bool(lc.get("use_bias", True)):
+                raise ModelFileError(f"Conv2D layer {name!r} has {len(arrays)} weight arrays (quantised?); "
+                                     "expected a kernel and a bias; save a plain float model")
+            if isinstance(lc.get("filters"), int) and kernel.shape[3] != lc["filters"]:
+                raise ModelFileError(f"kernel of Conv2D layer {name!r} has shape {kernel.shape} but the layer "
+                                     f"has {lc['filters']} filters; the file is inconsistent")
+            if lc.get("use_bias", True) and bias is None:
+                raise ModelFileError(f"{path} has no bias for Conv2D layer {name!r}; the weights are "
+                                     "missing, save the model again")
+            chain_.conv(kernel, bias if lc.get("use_bias", True) else None, lc.get("strides", 1),
+                        str(lc.get("padding", "valid")).lower(), f"Conv2D layer {name!r}")
+            apply_activation(_map_activation(lc.get("activation", "linear"), name, activation_map,
+                                             keras_major), name)
+            in_shape, width = chain_.shape, chain_.width
+        elif cls in _POOLS:
+            chain_ = map_chain(name, cls)
+            if cls.startswith("Global"):
+                chain_.global_pool(_POOLS[cls], f"{cls} layer {name!r}")
+                if not lc.get("keepdims", False):        # a vector of the channels
+                    chain_.flatten(norms, layer=False)
+                    flat = True
+            else:
+                size = lc.get("pool_size", 2)
+                strides = lc.get("strides")
+                chain_.pool(_POOLS[cls], size, size if strides is None else strides,
+                            str(lc.get("padding", "valid")).lower(), f"{cls} layer {name!r}")
+            in_shape, width = chain_.shape, chain_.width
+        elif cls == "Dense":
             if not flat:
                 raise ModelFileError(f"Dense layer {name!r} acts on the last axis of a {in_shape} input; "
                                      "add a Flatten layer before it so that the network is fully connected")
@@ -525,7 +607,8 @@ def _build(cfg: dict, path: str, get_weights, activation_map, keras_major: int =
             if bias.shape != (kernel.shape[1],):
                 raise ModelFileError(f"bias of Dense layer {name!r} has shape {bias.shape}; expected "
                                      f"({kernel.shape[1]},)")
-            w, bias = norms.into_next(kernel.T, bias)
+            w = kernel.T if maps is None or ws else maps.columns(kernel.T)
+            w, bias = norms.into_next(w, bias)
             ws.append(w)
             bs.append(bias)
             owners.append(name)
@@ -551,6 +634,10 @@ def _build(cfg: dict, path: str, get_weights, activation_map, keras_major: int =
                                              toml="activation_map"))
                 act = _act.leaky_relu(float(slope)) if slope not in (None, 0, 0.0) else _act.relu()
             apply_activation(act, name)
+        elif cls == "BatchNormalization" and not flat and not ws and (maps is not None or len(in_shape or ()) == 3):
+            chain_ = map_chain(name, cls)
+            scale, shift = _batchnorm(get_weights(lay, i), lc, name, chain_.shape[2], rank=3)
+            chain_.batchnorm(scale, shift, f"BatchNormalization layer {name!r}")
         elif cls == "BatchNormalization":
             if not flat:
                 raise ModelFileError(f"BatchNormalization layer {name!r} acts on a {in_shape} input; fastnoise "
@@ -558,10 +645,23 @@ def _build(cfg: dict, path: str, get_weights, activation_map, keras_major: int =
             scale, shift = _batchnorm(get_weights(lay, i), lc, name, width)
             norms.add(scale, shift, ws, bs, bool(acts) and acts[-1].is_linear and acts[-1].param == 1.0)
         elif cls == "Flatten":
+            if maps is not None and not maps.flat:
+                if lc.get("data_format", "channels_last") != "channels_last":
+                    raise ModelFileError(f"Flatten layer {name!r} has data_format={lc.get('data_format')!r}; "
+                                         "fastnoise maps channels-last models only")
+                maps.flatten(norms)
+                width = maps.width
             flat = True
         elif cls == "Reshape":
             target = list(lc.get("target_shape") or [])
-            if len(target) == 1:                          # to a vector: a flatten
+            if maps is not None and not maps.flat:
+                if len(target) == 1 and target[0] in (-1, None, maps.width):
+                    maps.flatten(norms)
+                    flat, width = True, maps.width
+                elif tuple(target) != maps.shape:
+                    raise ModelFileError(f"Reshape layer {name!r} reshapes a {maps.shape} map to {tuple(target)}; "
+                                         "fastnoise maps a reshape of a map to a vector only")
+            elif len(target) == 1:                          # to a vector: a flatten
                 flat = True
                 width = width if target[0] in (-1, None) else int(target[0])
             else:
@@ -569,14 +669,19 @@ def _build(cfg: dict, path: str, get_weights, activation_map, keras_major: int =
         elif cls in _NO_OPS:
             continue
         else:
-            raise ModelFileError(f"layer {name!r} of type {cls} cannot be mapped to a fully connected "
-                                 f"fastnoise network; supported: {', '.join(SUPPORTED_LAYERS)}")
+            raise ModelFileError(f"layer {name!r} of type {cls} cannot be mapped to a fastnoise network; "
+                                 f"supported: {', '.join(SUPPORTED_LAYERS)}")
+    from .. import activations as _act
+
+    if maps is not None:
+        if norms.pending is not None:
+            raise ModelFileError(f"{path} ends in a BatchNormalization after the output activation, which no "
+                                 "dense layer follows to absorb it; fastnoise cannot represent it")
+        return maps.network(list(zip(ws, bs, acts)), input_act or _act.linear(), path)
     if not ws:
         raise ModelFileError(f"{path} has no Dense layer; a fastnoise network needs at least one")
     if norms.pending is not None:
         raise ModelFileError(f"{path} ends in a BatchNormalization after the output activation, which no "
                              "dense layer follows to absorb it; fastnoise cannot represent it")
-    from .. import activations as _act
-
     shaped = model_input if model_input is not None and len(model_input) > 1 else None
     return Network.from_layers(ws, bs, [input_act or _act.linear()] + acts, input_shape=shaped)

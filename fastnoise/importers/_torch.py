@@ -1,6 +1,35 @@
 """PyTorch: state dicts of stacked ``nn.Linear`` layers, and ``nn.Sequential`` modules.
 
-A state dict stores no activations, so they are given separately.  Files are
+A state dict stores no activations, so they are given separately
+(``activations=``), or it is read with the ``nn.Sequential`` it was saved from
+(``architecture=``).  A module maps these layers:
+
+========================================  ========================================
+``Linear``                                a dense layer
+``Conv2d``                                a convolution (weight (C_out, C_in, k_h,
+                                          k_w) → kernel ``w.permute(2, 3, 1, 0)``);
+                                          ``padding`` integers, ``"same"`` or
+                                          ``"valid"``; dilation, groups and a
+                                          ``padding_mode`` other than ``"zeros"``
+                                          are refused
+``MaxPool2d``, ``AvgPool2d``              pooling (``count_include_pad`` kept;
+                                          ``ceil_mode``, dilation and
+                                          ``divisor_override`` refused)
+``AdaptiveAvgPool2d(1)``,                 global pooling
+``AdaptiveMaxPool2d(1)``
+``BatchNorm1d``, ``BatchNorm2d``          folded exactly into the layer before
+                                          (per channel for a convolution) or,
+                                          after an activation, into the next one
+``Flatten``                               a flatten layer after a map (the next
+                                          ``Linear`` layer's columns reordered from
+                                          C·H·W to fastnoise's H·W·C); identity on
+                                          a vector
+``Dropout``, ``Dropout2d``, ``Identity``  identity (inference)
+activation modules                        the activation of the layer before them
+========================================  ========================================
+
+A model with convolution or pooling layers needs ``input_shape=(C, H, W)``, the
+shape of one input (a state dict does not record it).  Files are
 read with ``torch.load(path, weights_only=True, map_location="cpu")``, which
 never runs arbitrary pickled code; PyTorch is imported only here, and only
 when a file or module is actually read.
@@ -13,7 +42,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ._common import AffineChain, CUSTOM_HINT, ModelFileError, one_line, require_package, resolve_activation, sniff
+from ._common import (AffineChain, CUSTOM_HINT, MapChain, ModelFileError, one_line, require_package,
+                      resolve_activation, sniff)
 
 __all__ = ["from_torch", "load_state_dict"]
 
@@ -24,8 +54,10 @@ _TORCH_ACTIVATIONS = {"Sigmoid": ("logistic", None), "Tanh": ("tanh", None), "Re
                       "LeakyReLU": ("leaky_relu", "negative_slope"), "Softplus": ("softplus", "beta"),
                       "GELU": ("gelu", None), "SiLU": ("swish", None), "Hardsigmoid": ("hard_sigmoid", None),
                       "SELU": ("selu", None), "Softsign": ("softsign", None), "Softmax": ("softmax", None)}
-_TORCH_NO_OPS = ("Dropout", "Identity", "Flatten")
-_SUPPORTED_MODULES = "Linear, " + ", ".join(_TORCH_ACTIVATIONS) + ", BatchNorm1d, Dropout, Flatten"
+_TORCH_NO_OPS = ("Dropout", "Dropout2d", "Identity", "Flatten")
+_MAP_MODULES = ("Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "BatchNorm2d")
+_SUPPORTED_MODULES = ("Linear, " + ", ".join(_MAP_MODULES[:5]) + ", " + ", ".join(_TORCH_ACTIVATIONS)
+                      + ", BatchNorm1d, BatchNorm2d, Dropout, Dropout2d, Flatten")
 
 
 def _require_torch(why: str):
@@ -226,9 +258,48 @@ def _activations_for(activations, prefixes, where: str):
     return [_activation_of(a, f"{nm} of {where}") for a, nm in zip(acts, names)]
 
 
-def _from_sequential(module, where: str):
-    """Weights, biases and activations of an nn.Sequential (nested Sequentials allowed)."""
+def _image_shape(input_shape) -> tuple | None:
+    """``input_shape`` (channels, height, width) of one input, checked, or None."""
+    if input_shape is None:
+        return None
+    try:
+        shape = tuple(int(d) for d in input_shape)
+        ok = all(float(d) == int(d) for d in input_shape)
+    except (TypeError, ValueError):
+        shape, ok = (), False
+    if not ok or not shape or min(shape) < 1:
+        raise ModelFileError(f"input_shape must be the shape of one input, e.g. (channels, height, width) = "
+                             f"(1, 28, 28), got {input_shape!r}")
+    return shape
+
+
+def _ones(value) -> bool:
+    """Whether a module's int-or-tuple attribute is 1 everywhere."""
+    return all(int(v) == 1 for v in np.atleast_1d(value))
+
+
+def _check_pool(m, name: str, cls: str) -> None:
+    if getattr(m, "ceil_mode", False):
+        raise ModelFileError(f"module {name!r} ({cls}) has ceil_mode=True; fastnoise's pooling rounds the "
+                             "output size down (ceil_mode=False) only")
+    if not _ones(getattr(m, "dilation", 1)):
+        raise ModelFileError(f"module {name!r} ({cls}) has dilation={m.dilation}; fastnoise maps dilation=1 only")
+    if getattr(m, "return_indices", False):
+        raise ModelFileError(f"module {name!r} ({cls}) returns indices (return_indices=True); fastnoise maps "
+                             "the pooled values only")
+    if getattr(m, "divisor_override", None) is not None:
+        raise ModelFileError(f"module {name!r} ({cls}) has divisor_override={m.divisor_override}; fastnoise "
+                             "averages over the window (divisor_override=None) only")
+
+
+def _from_sequential(module, where: str, input_shape=None):
+    """The Network of an nn.Sequential (nested Sequentials allowed); ``input_shape`` is
+    (C, H, W) of one input, needed when the module has convolution or pooling layers."""
     torch = _require_torch("reading a torch module")
+    from .. import activations as _act
+    from ..network import Network
+
+    shape = _image_shape(input_shape)
     for name, m in module.named_modules():
         if list(m.children()) and not isinstance(m, torch.nn.Sequential):
             raise ModelFileError(
@@ -237,16 +308,82 @@ def _from_sequential(module, where: str):
     ws, bs, acts, owners = [], [], [], []
     input_act = None
     norms = AffineChain()
+    maps = None                     # the convolution and pooling layers (a MapChain), once one comes
 
     def numpy(t):
         return t.detach().to("cpu").double().numpy()
+
+    def map_chain(name: str, cls: str) -> MapChain:
+        nonlocal maps
+        if maps is None:
+            if ws:
+                raise ModelFileError(f"module {name!r} ({cls}) follows Linear layer {owners[-1]!r}; fastnoise "
+                                     "maps convolution and pooling layers before the dense layers only")
+            if shape is None:
+                raise ModelFileError(f"module {name!r} ({cls}) acts on an image, whose size the model does not "
+                                     "record; pass input_shape=(channels, height, width) of one input, e.g. "
+                                     "input_shape=(1, 28, 28)")
+            if len(shape) != 3:
+                raise ModelFileError(f"module {name!r} ({cls}) acts on an image but input_shape is {shape}; "
+                                     "give (channels, height, width)")
+            maps = MapChain((shape[1], shape[2], shape[0]), channels_first=True)
+        return maps
+
+    def batchnorm(m, name: str, cls: str):
+        if m.running_mean is None or m.running_var is None:
+            raise ModelFileError(f"module {name!r} ({cls}) keeps no running statistics "
+                                 "(track_running_stats=False); its inference form is not a fixed map")
+        n = m.num_features
+        gamma = numpy(m.weight) if m.weight is not None else np.ones(n)
+        beta = numpy(m.bias) if m.bias is not None else np.zeros(n)
+        return AffineChain.batchnorm(gamma, beta, numpy(m.running_mean), numpy(m.running_var), m.eps)
 
     for name, m in module.named_modules():
         if list(m.children()):
             continue
         cls = type(m).__name__
-        if isinstance(m, torch.nn.Linear):
+        here = f"module {name!r} ({cls})"
+        if isinstance(m, torch.nn.Conv2d):
+            chain = map_chain(name, cls)
+            for key, ok in (("dilation", _ones(m.dilation)), ("groups", m.groups == 1),
+                            ("padding_mode", m.padding_mode == "zeros")):
+                if not ok:
+                    raise ModelFileError(f"{here} has {key}={getattr(m, key)!r}; fastnoise maps "
+                                         f"{key}={'zeros' if key == 'padding_mode' else 1!r} only")
+            chain.conv(numpy(m.weight).transpose(2, 3, 1, 0), None if m.bias is None else numpy(m.bias),
+                       tuple(m.stride), m.padding, here)
+        elif isinstance(m, (torch.nn.MaxPool2d, torch.nn.AvgPool2d)):
+            chain = map_chain(name, cls)
+            _check_pool(m, name, cls)
+            chain.pool("max" if isinstance(m, torch.nn.MaxPool2d) else "avg", m.kernel_size,
+                       m.kernel_size if m.stride is None else m.stride, m.padding, here,
+                       count_pad=getattr(m, "count_include_pad", False))
+        elif isinstance(m, (torch.nn.AdaptiveAvgPool2d, torch.nn.AdaptiveMaxPool2d)):
+            chain = map_chain(name, cls)
+            if any(v not in (1, None) for v in np.atleast_1d(np.array(m.output_size, dtype=object))):
+                raise ModelFileError(f"{here} has output_size={m.output_size}; fastnoise maps a global "
+                                     "pooling (output_size=1) only")
+            if getattr(m, "return_indices", False):
+                raise ModelFileError(f"{here} returns indices (return_indices=True); fastnoise maps the "
+                                     "pooled values only")
+            chain.global_pool("max" if "Max" in cls else "avg", here)
+        elif isinstance(m, torch.nn.BatchNorm2d):
+            map_chain(name, cls).batchnorm(*batchnorm(m, name, cls), here)
+        elif isinstance(m, torch.nn.Flatten) and maps is not None and not maps.flat:
+            if m.start_dim != 1 or m.end_dim != -1:
+                raise ModelFileError(f"{here} flattens dims {m.start_dim}..{m.end_dim}; fastnoise maps "
+                                     "nn.Flatten() (start_dim=1, end_dim=-1) of a map only")
+            maps.flatten(norms)
+        elif isinstance(m, torch.nn.Linear):
             w = numpy(m.weight)
+            if maps is not None and not ws:
+                if not maps.flat:
+                    raise ModelFileError(f"{here} acts on the last axis of a map; add nn.Flatten() before "
+                                         "it so that the layer is fully connected")
+                if w.shape[1] != maps.width:
+                    raise ModelFileError(f"'{name}.weight' has shape {tuple(w.shape)} but the flattened map "
+                                         f"{maps.shape} before it has {maps.width} values")
+                w = maps.columns(w)
             if ws and w.shape[1] != ws[-1].shape[0]:
                 raise ModelFileError(f"'{name}.weight' has shape {tuple(w.shape)} but the previous layer's "
                                      f"'{owners[-1]}.weight' has shape {tuple(ws[-1].shape)}; consecutive "
@@ -257,20 +394,21 @@ def _from_sequential(module, where: str):
             acts.append(None)
             owners.append(name)
         elif isinstance(m, torch.nn.BatchNorm1d):
-            if m.running_mean is None or m.running_var is None:
-                raise ModelFileError(f"module {name!r} (BatchNorm1d) keeps no running statistics "
-                                     "(track_running_stats=False); its inference form is not a fixed map")
-            n = m.num_features
-            gamma = numpy(m.weight) if m.weight is not None else np.ones(n)
-            beta = numpy(m.bias) if m.bias is not None else np.zeros(n)
-            s, c = AffineChain.batchnorm(gamma, beta, numpy(m.running_mean), numpy(m.running_var), m.eps)
+            s, c = batchnorm(m, name, cls)
+            if maps is not None and not ws:          # on the flattened map, in the model's C·H·W order
+                if len(s) != maps.width:
+                    raise ModelFileError(f"{here} normalises {len(s)} features but the flattened map "
+                                         f"{maps.shape} has {maps.width}")
+                s, c = maps.features(s), maps.features(c)
             norms.add(s, c, ws, bs, bool(ws) and acts[-1] is None)
         elif cls in _TORCH_ACTIVATIONS and cls != "Identity" and type(m).__module__.startswith("torch.nn"):
             if norms.pending is not None:
                 raise ModelFileError(f"module {name!r} ({cls}) follows a BatchNorm1d that follows an "
                                      "activation; fastnoise folds a normalisation into a Linear layer only")
             act = _activation_of(m, f"module {name!r}")
-            if not ws:
+            if not ws and maps is not None and maps.activation(act, here):
+                pass
+            elif not ws:
                 if input_act is not None:
                     raise ModelFileError(f"module {name!r} ({cls}) follows another activation on the input; "
                                          "a fastnoise neuron has one activation")
@@ -292,20 +430,36 @@ def _from_sequential(module, where: str):
                                      how="its entry of activations=[...] (one per Linear layer)",
                                      toml="activations = [...]"))
         else:
-            raise ModelFileError(f"module {name!r} of type {cls} cannot be mapped to a fully connected "
-                                 f"fastnoise network; supported: {_SUPPORTED_MODULES}")
-    if not ws:
+            raise ModelFileError(f"module {name!r} of type {cls} cannot be mapped to a fastnoise network; "
+                                 f"supported: {_SUPPORTED_MODULES}")
+    if not ws and maps is None:
         raise ModelFileError(f"{where} has no nn.Linear layer; a fastnoise network needs at least one")
     if norms.pending is not None:
         raise ModelFileError(f"{where} ends in a BatchNorm1d after the output activation, which no Linear "
                              "layer follows to absorb it; fastnoise cannot represent it")
-    from .. import activations as _act
+    if maps is not None:
+        return maps.network([(w, b, a or _act.linear()) for w, b, a in zip(ws, bs, acts)],
+                            input_act or _act.linear(), where)
+    try:
+        return Network.from_layers(ws, bs, [input_act or _act.linear()] + [a or _act.linear() for a in acts],
+                                   input_shape=shape)
+    except ValueError as exc:
+        raise ModelFileError(f"{where}: {one_line(exc)}") from None
 
-    return ws, bs, [input_act or _act.linear()] + [a or _act.linear() for a in acts]
 
+def from_torch(state_dict_or_path, activations=None, architecture=None, input_shape=None):
+    """Build a :class:`~fastnoise.Network` from PyTorch layers.
 
-def from_torch(state_dict_or_path, activations=None, architecture=None):
-    """Build a :class:`~fastnoise.Network` from PyTorch ``nn.Linear`` layers.
+    A state dict alone maps a stack of ``nn.Linear`` layers; with its
+    ``nn.Sequential`` (``architecture=``, or a module given directly) the
+    modules ``Linear``, ``Conv2d``, ``MaxPool2d``, ``AvgPool2d``,
+    ``AdaptiveAvgPool2d(1)``/``AdaptiveMaxPool2d(1)`` (global pooling),
+    ``BatchNorm1d``/``BatchNorm2d`` (folded exactly into the layer before
+    them, or, after an activation, into the next one), ``Flatten``,
+    ``Dropout``/``Dropout2d`` (identity) and the activation modules are
+    mapped.  Refused by name: ``dilation`` ≠ 1, ``groups`` ≠ 1,
+    ``padding_mode`` ≠ ``"zeros"``, ``ceil_mode=True``,
+    ``divisor_override``.
 
     Parameters
     ----------
@@ -335,6 +489,17 @@ def from_torch(state_dict_or_path, activations=None, architecture=None):
         nn.ReLU(), nn.Linear(200, 10))``.  A copy of it is loaded with the state
         dict (``load_state_dict``, strict), put in eval mode and read like a
         module: its activations and batch normalisations come from it.
+    input_shape : (channels, height, width), optional
+        The shape of one input, in PyTorch's channels-first order; required
+        for a model with convolution or pooling layers (a state dict does not
+        record the image size), e.g. ``input_shape=(1, 28, 28)``.  Such a
+        network has ``input_shape`` (height, width, channels) and
+        ``input_order="channels_first"``: inputs given flattened are read in
+        the model's own C·H·W order (or shaped (T, C, H, W), or (T, H, W, C)),
+        its maps are channels-last inside, and the ``Linear`` layer after the
+        ``nn.Flatten`` has its columns reordered from C·H·W to H·W·C (exact),
+        so that outputs match PyTorch's.  For a dense model it is recorded as
+        the input shape (read in row-major order).
 
     Returns
     -------
@@ -344,16 +509,15 @@ def from_torch(state_dict_or_path, activations=None, architecture=None):
     ------
     ModelFileError
         For a file that is not a state dict, entries that are not Linear
-        weights, layers whose shapes do not chain, or missing activations.
+        weights, layers whose shapes do not chain, missing activations, a
+        convolutional model without ``input_shape``, or an option fastnoise
+        does not map (named with its module).
     """
     if hasattr(state_dict_or_path, "state_dict") and hasattr(state_dict_or_path, "named_modules"):
         module = state_dict_or_path
         where = f"the {type(module).__name__} module"
         if activations is None:
-            ws, bs, acts = _from_sequential(module, where)
-            from ..network import Network
-
-            return Network.from_layers(ws, bs, acts)
+            return _from_sequential(module, where, input_shape)
         sd = dict(module.state_dict())
     elif isinstance(state_dict_or_path, Mapping):
         where = "the given state dict"
@@ -368,9 +532,12 @@ def from_torch(state_dict_or_path, activations=None, architecture=None):
         if activations is not None:
             raise ModelFileError("give activations= or architecture=, not both: the architecture's "
                                  "modules hold the activations")
-        return from_torch(_loaded(architecture, sd, where))
+        return _from_sequential(_loaded(architecture, sd, where), where, input_shape)
     prefixes, ws, bs = _layers_from_state_dict(sd, where)
     acts = _activations_for(activations, prefixes, where)
     from ..network import Network
 
-    return Network.from_layers(ws, bs, acts)
+    try:
+        return Network.from_layers(ws, bs, acts, input_shape=_image_shape(input_shape))
+    except ValueError as exc:
+        raise ModelFileError(f"{where}: {one_line(exc)}") from None

@@ -14,9 +14,17 @@ seq.keras, seq.h5
 functional.keras, functional.h5
     Functional chain, float32: Input(3) → Dense(4, relu) → Dense(2).
 conv.keras
-    Input(4, 4, 1) → Conv2D → Flatten → Dense(1), which cannot be mapped.
+    Input(4, 4, 1) → Conv2D(1, 2) → Flatten → Dense(1): the smallest CNN.
+cnn.keras, cnn.h5
+    Sequential CNN, float32: Input(11, 11, 2) → Conv2D(4, 3) →
+    BatchNormalization (moving statistics set near the data's) →
+    Activation(relu) → MaxPooling2D(2, padding="same") → Conv2D(3, 3,
+    strides=2, padding="same", tanh) → AveragePooling2D(2, strides=1,
+    padding="same") → Flatten → Dropout → Dense(5, softmax).
 reference.npz
-    ``x`` (inputs) and ``y_<file stem>`` (Keras' ``predict`` outputs).
+    ``x`` (inputs of the dense models), ``x_<stem>`` (inputs of the image
+    models, shaped (T, H, W, C)) and ``y_<file stem>`` (Keras' ``predict``
+    outputs).
 
 The tests read these files without Keras; with Keras importable they also
 regenerate the models and compare (``test_keras_regenerated``).
@@ -31,6 +39,8 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 INPUTS = np.linspace(-1.5, 1.5, 24).reshape(8, 3)
+IMAGES = {"conv": np.random.default_rng(4).uniform(0, 1, (6, 4, 4, 1)),
+          "cnn": np.random.default_rng(11).uniform(0, 1, (7, 11, 11, 2))}
 
 
 def build_models(keras, seed: int = 7) -> dict:
@@ -55,7 +65,24 @@ def build_models(keras, seed: int = 7) -> dict:
     out = L.Dense(2, bias_initializer=rnd)(h)
     functional = keras.Model(inp, out, name="functional")
     conv = keras.Sequential([keras.Input((4, 4, 1)), L.Conv2D(1, 2), L.Flatten(), L.Dense(1)], name="conv")
-    return {"seq": seq, "functional": functional, "conv": conv}
+    cnn = keras.Sequential([
+        keras.Input((11, 11, 2)),
+        L.Conv2D(4, 3, bias_initializer=rnd),
+        L.BatchNormalization(),
+        L.Activation("relu"),
+        L.MaxPooling2D(2, padding="same"),
+        L.Conv2D(3, 3, strides=2, padding="same", activation="tanh", bias_initializer=rnd),
+        L.AveragePooling2D(2, strides=1, padding="same"),
+        L.Flatten(),
+        L.Dropout(0.3),
+        L.Dense(5, activation="softmax", bias_initializer=rnd),
+    ], name="cnn")
+    # moving statistics near those of the first convolution's outputs, so that the relu is alive
+    rng = np.random.default_rng(seed)
+    h = keras.ops.convert_to_numpy(cnn.layers[0](IMAGES["cnn"].astype("float32"))).reshape(-1, 4)
+    cnn.layers[1].set_weights([rng.uniform(0.5, 2.0, 4), rng.normal(0, 0.3, 4),
+                               h.mean(axis=0) + rng.normal(0, 0.1, 4), h.var(axis=0) * rng.uniform(0.5, 1.5, 4)])
+    return {"seq": seq, "functional": functional, "conv": conv, "cnn": cnn}
 
 
 def write(outdir: str, keras) -> dict:
@@ -70,8 +97,10 @@ def write(outdir: str, keras) -> dict:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 m.save(os.path.join(outdir, f"{stem}.h5"))  # legacy HDF5 format
-            ref[f"y_{stem}"] = np.asarray(m.predict(INPUTS.astype(m.inputs[0].dtype), verbose=0),
-                                          dtype=np.float64)
+        x = IMAGES.get(stem, INPUTS)
+        if stem in IMAGES:
+            ref[f"x_{stem}"] = x
+        ref[f"y_{stem}"] = np.asarray(m.predict(x.astype(m.inputs[0].dtype), verbose=0), dtype=np.float64)
     np.savez(os.path.join(outdir, "reference.npz"), **ref)
     return models
 
