@@ -63,6 +63,7 @@ def hidden_layers(net: Network, layers, what: str) -> list[int]:
     """``layers`` checked: hidden layers 1 .. L−2 of ``net``, sorted, no repeats."""
     if not isinstance(net, Network):
         raise TypeError(f"{what} takes a fastnoise Network, got {type(net).__name__}")
+    net.check_dense(what)
     if isinstance(layers, (int, np.integer)) and not isinstance(layers, bool):
         layers = [layers]
     try:

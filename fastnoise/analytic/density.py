@@ -306,6 +306,7 @@ def density(net: Network, inputs, noise=None, grid: int | None = None, *,
         raise TypeError(f"width must be a number of standard deviations, got {width!r}") from None
     if not (math.isfinite(width) and width >= 3.0):
         raise ValueError(f"width must be a finite number of standard deviations ≥ 3, got {width!r}")
+    net.check_dense("the density prediction")
     net.check_noise_placement("the density prediction")
     net.check_elementwise("the density prediction")
     u = validate_inputs(net, inputs)

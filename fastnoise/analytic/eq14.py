@@ -153,6 +153,7 @@ def eq14(net: Network, inputs, noise, density="quartic", initial: str = "eq14") 
     if net.n_layers < 2:
         raise ValueError("method 'trained' fits the state densities of the layers after the input "
                          "layer, and this network has only the input layer; use method=\"moments\"")
+    net.check_dense("method 'trained' (Eq. 14)")
     net.check_noise_placement("method 'trained' (Eq. 14)")
     net.check_elementwise("method 'trained' (Eq. 14)")
     u = validate_inputs(net, inputs)
@@ -194,6 +195,7 @@ def _check_layer(net: Network, layer) -> int:
     if not 0 <= n < net.n_layers:
         raise ValueError(f"layer {layer} is out of range for a network of {net.n_layers} layers "
                          f"(0 = input layer .. {net.n_layers - 1} = output layer)")
+    net.check_dense(f"the SNR curve of layer {n}")
     if not net.activations[n].elementwise:
         net.check_elementwise(f"the SNR curve of layer {n}")
     return n

@@ -99,7 +99,7 @@ from .prediction import Prediction
 from .softmax import softmax_moments
 from .terms import output_variance
 
-__all__ = ["moments"]
+__all__ = ["moments", "gaussian_closure"]
 
 #: Memory (bytes) for one block of per-input covariance matrices; inputs are
 #: processed in blocks so that the peak memory is a few times this.
@@ -194,6 +194,16 @@ def _gauss_moments(f, mu: np.ndarray, var: np.ndarray, z: np.ndarray, w: np.ndar
         ms, hs = mu[small], h[small]
         coeffs[0][small] = (f(ms + hs) - f(ms - hs)) / (2.0 * hs)
     return mean, v, coeffs
+
+
+def gaussian_closure(act, mu, var, nodes: int = 32):
+    """E f(X), Var f(X) and the effective gain E f'(X) of activation ``act`` for
+    X ~ N(mu, var), elementwise (Gauss–Hermite quadrature with ``nodes`` points;
+    closed forms for ReLU, exact for linear)."""
+    z, w = np.polynomial.hermite_e.hermegauss(int(nodes))
+    m, v, a = _nonlinearity(act, _Evaluator(act), np.asarray(mu, float), np.asarray(var, float),
+                            z, w / w.sum())
+    return m, v, a[0]
 
 
 def _nonlinearity(act, ev, mu, var, z, w, order=1):
@@ -432,6 +442,30 @@ def _block_lowrank(net, evs, noises, u, z, w, out, ranks):
         out["var"][n].append(output_variance(y_noises[n], m, vx))
 
 
+def _maps(net, u, noises, nodes: int, order: int, full_covariance) -> Prediction:
+    """:func:`moments` of a network with convolution or pooling layers (:mod:`.maps`)."""
+    from .maps import map_moments
+
+    if order != 1:
+        raise ValueError(f"order={order} is for dense networks; a network with {net.ops[0].kind} "
+                         "layers is predicted to first order in the cross-covariances (order=1)")
+    z, w = np.polynomial.hermite_e.hermegauss(nodes)
+    w = w / w.sum()
+    evs = [_Evaluator(a) for a in net.activations]
+
+    def closure(n, mu, var):
+        m, v, a = _nonlinearity(net.activations[n], evs[n], mu, var, z, w)
+        return m, v, a[0]
+
+    out = map_moments(net, u, noises, closure)
+    info = {"nodes": nodes, "full_covariance": bool(full_covariance), "order": 1,
+            "closure": "Gaussian: Gauss–Hermite moment matching, statistical linearisation; "
+                       "Clark's maximum for max pooling",
+            "covariance": "factored, one factor per noise source (fastnoise.analytic.maps)"}
+    return Prediction(mean=out["mean"], var=out["var"], method="moments", xt_mean=out["xt_mean"],
+                      xt_var=out["xt_var"], info=info)
+
+
 # --------------------------------------------------------------------------
 # public entry point
 # --------------------------------------------------------------------------
@@ -502,6 +536,8 @@ def moments(net: Network, inputs, noise=None, nodes: int = 32, full_covariance: 
         raise ValueError(f"order={order} needs full_covariance=True; the low-rank form is first order")
     u = validate_inputs(net, inputs)
     noises = per_layer(noise, net)
+    if not net.is_dense:
+        return _maps(net, u, noises, int(nodes), order, full_covariance)
     T = u.shape[0]
     widths = net.widths
     if block is None:

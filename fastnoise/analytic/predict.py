@@ -17,7 +17,7 @@ METHODS = {
     "gauss": "Eq. 6 recursion, E f and F̂ by Gauss–Hermite quadrature (exact for Gaussian x̃)",
     "density": "exact density evolution of the shared layer state (symmetric networks)",
     "moments": "per-input mean vector and covariance matrix through every layer (any network, "
-               "noise_at='input' included)",
+               "noise_at='input' and convolutional networks included)",
     "trained": "Eq. 14 with Eq. 15 integrals over a fitted state density p*(z) (trained networks)",
 }
 
@@ -91,6 +91,9 @@ def choose_method(net: Network) -> tuple[str, dict, str]:
     """
     if not isinstance(net, Network):
         raise TypeError(f"net must be a fastnoise Network, got {type(net).__name__}")
+    if not net.is_dense:
+        return "moments", {}, ("the network has convolution or pooling layers (moments, with a "
+                               "factored covariance)")
     if net.has_input_noise:
         why = "the network has noise_at='input' layers (only moments supports them)"
     elif not net.elementwise:

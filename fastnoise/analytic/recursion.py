@@ -64,6 +64,7 @@ def recursion(net: Network, inputs, noise, closure: str = "first-order", order: 
 
     if inherit not in INHERIT:
         raise ValueError(f"inherit must be one of {', '.join(INHERIT)}, got {inherit!r}")
+    net.check_dense("the recursion prediction")
     net.check_noise_placement("the recursion prediction")
     net.check_elementwise("the recursion prediction")
     u = validate_inputs(net, inputs)

@@ -1,0 +1,322 @@
+"""Moments of networks with convolution and pooling layers (``moments`` for CNNs).
+
+The full covariance of a feature map is out of reach (a 26×26×16 map has
+10,816 neurons: an 0.9 GB matrix per input), and the diagonal + low-rank form
+of :mod:`.moments` drops exactly what matters in a CNN: neighbouring neurons
+read overlapping windows, so they share most of their inherited noise, and a
+pooling window or the next convolution adds them up.  This module keeps the
+covariance *in factored form*:
+
+    Cov(s_n) = Σ_k J_k J_kᵀ,
+
+one factor J_k per noise source k, with one column per independent normal of
+that source: the uncorrelated noise of a layer m (I_m columns, diag √e_m), its
+two correlated normals (one column each, √(2D_M^C) E x_m and √(2D_A^C) 1),
+and the residual variance a nonlinearity adds beyond its linearisation (one
+column per neuron).  Factors are carried forward exactly by every linear map
+(a convolution or mean pooling as a sparse matrix, a dense layer, flatten) and
+by the effective gains of the nonlinearities; their supports stay local (a
+receptive field), so the factors of a map are sparse.  Per layer:
+
+* **linear step** (Eq. 1, exact): E s = M E y + b, J_k ← M J_k;
+* **Eq. 3 noise** (exact): with m = E x and C = Cov x, Cov y = (1 + σ_c²) C +
+  diag(e) + σ_c² m mᵀ + a_c² 11ᵀ, e = (1 + σ_c²) σ_u² (C_ii + m_i²) + a_u²
+  (σ² = 2D_M, a² = 2D_A; :mod:`.moments`, step 2): every J_k is scaled by
+  √(1 + σ_c²) and three sources are added;
+* **activation** (Gaussian closure, as :mod:`.moments`): E f and Var f by
+  Gauss–Hermite quadrature per neuron, J_k ← diag(g) J_k with the effective
+  gain g = E f'(s̃), and the residual Var f − g² Var s̃ as a new independent
+  source (so each neuron's variance is the quadrature one);
+* **max pooling**: Clark's moment-matching of the maximum of Gaussians (C. E.
+  Clark, Operations Research 9, 145 (1961)) taken over the window one value
+  at a time, with the covariances of the window's values from the factors;
+  the factor rows are the Clark-weighted sums of the window's rows (P(value
+  j is the maximum), to first order), plus the residual as a new source;
+* a ``softmax`` readout uses the cubature of :mod:`.softmax` on the full
+  covariance of its (few) logits, Σ J_k J_kᵀ.
+
+Within this scheme nothing is dropped: neighbouring and channel
+cross-covariances, correlated noise and the noise inherited from every earlier
+layer all stay.  The approximations are the closures' (Gaussian states, first
+order in the cross-covariances through a nonlinearity, Clark's Gaussian
+maximum).  The cost per input is that of multiplying the sparse factors by
+each layer's matrix: a few tens of millions of multiply-adds for an MNIST CNN
+(dense layers after the maps take the factors from sparse to dense).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import sparse
+from scipy.special import ndtr
+
+from ..noise import Noise
+from .softmax import softmax_moments
+
+__all__ = ["map_moments", "linear_operator", "clark_max"]
+
+_SQRT_2PI = math.sqrt(2.0 * math.pi)
+
+
+def linear_operator(op):
+    """The layer's linear map as a sparse (I_out, I_in) matrix and its bias, or None
+    for a max pooling layer.  Dense weights stay a dense array."""
+    kind = op.kind
+    if kind == "dense":
+        return np.asarray(op.weights), np.asarray(op.bias)
+    if kind == "flatten":
+        return sparse.identity(op.out_size, format="csr"), np.zeros(op.out_size)
+    if kind == "conv2d":
+        (h, w, c), (ho, wo, co) = op.in_shape, op.out_shape
+        kh, kw = op.kernel.shape[:2]
+        i, j, di, dj = np.meshgrid(np.arange(ho), np.arange(wo), np.arange(kh), np.arange(kw),
+                                   indexing="ij")
+        ii = i * op.strides[0] - op.padding[0] + di
+        jj = j * op.strides[1] - op.padding[2] + dj
+        ok = (ii >= 0) & (ii < h) & (jj >= 0) & (jj < w)
+        i, j, di, dj, ii, jj = (a[ok] for a in (i, j, di, dj, ii, jj))
+        ci, oc = np.meshgrid(np.arange(c), np.arange(co), indexing="ij")
+        rows = ((i * wo + j)[:, None, None] * co + oc[None])                     # (P, c, co)
+        cols = ((ii * w + jj)[:, None, None] * c + ci[None])
+        vals = op.kernel[di, dj]                                                  # (P, c, co)
+        m = sparse.csr_matrix((vals.ravel(), (rows.ravel(), cols.ravel())),
+                              shape=(ho * wo * co, h * w * c))
+        return m, np.tile(op.bias, ho * wo)
+    if kind == "avgpool2d":
+        windows = op.windows()
+        full = op.pool_size[0] * op.pool_size[1]
+        rows = np.repeat(np.arange(len(windows)), [len(x) for x in windows])
+        cols = np.concatenate([np.asarray(x, np.int64) for x in windows])
+        vals = np.concatenate([np.full(len(x), 1.0 / (full if op.count_pad else len(x))) for x in windows])
+        m = sparse.csr_matrix((vals, (rows, cols)), shape=(op.out_size, int(np.prod(op.in_shape))))
+        return m, np.zeros(op.out_size)
+    if kind == "maxpool2d":
+        return None
+    raise ValueError(f"moments has no rule for {kind} layers")
+
+
+def _windows_array(op) -> np.ndarray:
+    """(I_out, k) flat input indices of every max-pooling window, −1 past its end."""
+    windows = op.windows()
+    k = max(len(x) for x in windows)
+    out = np.full((len(windows), k), -1, np.int64)
+    for r, x in enumerate(windows):
+        out[r, : len(x)] = x
+    return out
+
+
+# -- the factors ----------------------------------------------------------------
+class _Factors:
+    """Cov = Σ_k J_k J_kᵀ over sparse (CSR) and dense factors of one input's layer."""
+
+    def __init__(self, width: int):
+        self.width = width
+        self.parts: list = []
+
+    def add(self, j) -> None:
+        if j.shape[1] == 0:
+            return
+        self.parts.append(j)
+
+    def add_diagonal(self, scale: np.ndarray) -> None:
+        """An independent source per neuron with standard deviation ``scale``."""
+        nz = scale > 0
+        if np.any(nz):
+            idx = np.flatnonzero(nz)
+            self.add(sparse.csr_matrix((scale[idx], (idx, np.arange(idx.size))),
+                                       shape=(self.width, idx.size)))
+
+    def add_column(self, col: np.ndarray) -> None:
+        if np.any(col):
+            self.add(np.asarray(col, np.float64).reshape(-1, 1))
+
+    def scale(self, factor: float) -> None:
+        if factor != 1.0:
+            self.parts = [p * factor for p in self.parts]
+
+    def left(self, m, width: int) -> "_Factors":
+        """M J_k for every factor (M sparse or dense, (width, self.width))."""
+        out = _Factors(width)
+        dense_m = isinstance(m, np.ndarray)
+        for p in self.parts:
+            if dense_m:
+                out.parts.append(np.asarray((p.T @ m.T).T) if sparse.issparse(p) else m @ p)
+            else:
+                out.parts.append((m @ p).tocsr() if sparse.issparse(p) else np.asarray(m @ p))
+        out._merge()
+        return out
+
+    def rows_scaled(self, g: np.ndarray) -> None:
+        """diag(g) J_k."""
+        d = sparse.diags(g)
+        self.parts = [(d @ p).tocsr() if sparse.issparse(p) else p * g[:, None] for p in self.parts]
+
+    def _merge(self) -> None:
+        """Dense factors are concatenated into one (fewer, larger products)."""
+        dense = [p for p in self.parts if not sparse.issparse(p)]
+        if len(dense) > 1:
+            self.parts = [p for p in self.parts if sparse.issparse(p)] + [np.hstack(dense)]
+
+    def variances(self) -> np.ndarray:
+        v = np.zeros(self.width)
+        for p in self.parts:
+            v += np.asarray(p.multiply(p).sum(axis=1)).ravel() if sparse.issparse(p) else \
+                np.einsum("ij,ij->i", p, p)
+        return v
+
+    def pair_covariances(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Cov(s_a, s_b) for index arrays a, b of equal length."""
+        c = np.zeros(a.size)
+        for p in self.parts:
+            pa, pb = p[a], p[b]
+            c += np.asarray(pa.multiply(pb).sum(axis=1)).ravel() if sparse.issparse(p) else \
+                np.einsum("ij,ij->i", pa, pb)
+        return c
+
+    def covariance(self) -> np.ndarray:
+        c = np.zeros((self.width, self.width))
+        for p in self.parts:
+            c += (p @ p.T).toarray() if sparse.issparse(p) else p @ p.T
+        return c
+
+    def combine_rows(self, p) -> "_Factors":
+        return self.left(p, p.shape[0])
+
+
+# -- max pooling ----------------------------------------------------------------
+def clark_max(mean: np.ndarray, cov: np.ndarray):
+    """Moments of max(X_1, …, X_k) for Gaussian X by Clark's recursion, vectorised over rows.
+
+    ``mean`` (R, k), ``cov`` (R, k, k); a column whose mean is NaN is skipped (a window
+    shorter than k).  Returns (E max, Var max, weights (R, k)): the weight of X_j is,
+    to first order, P(X_j is the maximum), and Σ_j w_j = 1.
+    """
+    R, k = mean.shape
+    mu = mean[:, 0].copy()
+    c_rest = cov[:, 0, :].copy()                  # Cov(M, X_j) for every j
+    var = cov[:, 0, 0].copy()
+    w = np.zeros((R, k))
+    w[:, 0] = 1.0
+    for j in range(1, k):
+        present = ~np.isnan(mean[:, j])
+        m2 = np.where(present, mean[:, j], 0.0)
+        v2 = cov[:, j, j]
+        a2 = np.maximum(var + v2 - 2.0 * c_rest[:, j], 0.0)
+        a = np.sqrt(a2)
+        pos = a > 1e-300
+        alpha = np.where(pos, (mu - m2) / np.where(pos, a, 1.0), np.where(mu >= m2, np.inf, -np.inf))
+        p1 = ndtr(alpha)
+        p2 = 1.0 - p1
+        phi = np.where(pos, np.exp(-0.5 * np.where(pos, alpha, 0.0) ** 2) / _SQRT_2PI, 0.0)
+        new_mu = mu * p1 + m2 * p2 + a * phi
+        second = (mu * mu + var) * p1 + (m2 * m2 + v2) * p2 + (mu + m2) * a * phi
+        new_var = np.maximum(second - new_mu * new_mu, 0.0)
+        new_c = p1[:, None] * c_rest + p2[:, None] * cov[:, j, :]
+        new_w = w * p1[:, None]
+        new_w[:, j] += p2
+        keep = present
+        mu = np.where(keep, new_mu, mu)
+        var = np.where(keep, new_var, var)
+        c_rest = np.where(keep[:, None], new_c, c_rest)
+        w = np.where(keep[:, None], new_w, w)
+    return mu, var, w
+
+
+def _max_pool(op, windows, m_prev, factors: _Factors):
+    """E, Var and factors of a max-pooling layer from its input's mean and factors."""
+    R, k = windows.shape
+    valid = windows >= 0
+    idx = np.where(valid, windows, 0)
+    mean = np.where(valid, m_prev[idx], np.nan)
+    cov = np.zeros((R, k, k))
+    own = factors.variances()
+    for a in range(k):
+        for b in range(a, k):
+            c = own[idx[:, a]] if a == b else factors.pair_covariances(idx[:, a], idx[:, b])
+            cov[:, a, b] = cov[:, b, a] = np.where(valid[:, a] & valid[:, b], c, 0.0)
+    mu, var, w = clark_max(mean, cov)
+    w = np.where(valid, w, 0.0)
+    p = sparse.csr_matrix((w.ravel(), (np.repeat(np.arange(R), k), idx.ravel())),
+                          shape=(R, m_prev.size))
+    out = factors.left(p, R)
+    lin = out.variances()
+    out.add_diagonal(np.sqrt(np.maximum(var - lin, 0.0)))
+    return mu, var, out
+
+
+# -- one input ------------------------------------------------------------------
+def _noise_params(nz: Noise):
+    return (2.0 * nz.multiplicative, 2.0 * nz.multiplicative_correlated, 2.0 * nz.additive,
+            2.0 * nz.additive_correlated)
+
+
+def _add_noise(nz: Noise, m: np.ndarray, var: np.ndarray, factors: _Factors) -> np.ndarray:
+    """Eq. 3 on a state of mean m, variances var and the given factors (exact in the
+    second moments); returns the noisy state's variances."""
+    su2, sc2, au2, ac2 = _noise_params(nz)
+    if not (su2 or sc2 or au2 or ac2):
+        return var
+    e = (1.0 + sc2) * su2 * (var + m * m) + au2
+    factors.scale(math.sqrt(1.0 + sc2))
+    factors.add_diagonal(np.sqrt(e))
+    if sc2:
+        factors.add_column(math.sqrt(sc2) * m)
+    if ac2:
+        factors.add_column(np.full(m.size, math.sqrt(ac2)))
+    return (1.0 + sc2) * var + e + sc2 * m * m + ac2
+
+
+def map_moments(net, u: np.ndarray, noises, closure, progress=None) -> dict:
+    """Per-input moments of a network with convolution or pooling layers (module docstring).
+
+    ``closure(n, mu, var)`` returns (E f, Var f, E f') of layer n's activation for
+    Gaussian states (:func:`fastnoise.analytic.moments.gaussian_closure`).  Returns the
+    lists ``mean``, ``var``, ``xt_mean``, ``xt_var`` of (T, I_n) arrays.
+    """
+    L = net.n_layers
+    T = u.shape[0]
+    ops = [None] + [linear_operator(op) for op in net.ops]
+    windows = [None] + [_windows_array(op) if op.kind == "maxpool2d" else None for op in net.ops]
+    at_input = [p == "input" for p in net.noise_at]
+    out = {k: [np.empty((T, w)) for w in net.widths] for k in ("mean", "var", "xt_mean", "xt_var")}
+    for t in range(T):
+        m_prev = factors = None
+        for n in range(L):
+            width = net.widths[n]
+            if n == 0:
+                mu = u[t].astype(np.float64)
+                factors = _Factors(width)
+            elif ops[n] is None:                                    # max pooling: no x̃ of its own
+                mu, vx, factors = _max_pool(net.ops[n - 1], windows[n], m_prev, factors)
+                out["xt_mean"][n][t], out["xt_var"][n][t] = mu, vx
+                out["mean"][n][t] = mu
+                out["var"][n][t] = _add_noise(noises[n], mu, vx, factors)
+                m_prev = mu
+                continue
+            else:
+                mat, bias = ops[n]
+                mu = mat @ m_prev + bias
+                factors = factors.left(mat, width)
+            vt = factors.variances()
+            out["xt_mean"][n][t], out["xt_var"][n][t] = mu, vt
+            if at_input[n]:
+                vt = _add_noise(noises[n], mu, vt, factors)
+            act = net.activations[n]
+            if act.elementwise:
+                mx, vx, g = closure(n, mu, vt)
+                factors.rows_scaled(g)
+                factors.add_diagonal(np.sqrt(np.maximum(vx - g * g * vt, 0.0)))
+            else:                                                   # softmax readout
+                pm, pv, pc = softmax_moments(act.param, mu[None], factors.covariance()[None])
+                mx, vx = pm[0], pv[0]
+                factors = _Factors(width)
+                evals, evecs = np.linalg.eigh(pc[0])
+                factors.add(evecs * np.sqrt(np.maximum(evals, 0.0)))
+            out["mean"][n][t] = mx
+            out["var"][n][t] = vx if at_input[n] else _add_noise(noises[n], mx, vx, factors)
+            m_prev = mx
+        if progress is not None:
+            progress(1)
+    return out
