@@ -260,3 +260,52 @@ def test_sweep_scaling_plot_and_refusal(tmp_path, capsys):
         assert exc.value.code == 2
         assert f"{out} exists" in capsys.readouterr().err
     assert out.read_bytes().startswith(b"\x89PNG")
+
+
+# -- the convolutional peer (benchmarks/torch_cnn_impl.py, issue 17) --------------------
+@pytest.mark.parametrize("count_pad", [False, True])
+def test_torch_cnn_peer_noiseless_equals_forward(count_pad):
+    pytest.importorskip("torch")
+    from benchmarks.torch_cnn_impl import simulate_torch_cnn
+    from test_conv import small_cnn
+
+    net = small_cnn(count_pad=count_pad)
+    u = np.random.default_rng(1).uniform(0, 1, (5, 64))
+    means, vars_ = simulate_torch_cnn(net, u, fn.Noise(), 3, block=2, dtype="float64")
+    _, x = fn.forward(net, u)
+    for n in range(net.n_layers):
+        np.testing.assert_allclose(means[n], x[n], rtol=1e-12, atol=1e-12)
+        assert np.all(vars_[n] <= 1e-24)
+
+
+def test_torch_cnn_peer_moments_agree_with_fastnoise():
+    pytest.importorskip("torch")
+    from benchmarks.torch_cnn_impl import simulate_torch_cnn
+    from test_conv import small_cnn
+
+    net = small_cnn()
+    K = 2000
+    u = np.random.default_rng(2).uniform(0, 1, (4, 64))
+    res = fn.simulate(net, u, NOISE, repeats=K, seed=11)
+    means, vars_ = simulate_torch_cnn(net, u, NOISE, K, seed=3, block=3, dtype="float64")
+    layers = range(net.n_layers)
+    for n in layers:   # a ReLU neuron that never fires has no variance in either
+        both = (res.var[n] == 0) & (vars_[n] == 0)
+        res.var[n][both] = vars_[n][both] = 1.0
+    _assert_moments_agree(res, means, vars_, K, layers)
+
+
+def test_cnn_compare_runs(capsys, tmp_path):
+    pytest.importorskip("torch")
+    from benchmarks import cnn_compare
+
+    out = tmp_path / "cnn.json"
+    assert cnn_compare.main(["--random", "--T", "3", "--K", "4", "--repeats", "1",
+                             "--json", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "torch_float32/fastnoise_float32" in text and "floor (GEMMs + own normals" in text
+    import json
+
+    got = json.load(open(out))
+    assert got["K"] == 4 and set(got["medians_s"]) >= {"fastnoise_float32", "torch_float32",
+                                                       "gemms_float32", "own_normals_float32"}
