@@ -117,6 +117,7 @@ def test_mnist_biases_stay_constant(tiny_mnist):
 def test_report_contents(tiny_mnist, torch):
     net, r = tiny_mnist[0]
     assert r["task"] == "mnist" and r["network"] == "A" and r["seed"] == 3 and r["epochs"] == 1
+    assert r["arch"] == "dense" and r["widths"] == [784, 200, 200, 10]
     assert r["n_train"] == 300 and r["n_val"] == 6000 and r["n_test"] == 10000
     assert len(r["val_curve"]) == len(r["loss_curve"]) == 1
     assert 0.0 <= r["test_accuracy"] <= 1.0  # 300 samples, 1 epoch: barely trained
@@ -219,8 +220,8 @@ def _parse(argv):
 
 def test_cli_parses_and_defaults():
     a = _parse(["train", "mnist", "--out", "x.h5"])
-    assert (a.task, a.out, a.seed, a.epochs, a.overwrite, a.quiet, a.threads) == \
-        ("mnist", "x.h5", 0, None, False, False, 2)
+    assert (a.task, a.out, a.seed, a.epochs, a.overwrite, a.quiet, a.threads, a.arch) == \
+        ("mnist", "x.h5", 0, None, False, False, 2, "dense")
     assert a.func is traincli.run
     with pytest.raises(SystemExit):
         _parse(["train", "cifar", "--out", "x.h5"])

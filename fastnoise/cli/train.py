@@ -1,4 +1,4 @@
-"""The ``fastnoise train`` command: train the paper's network A, B or C.
+"""The ``fastnoise train`` command: train the paper's network A, B or C, or a small CNN.
 
 Examples
 --------
@@ -7,6 +7,7 @@ Examples
     fastnoise train mnist --out A.h5
     fastnoise train fashion-mnist --out B.h5 --seed 1 --epochs 10
     fastnoise train mackey-glass --out C.h5 --overwrite --quiet
+    fastnoise train mnist --arch cnn --out cnn_mnist.h5
     fastnoise train mnist --out A_noisy.h5 --train-noise additive=1e-3,multiplicative=1e-3
     fastnoise train mnist --out A_in.h5 --train-noise none --train-noise additive=1e-3 \
         --train-noise additive=1e-3 --train-noise none --train-noise-at input
@@ -97,19 +98,27 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     from ..train.torch_train import DEFAULTS
 
     epochs = ", ".join(f"{t} {DEFAULTS[t]['epochs']}" for t in _TASKS)
+    cnn_epochs = ", ".join(f"{t} {DEFAULTS[(t, 'cnn')]['epochs']}" for t in _TASKS if (t, "cnn") in DEFAULTS)
     t = subparsers.add_parser(
-        "train", help="train the paper's network A (mnist), B (fashion-mnist) or C (mackey-glass)",
+        "train", help="train the paper's network A (mnist), B (fashion-mnist) or C (mackey-glass), or a small "
+                 "CNN (--arch cnn)",
         description="Train one of the paper's networks with PyTorch (pip install torch==2.13.0) and "
                     "save it as a fastnoise network file: A, MNIST 784-200-200-10 with logistic "
                     "neurons and constant zero biases; B, Fashion-MNIST, same shape, biases trained; "
-                    "C, one-step Mackey–Glass prediction 100-200-200-1 with a linear output. Prints "
-                    "the noise-free test accuracy (A, B) or NRMSE (C) measured on the saved network.",
-        epilog=f"Default epochs: {epochs}. The same seed, thread count and PyTorch build give "
+                    "C, one-step Mackey–Glass prediction 100-200-200-1 with a linear output. With "
+                    "--arch cnn (mnist, fashion-mnist): a small CNN, conv 3×3×16 ReLU, max-pool 2, "
+                    "conv 3×3×32 ReLU, max-pool 2, flatten, dense 64 (fashion-mnist 96) ReLU, dense 10. Prints "
+                    "the noise-free test accuracy (A, B, CNN) or NRMSE (C) measured on the saved network.",
+        epilog=f"Default epochs: {epochs}; --arch cnn: {cnn_epochs}. The same seed, thread count and "
+               "PyTorch build give "
                "bitwise the same network. Image data: set FASTNOISE_DATA to the folder holding "
                "mnist/ and fashion-mnist/.")
     t.add_argument("task", choices=_TASKS, metavar="TASK", help="mnist, fashion-mnist or mackey-glass")
     t.add_argument("--out", "-o", metavar="NET.h5", required=True,
                    help="network file to write; an existing file is never replaced without --overwrite")
+    t.add_argument("--arch", choices=("dense", "cnn"), default="dense",
+                   help="network architecture: dense (the paper's A, B, C; default) or cnn (a small "
+                        "convolutional network; mnist and fashion-mnist only)")
     t.add_argument("--seed", type=_int_at_least(0), default=0, metavar="S", help="random seed (default 0)")
     t.add_argument("--epochs", type=_int_at_least(1), metavar="E", help="training epochs (default per task)")
     t.add_argument("--validation", type=_fraction, default=0.1, metavar="V",
@@ -121,13 +130,15 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         "e.g. additive=1e-3,multiplicative_correlated=1e-4 (keys additive, "
                         "additive_correlated, multiplicative, multiplicative_correlated) or none; "
                         "once for every layer, or once per layer, input layer first (4 times for the task's "
-                        "widths, 2 + the number of --hidden widths otherwise)")
+                        "widths, 2 + the number of --hidden widths otherwise; --arch cnn: once for the "
+                        "input, convolution and dense layers, none on pooling and flatten, or 8 times, "
+                        "7 + the number of --hidden widths)")
     t.add_argument("--train-noise-at", type=_places, default="output", metavar="PLACE",
                    help="where that noise acts: output (on y = f(x̃), the paper's model; default) or "
                         "input (on x̃ before the activation), or a comma list, one per layer")
     t.add_argument("--hidden", type=_widths, metavar="W[,W...]",
                    help="hidden layer widths instead of the task's 200,200, e.g. 20 for a 784-20-10 "
-                        "classifier")
+                        "classifier (--arch cnn: the dense layers after the flatten, default 64, fashion-mnist 96)")
     t.add_argument("--output", choices=("logistic", "softmax", "linear"), metavar="F",
                    help="output activation instead of the task's: logistic, softmax (classifiers: "
                         "trained with the categorical cross-entropy, saved with a softmax readout) "
@@ -135,7 +146,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     t.add_argument("--intra-layer", metavar="V", dest="intra_layer",
                    help="train with intra-layer connections in place on every hidden layer "
                         "(fastnoise.mitigation.intra_layer: y' = V y / mean row sum of V after the "
-                        "noise): 'uniform' (all ones) or a .npy file holding the square matrix V")
+                        "noise): 'uniform' (all ones) or a .npy file holding the square matrix V; "
+                        "--arch dense only")
     t.add_argument("--overwrite", action="store_true", help="replace an existing NET.h5")
     t.add_argument("--quiet", "-q", action="store_true", help="no per-epoch progress on stderr")
     t.set_defaults(func=run)
@@ -149,10 +161,9 @@ def _train_noise(args):
         return None
     if len(given) == 1:
         return given[0]
-    from ..train.torch_train import DEFAULTS
+    from ..train.torch_train import layer_count
 
-    hidden = getattr(args, "hidden", None)
-    n_layers = len(DEFAULTS[args.task]["widths"]) if hidden is None else len(hidden) + 2
+    n_layers = layer_count(args.task, getattr(args, "arch", "dense"), getattr(args, "hidden", None))
     if len(given) != n_layers:
         raise ValueError(f"--train-noise given {len(given)} times; give it once (every layer) or "
                          f"{n_layers} times (one per layer of {args.task}, input layer first)")
@@ -164,6 +175,8 @@ def _intra_layer(args):
     spec = getattr(args, "intra_layer", None)
     if spec is None:
         return None
+    if getattr(args, "arch", "dense") != "dense":
+        raise ValueError(f"--intra-layer works with --arch dense only, got --arch {args.arch}")
     from ..train.torch_train import DEFAULTS
 
     hidden = args.hidden if args.hidden is not None else DEFAULTS[args.task]["widths"][1:-1]
@@ -186,6 +199,11 @@ def run(args) -> int:
     from ..train import require_torch, save, train
 
     out = os.fspath(args.out)
+    arch = getattr(args, "arch", "dense")
+    if arch != "dense":
+        from ..train.torch_train import defaults
+
+        defaults(args.task, arch)  # one line for mackey-glass, before anything else
     noise = _train_noise(args)
     if os.path.exists(out) and not args.overwrite:
         raise FileExistsError(f"{out} exists; pass --overwrite to replace it")
@@ -202,7 +220,7 @@ def run(args) -> int:
         net, report = train(args.task, seed=args.seed, epochs=args.epochs, progress=not args.quiet,
                             validation=args.validation, threads=args.threads, noise=noise,
                             noise_at=args.train_noise_at, hidden=args.hidden, output=args.output,
-                            intra_layer=couple)
+                            intra_layer=couple, arch=arch)
         save(net, report, out, overwrite=args.overwrite)  # written aside, renamed when complete
     if "test_accuracy" in report:
         quality = f"test accuracy {100 * report['test_accuracy']:.2f}% on {report['n_test']} images"
@@ -210,7 +228,11 @@ def run(args) -> int:
         quality = f"test NRMSE {report['test_nrmse']:.4f} on {report['n_test']} windows"
     trained = "" if not report.get("noise") else " with training noise"
     custom = args.hidden is not None or args.output is not None or args.intra_layer is not None
-    print(f"network {'(custom)' if custom else _NAMES[args.task]} ({args.task}, {'-'.join(map(str, report['widths']))}): {quality} "
+    if arch == "cnn":
+        name, shape = "CNN" + (" (custom)" if custom else ""), report.get("architecture", "cnn")
+    else:
+        name, shape = "(custom)" if custom else _NAMES[args.task], "-".join(map(str, report["widths"]))
+    print(f"network {name} ({args.task}, {shape}): {quality} "
           f"(noise-free, fastnoise.forward); {report['epochs']} epochs{trained}, seed {report['seed']}, "
           f"{report['wall_time_s']:.0f} s; saved to {out}")
     return 0

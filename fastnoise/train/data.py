@@ -27,7 +27,7 @@ import numpy as np
 
 from ..validation import check_choice
 
-__all__ = ["TASKS", "MG_WIDTH", "MG_TRAIN", "MG_TEST", "task_data", "evaluate", "nrmse"]
+__all__ = ["TASKS", "MG_WIDTH", "MG_TRAIN", "MG_TEST", "task_data", "evaluate", "outputs", "nrmse"]
 
 TASKS = ("mnist", "fashion-mnist", "mackey-glass")
 MG_WIDTH = 100  #: points per Mackey–Glass input window
@@ -119,6 +119,22 @@ def nrmse(prediction, target) -> float:
     return float(np.sqrt(np.mean((p - t) ** 2)) / np.std(t))
 
 
+def outputs(net, inputs, chunk: int = 500):
+    """The noise-free outputs of the last layer, :func:`fastnoise.forward` (float64).
+
+    A network with convolution maps (not :attr:`~fastnoise.Network.is_dense`)
+    runs ``chunk`` inputs at a time: :func:`fastnoise.forward` keeps every
+    layer's states, 20 000 numbers per input for the CNN of
+    :func:`fastnoise.train.train`.  Each input's outputs are computed on their
+    own either way.
+    """
+    from ..engine.execution import forward
+
+    if getattr(net, "is_dense", True) or len(inputs) <= chunk:
+        return forward(net, inputs)[1][-1]
+    return np.concatenate([forward(net, inputs[i:i + chunk])[1][-1] for i in range(0, len(inputs), chunk)])
+
+
 def evaluate(net, task: str, split: str = "test", validation: float = 0.1, seed: int = 0) -> dict:
     """Noise-free quality of a :class:`~fastnoise.Network` on a task.
 
@@ -130,10 +146,8 @@ def evaluate(net, task: str, split: str = "test", validation: float = 0.1, seed:
         ``{"accuracy": float}`` for the image tasks (argmax of the outputs),
         ``{"nrmse": float}`` for Mackey–Glass; plus ``"count"``.
     """
-    from ..engine.execution import forward
-
     inputs, targets = task_data(task, split, validation=validation, seed=seed)
-    out = forward(net, inputs)[1][-1]
+    out = outputs(net, inputs)
     if task == "mackey-glass":
         return {"nrmse": nrmse(out[:, 0], targets), "count": int(len(targets))}
     return {"accuracy": float(np.mean(np.argmax(out, axis=1) == targets)), "count": int(len(targets))}
