@@ -41,12 +41,15 @@ def add_parser(subparsers):
                "rewritten on every call. Figs. 5 and 6 need the MNIST and Fashion-MNIST test "
                "sets ($FASTNOISE_DATA or --data; 'fastnoise data fetch mnist') and the trained "
                "networks (shipped with fastnoise, or --networks).")
-    p.add_argument("figure", choices=list(FIGURES) + ["all", "mitigation"], metavar="FIGURE",
+    p.add_argument("figure", choices=list(FIGURES) + ["all", "mitigation", "cnn"], metavar="FIGURE",
                    help=f"one of {', '.join(FIGURES)}, or all; or mitigation: the noise-mitigation "
                         "study of the follow-up papers (trains a 784-20-10 softmax classifier and "
                         "noise-aware variants, runs the accuracy and SNR grids, judges the published "
                         "mitigation claims in DIR/mitigation.md; about 5 minutes on two cores, "
-                        "--quick about 15 s)")
+                        "--quick about 15 s); or cnn: the convolutional-network study (the MNIST "
+                        "CNN of examples/networks, its mean-pooling twin and network A: noise "
+                        "through the layers, pooling, the next connection matrix, accuracy and "
+                        "predictions; claims in DIR/cnn.md; a few minutes, --quick about 15 s)")
     p.add_argument("--out", "-o", metavar="DIR", required=True,
                    help="output folder (created when missing)")
     p.add_argument("--overwrite", action="store_true",
@@ -60,7 +63,9 @@ def add_parser(subparsers):
                         "and the usual caches)")
     p.add_argument("--networks", metavar="DIR",
                    help="folder with the trained networks A.h5, B.h5, C.h5 (default: the "
-                        "paper's networks shipped with fastnoise, fastnoise/paper/networks)")
+                        "paper's networks shipped with fastnoise, fastnoise/paper/networks); for "
+                        "cnn, the folder with cnn_mnist.h5 (default: examples/networks of the "
+                        "repository)")
     p.add_argument("--no-plots", action="store_true",
                    help="write CSV, JSON and paper.md only (no matplotlib needed)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
@@ -115,6 +120,8 @@ def run(args) -> int:
     command = _command(args)
     if args.figure == "mitigation":
         return _mitigation(args, command, start)
+    if args.figure == "cnn":
+        return _cnn(args, command, start)
     _, claims = make(names, args.out, quick=args.quick, overwrite=args.overwrite,
                      networks=args.networks, data=args.data, plots=not args.no_plots,
                      progress=_Bar(args.quiet), command=command,
@@ -137,6 +144,36 @@ def _command(args) -> str:
         if getattr(args, opt) is not None:
             parts += [f"--{opt}", getattr(args, opt)]
     return " ".join(map(str, parts))
+
+
+def _cnn(args, command, start) -> int:
+    """``fastnoise paper cnn``: the study of :mod:`fastnoise.paper.cnn_study`."""
+    from ..paper.cnn_report import write_study
+    from ..paper.cnn_study import CNN_FILE, FULL, QUICK, study, total_steps
+    from ..progress import Progress
+
+    if not args.no_plots:
+        from ..report.style import require_matplotlib
+
+        require_matplotlib()
+    if args.data is not None:
+        os.environ["FASTNOISE_DATA"] = os.path.abspath(args.data)
+    cnn = os.path.join(args.networks, "cnn_mnist.h5") if args.networks else CNN_FILE
+    settings = QUICK if args.quick else FULL
+    bar = None
+    if not args.quiet:
+        bar = Progress(total_steps(settings), label="steps", interval=5.0)
+        print(f"cnn: {cnn} and network A; layers, pooling, matrices, accuracy and predictions",
+              file=sys.stderr)
+        bar.begin(0)
+    os.makedirs(args.out, exist_ok=True)
+    data = study(args.out, settings, cnn_path=cnn, progress=bar)
+    claims = write_study(data, args.out, settings, plots=not args.no_plots, command=command)
+    for c in claims:
+        print(f"claim {c.id}: {c.verdict}" + (f" ({c.reason})" if c.reason else ""))
+    print(f"report: {os.path.join(args.out, 'cnn.md')}")
+    print(f"wall time: {time.perf_counter() - start:.1f} s")
+    return 0
 
 
 def _mitigation(args, command, start) -> int:
