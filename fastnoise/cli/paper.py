@@ -146,6 +146,15 @@ def _command(args) -> str:
     return " ".join(map(str, parts))
 
 
+def _verdicts(claims, report: str, start: float) -> int:
+    """Print each claim's verdict, the report's path and the wall time."""
+    for c in claims:
+        print(f"claim {c.id}: {c.verdict}" + (f" ({c.reason})" if c.reason else ""))
+    print(f"report: {report}")
+    print(f"wall time: {time.perf_counter() - start:.1f} s")
+    return 0
+
+
 def _cnn(args, command, start) -> int:
     """``fastnoise paper cnn``: the study of :mod:`fastnoise.paper.cnn_study`."""
     from ..paper.cnn_report import write_study
@@ -169,11 +178,7 @@ def _cnn(args, command, start) -> int:
     os.makedirs(args.out, exist_ok=True)
     data = study(args.out, settings, cnn_path=cnn, progress=bar)
     claims = write_study(data, args.out, settings, plots=not args.no_plots, command=command)
-    for c in claims:
-        print(f"claim {c.id}: {c.verdict}" + (f" ({c.reason})" if c.reason else ""))
-    print(f"report: {os.path.join(args.out, 'cnn.md')}")
-    print(f"wall time: {time.perf_counter() - start:.1f} s")
-    return 0
+    return _verdicts(claims, os.path.join(args.out, "cnn.md"), start)
 
 
 def _mitigation(args, command, start) -> int:
@@ -200,8 +205,4 @@ def _mitigation(args, command, start) -> int:
     os.makedirs(args.out, exist_ok=True)
     data = study(args.out, settings, networks=args.networks, progress=bar, overwrite=args.overwrite)
     claims = write_study(data, args.out, settings, plots=not args.no_plots, command=command)
-    for c in claims:
-        print(f"claim {c.id}: {c.verdict}" + (f" ({c.reason})" if c.reason else ""))
-    print(f"report: {os.path.join(args.out, 'mitigation.md')}")
-    print(f"wall time: {time.perf_counter() - start:.1f} s")
-    return 0
+    return _verdicts(claims, os.path.join(args.out, "mitigation.md"), start)

@@ -9,7 +9,7 @@ import numpy as np
 
 from .cnn_claims import evaluate
 from .cnn_study import KINDS
-from .report import md_cell, write_json
+from .report import write_json, write_study_md
 
 __all__ = ["write_study", "plot_study"]
 
@@ -105,31 +105,18 @@ def write_study(data: dict, out, settings, plots: bool = True, command: str | No
                "tables": {k: {"file": os.path.basename(v), **tables[k].summary()} for k, v in files.items()},
                "plots": [os.path.basename(p) for p in figures], "claims": [asdict(c) for c in claims]}
     write_json(os.path.join(out, "cnn.json"), summary)
-    lines = ["# Noise in a convolutional network: the published claims against fastnoise's numbers", ""]
-    if command:
-        lines += [f"Made by `{command}`.", ""]
-    if settings.quick:
-        lines += ["**--quick: small settings, noisy numbers; the verdicts are not meaningful.**", ""]
     nets = results["networks"]
-    lines += ["Networks: " + "; ".join(
+    intro = ["Networks: " + "; ".join(
         f"{name} {'–'.join(nets[name]['layers'])} (noiseless accuracy {100 * nets[name]['accuracy']:.2f} % "
         f"on the images used)" for name in nets) + ".",
         f"{results['settings']['images']} MNIST test images × {results['settings']['repeats']} noisy "
         f"repetitions; noise intensities of the paper's Fig. 3 (D = 1e-4 additive, 1e-3 multiplicative). "
         f"Predictions: {results['prediction']['images']} images, "
         f"{results['prediction']['seconds_per_image']:.2f} s per image and noise. "
-        f"Wall time {results['seconds']['total']:.0f} s.", "",
-        "| # | Claim | Measured | Criterion | Verdict |", "|---|---|---|---|---|"]
-    for c in claims:
-        verdict = f"**{c.verdict}**" + (f" — {c.reason}" if c.reason else "")
-        lines.append(f"| {c.id} | {md_cell(c.claim)} | {md_cell(c.measured or '—')} | "
-                     f"{md_cell(c.criterion or '—')} | {md_cell(verdict)} |")
-    lines += ["", "Sources: [KS25a] Kolesnikov & Semenova, arXiv 2505.06611 (2025); [KS25b] their companion "
-              "paper on internal noise in convolutional networks (findings as summarised in issue 17).", ""]
-    lines += [f"![{os.path.basename(p)}]({os.path.basename(p)})" for p in figures]
-    lines += ["", "Tables: " + ", ".join(f"`{os.path.basename(v)}`" for v in files.values()), ""]
-    tmp = os.path.join(out, "cnn.md.partial")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write("\n".join(lines))
-    os.replace(tmp, os.path.join(out, "cnn.md"))
+        f"Wall time {results['seconds']['total']:.0f} s."]
+    write_study_md(os.path.join(out, "cnn.md"), "Noise in a convolutional network: the published claims "
+                   "against fastnoise's numbers", command, settings.quick, intro, claims,
+                   "Sources: [KS25a] Kolesnikov & Semenova, arXiv 2505.06611 (2025); [KS25b] their "
+                   "companion paper on internal noise in convolutional networks (findings as summarised "
+                   "in issue 17).", figures, list(files.values()))
     return claims

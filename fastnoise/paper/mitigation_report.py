@@ -9,7 +9,7 @@ import numpy as np
 
 from .mitigation_claims import evaluate
 from .mitigation_study import KINDS, STRATEGIES
-from .report import md_cell, write_json
+from .report import write_json, write_study_md
 
 __all__ = ["write_study", "plot_study"]
 
@@ -139,29 +139,16 @@ def write_study(data: dict, out, settings, plots: bool = True, command: str | No
                "plots": [os.path.basename(p) for p in figures],
                "claims": [asdict(c) for c in claims]}
     write_json(os.path.join(out, "mitigation.json"), summary)
-    lines = ["# Noise mitigation: the published claims against fastnoise's numbers", ""]
-    if command:
-        lines += [f"Made by `{command}`.", ""]
-    if settings.quick:
-        lines += ["**--quick: small settings, noisy numbers; the verdicts are not meaningful.**", ""]
     nets = results["networks"]
-    lines += [f"Networks: S {'-'.join(map(str, nets['S']['widths']))} softmax classifier trained here "
-              f"(noise-free test accuracy {100 * nets['S']['test_accuracy']:.2f} %), A "
-              f"{'-'.join(map(str, nets['A']['widths']))} (shipped, {100 * nets['A']['test_accuracy']:.2f} %). "
-              f"Accuracy points: {settings.images} test images × {settings.repeats} noisy repetitions. "
-              f"Wall time {results['seconds']['total']:.0f} s.", "",
-              "| # | Claim | Measured | Criterion | Verdict |", "|---|---|---|---|---|"]
-    for c in claims:
-        verdict = f"**{c.verdict}**" + (f" — {c.reason}" if c.reason else "")
-        lines.append(f"| {c.id} | {md_cell(c.claim)} | {md_cell(c.measured or '—')} | {md_cell(c.criterion or '—')} "
-                     f"| {md_cell(verdict)} |")
-    lines += ["", "Sources: [S22] Semenova & Brunner, Chaos 32, 061106 (2022); [S24] Semenova & Brunner, "
-              "Chaos 34, 051101 (2024); [K26] Kolesnikov & Semenova, Chaos, Solitons & Fractals 206 (2026); "
-              "[M26] Maksimov, Moskvitin & Semenova, arXiv 2604.08117 (2026).", ""]
-    lines += [f"![{os.path.basename(p)}]({os.path.basename(p)})" for p in figures]
-    lines += ["", "Tables: " + ", ".join(f"`{os.path.basename(v)}`" for v in files.values()), ""]
-    tmp = os.path.join(out, "mitigation.md.partial")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write("\n".join(lines))
-    os.replace(tmp, os.path.join(out, "mitigation.md"))
+    intro = [f"Networks: S {'-'.join(map(str, nets['S']['widths']))} softmax classifier trained here "
+             f"(noise-free test accuracy {100 * nets['S']['test_accuracy']:.2f} %), A "
+             f"{'-'.join(map(str, nets['A']['widths']))} (shipped, {100 * nets['A']['test_accuracy']:.2f} %). "
+             f"Accuracy points: {settings.images} test images × {settings.repeats} noisy repetitions. "
+             f"Wall time {results['seconds']['total']:.0f} s."]
+    write_study_md(os.path.join(out, "mitigation.md"), "Noise mitigation: the published claims against "
+                   "fastnoise's numbers", command, settings.quick, intro, claims,
+                   "Sources: [S22] Semenova & Brunner, Chaos 32, 061106 (2022); [S24] Semenova & Brunner, "
+                   "Chaos 34, 051101 (2024); [K26] Kolesnikov & Semenova, Chaos, Solitons & Fractals 206 "
+                   "(2026); [M26] Maksimov, Moskvitin & Semenova, arXiv 2604.08117 (2026).",
+                   figures, list(files.values()))
     return claims

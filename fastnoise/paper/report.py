@@ -220,14 +220,33 @@ def md_cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _claim_table(claims) -> list:
-    lines = ["| # | Claim (paper) | Measured | Criterion | Verdict |",
+def claim_table(claims, header: str = "Claim (paper)") -> list:
+    """The Markdown lines of a claim table (one row per :class:`~.claims.Claim`)."""
+    lines = [f"| # | {header} | Measured | Criterion | Verdict |",
              "|---|---|---|---|---|"]
     for c in claims:
         verdict = f"**{c.verdict}**" + (f" — {c.reason}" if c.reason else "")
         lines.append(f"| {c.id} | {md_cell(c.claim)} | {md_cell(c.measured or '—')} | "
                      f"{md_cell(c.criterion or '—')} | {md_cell(verdict)} |")
     return lines
+
+
+def write_study_md(path: str, title: str, command: str | None, quick: bool, intro: list, claims,
+                   sources: str, figures: list, files: list) -> None:
+    """Write a study's Markdown report atomically: title, command, the --quick warning,
+    ``intro`` lines, the claim table, sources, figures and the table files."""
+    lines = [f"# {title}", ""]
+    if command:
+        lines += [f"Made by `{command}`.", ""]
+    if quick:
+        lines += ["**--quick: small settings, noisy numbers; the verdicts are not meaningful.**", ""]
+    lines += list(intro) + [""] + claim_table(claims, "Claim") + ["", sources, ""]
+    lines += [f"![{os.path.basename(p)}]({os.path.basename(p)})" for p in figures]
+    lines += ["", "Tables: " + ", ".join(f"`{os.path.basename(v)}`" for v in files), ""]
+    tmp = path + ".partial"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines))
+    os.replace(tmp, path)
 
 
 def write_report(out, command: str | None = None) -> list:
@@ -254,7 +273,7 @@ def write_report(out, command: str | None = None) -> list:
     lines += ["## Claims", "",
               "Each verdict follows from the stated criterion applied to the measured numbers "
               "(`claims.json` holds them all; `fastnoise/paper/claims.py` the rules).", ""]
-    lines += _claim_table(claims)
+    lines += claim_table(claims)
     n = {v: sum(c.verdict == v for c in claims) for v in dict.fromkeys(c.verdict for c in claims)}
     lines += ["", "Tally: " + ", ".join(f"{k} {v}" for k, v in n.items()), ""]
     lines += ["## Figures", ""]
