@@ -175,3 +175,38 @@ def test_dense_only_methods_refuse_with_one_line():
     net = small_cnn()
     with pytest.raises(ValueError, match=r"takes dense layers only, but layer 1 is conv2d"):
         net.check_dense("this method")
+
+
+def test_store_labels_feature_maps_for_xarray(tmp_path):
+    xr = pytest.importorskip("xarray")
+    net = small_cnn()
+    u = _inputs()
+    with fn.open_store(tmp_path / "s.h5", "w") as st:
+        res = fn.simulate(net, u, NOISE, repeats=4, seed=1, store=st)
+    with xr.open_dataset(tmp_path / "s.h5", group="runs/run0", engine="h5netcdf") as ds:
+        var = ds["var_1"]                                  # the first convolution's map, (6, 6, 4)
+        assert var.dims == ("input", "neuron_1")
+        assert set(var.coords) >= {"row_1", "col_1", "channel_1"}
+        assert ds["var_1"].attrs["map_shape"].tolist() == [6, 6, 4]
+        maps = var.set_index(neuron_1=["row_1", "col_1", "channel_1"]).unstack("neuron_1")
+        assert maps.dims == ("input", "row_1", "col_1", "channel_1")
+        np.testing.assert_array_equal(maps.values, res.var[1].reshape(-1, 6, 6, 4))
+        assert "row_5" not in ds and "row_0" in ds          # a flatten layer is a vector
+
+
+def test_sweep_over_a_cnn(tmp_path):
+    from fastnoise.sweep.runner import run_sweep
+    from fastnoise.sweep.spec import loads_sweep
+
+    small_cnn().save(tmp_path / "cnn.h5")
+    (tmp_path / "base.toml").write_text(
+        'repeats = 4\nseed = 1\n[network]\nkind = "file"\npath = "cnn.h5"\n'
+        '[noise]\nadditive = 1e-3\n[inputs]\nkind = "uniform"\ncount = 3\n')
+    sweep = loads_sweep('config = "base.toml"\n[[axes]]\nkey = "noise.additive"\nvalues = [1e-4, 1e-3]\n',
+                        base_dir=tmp_path)
+    summary = run_sweep(sweep, tmp_path / "sw.h5", progress=False, workers=1)
+    table = fn.stats.sweep_table(tmp_path / "sw.h5")
+    assert len(table) >= 2 and summary is not None
+    with fn.open_store(tmp_path / "sw.h5") as st:       # each point's run keeps the network
+        nets = [st.run(name).network() for name in st.runs()]
+    assert all(n.digest() == small_cnn().digest() for n in nets)
