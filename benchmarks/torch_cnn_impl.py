@@ -81,6 +81,9 @@ def simulate_torch_cnn(net, inputs, noise, repeats, seed=1, block=8, dtype="floa
     from fastnoise.noise import per_layer
 
     dt = _torch_dtype(dtype)
+    if any(g > 1 for g in net.noise_groups):
+        raise ValueError("the PyTorch peer draws one correlated noise per layer; "
+                         "correlated='channel' layers are not implemented there")
     noises = per_layer(noise, net)
     amps = [tuple(float(a) for a in nz.amplitudes) for nz in noises]
     u_np = np.asarray(inputs, dtype=np.float64).reshape(len(inputs), -1)

@@ -21,6 +21,7 @@ A run config describes one call of :func:`fastnoise.simulate`::
     # architecture = "model.json"  # Keras weights-only file: model.to_json() (default: <stem>.json)
     # group = "network"            # HDF5 group holding it (e.g. "runs/run0/network" of a store)
     # input_shape = [1, 28, 28]    # PyTorch .pt: the shape of one input in the model's own order
+    # correlated = "channel"       # convolutions: correlated noise per output channel, not per layer
     # noise_at = "input"           # either kind: Eq. 3 noise on x̃ before the activation
     #                              # ("output", the paper's, is the default) or one per layer,
     #                              # input layer first: ["output", "input", "input", "output"]
@@ -111,7 +112,7 @@ TOP_KEYS = ("repeats", "seed", "network", "noise", "inputs", "output", "mitigati
 _NETWORK_KEYS = {"symmetric": ("kind", "widths", "alpha", "activation", "gain", "negative_slope", "beta",
                                "slope", "noise_at"),
                  "file": ("kind", "path", "format", "group", "activations", "activation_map", "custom",
-                          "architecture", "input_shape", "noise_at")}
+                          "architecture", "input_shape", "noise_at", "correlated")}
 _INPUT_KEYS = {"linspace": ("kind", "start", "stop", "count"),
                "uniform": ("kind", "low", "high", "count", "seed"),
                "npy": ("kind", "path"),
@@ -334,7 +335,15 @@ def _parse_network(table: dict, base_dir: str | None) -> tuple[Network, dict]:
 
 
 def _place_noise(net: Network, table: dict, spec: dict, where: str) -> Network:
-    """``net`` with the ``noise_at`` of ``table`` (if given; recorded in ``spec``)."""
+    """``net`` with the ``noise_at`` and ``correlated`` of ``table`` (if given; recorded in
+    ``spec``)."""
+    if "correlated" in table:
+        value = table["correlated"]
+        try:
+            net = net.with_correlated(value)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"correlated = {show_value(value)} in {where}: {one_line(exc)}") from None
+        spec["correlated"] = value
     if "noise_at" not in table:
         return net
     value = table["noise_at"]

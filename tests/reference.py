@@ -316,8 +316,10 @@ def noisy_forward(net, inputs, noise, noise_values, return_samples=False, dtype=
     noise_values = np.asarray(noise_values).astype(dtype)
     T, K, _ = noise_values.shape
     widths = [int(w) for w in net.widths]
-    offs, total = slot_offsets(widths)
-    assert noise_values.shape[2] == total
+    groups = [int(g) for g in getattr(net, "noise_groups", [1] * len(widths))]
+    sizes = [w + 2 * g for w, g in zip(widths, groups)]       # (ξ_c[G], ξ'_c[G], z[I]) per layer
+    offs = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int)
+    assert noise_values.shape[2] == sum(sizes)
     noises = expand_noise(noise, len(widths))
     places = tuple(getattr(net, "noise_at", ("output",) * len(widths)))
     means, variances, samples = [], [], []
@@ -328,8 +330,11 @@ def noisy_forward(net, inputs, noise, noise_values, return_samples=False, dtype=
         else:
             xt = layer_states(net, n, y_prev, dtype)
         a_mu, a_au, a_mc, a_ac = (dtype(a) for a in amplitudes(noises[n]))
-        blk = noise_values[:, :, offs[n]: offs[n] + width + 2]
-        xi_c, xip_c, z = blk[:, :, :1], blk[:, :, 1:2], blk[:, :, 2:]
+        G = groups[n]
+        blk = noise_values[:, :, offs[n]: offs[n] + sizes[n]]
+        # neuron i (channels-last) has the correlated normals of group i mod G
+        chan = np.arange(width) % G
+        xi_c, xip_c, z = blk[:, :, :G][:, :, chan], blk[:, :, G:2 * G][:, :, chan], blk[:, :, 2 * G:]
 
         def eq3(v):
             # Eq. 3: v(1 + a_MU ξ_i)(1 + a_MC ξ_c) + a_AU ξ'_i + a_AC ξ'_c.  Given

@@ -210,3 +210,54 @@ def test_sweep_over_a_cnn(tmp_path):
     with fn.open_store(tmp_path / "sw.h5") as st:       # each point's run keeps the network
         nets = [st.run(name).network() for name in st.runs()]
     assert all(n.digest() == small_cnn().digest() for n in nets)
+
+
+def _per_channel(net):
+    return net.with_correlated("channel")
+
+
+@pytest.mark.parametrize("precision,tol", [("float64", 1e-12), ("float32", 2e-5)])
+def test_correlated_noise_per_channel_matches_twin(precision, tol):
+    net = _per_channel(small_cnn())
+    assert net.noise_groups == (1, 4, 1, 3, 1, 1, 1)
+    assert net.packed["n_normals"] == sum(net.widths) + 2 * sum(net.noise_groups)
+    u = _inputs()
+    K = 10
+    nv = np.random.default_rng(6).normal(size=(len(u), K, net.packed["n_normals"]))
+    res = fn.simulate(net, u, NOISE, repeats=K, noise_values=nv, precision=precision)
+    dtype = np.float32 if precision == "float32" else np.float64
+    mean, var = ref.noisy_forward(net, u, fn.noise.per_layer(NOISE, net), nv, dtype=dtype)
+    for n in range(net.n_layers):
+        np.testing.assert_allclose(res.mean[n], mean[n], rtol=0, atol=tol * max(np.abs(mean[n]).max(), 1e-3))
+        np.testing.assert_allclose(res.var[n], var[n], rtol=tol * 50, atol=tol * var[n].max() * 10)
+
+
+def test_correlated_per_channel_is_independent_between_channels():
+    """Only correlated additive noise on the first convolution: within a channel the
+    neurons move together (correlation 1), across channels independently (≈ 0)."""
+    net = _per_channel(small_cnn())
+    noise = [fn.Noise()] + [fn.Noise(additive_correlated=1e-3)] + [fn.Noise()] * 5
+    K = 4000
+    res = fn.simulate(net, _inputs(T=1), noise, repeats=K, seed=2, samples=[(1, 0), (1, 4), (1, 1)])
+    s = res.samples[0][0]                          # neurons 0, 4: channel 0; neuron 1: channel 1
+    assert np.corrcoef(s[:, 0], s[:, 1])[0, 1] > 0.999
+    assert abs(np.corrcoef(s[:, 0], s[:, 2])[0, 1]) < 4 / np.sqrt(K)
+
+
+def test_correlated_per_channel_in_files_and_configs(tmp_path):
+    net = _per_channel(small_cnn())
+    net.save(tmp_path / "c.h5")
+    back = fn.Network.load(tmp_path / "c.h5")
+    assert back.noise_groups == net.noise_groups and back.digest() == net.digest()
+    assert small_cnn().digest() != net.digest()
+    (tmp_path / "r.toml").write_text('repeats = 4\n[network]\nkind = "file"\npath = "c.h5"\n'
+                                     'correlated = "layer"\n[noise]\nadditive_correlated = 1e-3\n'
+                                     '[inputs]\nkind = "uniform"\ncount = 2\n')
+    from fastnoise.runconfig import load_config
+
+    cfg = load_config(tmp_path / "r.toml")
+    assert cfg.network.noise_groups == (1,) * 7 and cfg.network.digest() == small_cnn().digest()
+    with pytest.raises(ValueError, match=r"correlated must be 'layer' or 'channel'"):
+        net.with_correlated("neuron")
+    with pytest.raises(ValueError, match=r"applies to convolution layers"):
+        fn.random_dense([3, 2]).with_correlated("channel")

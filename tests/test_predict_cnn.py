@@ -90,3 +90,15 @@ def test_dense_only_methods_refuse_cnn():
         fn.mitigation.pool(net, 1, 2)
     with pytest.raises(ValueError, match=r"order=2 is for dense networks"):
         fn.predict(net, u, NOISE, method="moments", order=2)
+
+
+@pytest.mark.slow
+def test_correlated_per_channel_prediction_against_monte_carlo():
+    net = small_cnn().with_correlated("channel")
+    u = np.random.default_rng(1).uniform(0, 1, (4, 64))
+    noise = fn.Noise(additive_correlated=1e-3, multiplicative_correlated=1e-3, additive=1e-4)
+    K = 20000
+    p = fn.predict(net, u, noise)
+    r = fn.simulate(net, u, noise, repeats=K, seed=3)
+    for n in range(net.n_layers):     # as for the layer-wide noise: 5 s.e. plus 2 % for the closures
+        np.testing.assert_allclose(p.var[n].sum(axis=1), r.var[n].sum(axis=1), rtol=5 * np.sqrt(2 / K) + 0.02)

@@ -22,7 +22,9 @@ receptive field), so the factors of a map are sparse.  Per layer:
 * **Eq. 3 noise** (exact): with m = E x and C = Cov x, Cov y = (1 + σ_c²) C +
   diag(e) + σ_c² m mᵀ + a_c² 11ᵀ, e = (1 + σ_c²) σ_u² (C_ii + m_i²) + a_u²
   (σ² = 2D_M, a² = 2D_A; :mod:`.moments`, step 2): every J_k is scaled by
-  √(1 + σ_c²) and three sources are added;
+  √(1 + σ_c²) and three sources are added.  With correlated noise per channel
+  (``Conv2D(correlated="channel")``) the correlated terms are one column per
+  channel, and (1 + σ_c²) C is kept on the diagonal only (second order off it);
 * **activation** (Gaussian closure, as :mod:`.moments`): E f and Var f by
   Gauss–Hermite quadrature per neuron, J_k ← diag(g) J_k with the effective
   gain g = E f'(s̃), and the residual Var f − g² Var s̃ as a new independent
@@ -252,19 +254,36 @@ def _noise_params(nz: Noise):
             2.0 * nz.additive_correlated)
 
 
-def _add_noise(nz: Noise, m: np.ndarray, var: np.ndarray, factors: _Factors) -> np.ndarray:
-    """Eq. 3 on a state of mean m, variances var and the given factors (exact in the
-    second moments); returns the noisy state's variances."""
+def _add_noise(nz: Noise, m: np.ndarray, var: np.ndarray, factors: _Factors, groups: int = 1) -> np.ndarray:
+    """Eq. 3 on a state of mean m, variances var and the given factors; returns the noisy
+    state's variances.
+
+    One group (the whole layer shares ξ_c, ξ'_c): exact in the second moments.  G groups
+    (per channel, neuron i in group i mod G): the correlated terms are one column per
+    group, and (1 + σ_c²) C is kept on the diagonal only (an extra independent source of
+    variance σ_c² C_ii): the dropped σ_c² C_ij between neurons of one channel is of
+    second order in the noise.
+    """
     su2, sc2, au2, ac2 = _noise_params(nz)
     if not (su2 or sc2 or au2 or ac2):
         return var
     e = (1.0 + sc2) * su2 * (var + m * m) + au2
-    factors.scale(math.sqrt(1.0 + sc2))
-    factors.add_diagonal(np.sqrt(e))
-    if sc2:
-        factors.add_column(math.sqrt(sc2) * m)
-    if ac2:
-        factors.add_column(np.full(m.size, math.sqrt(ac2)))
+    if groups == 1:
+        factors.scale(math.sqrt(1.0 + sc2))
+        factors.add_diagonal(np.sqrt(e))
+        if sc2:
+            factors.add_column(math.sqrt(sc2) * m)
+        if ac2:
+            factors.add_column(np.full(m.size, math.sqrt(ac2)))
+    else:
+        factors.add_diagonal(np.sqrt(e + sc2 * var))
+        chan = np.arange(m.size) % groups
+        for g in range(groups):
+            mask = chan == g
+            if sc2:
+                factors.add_column(np.where(mask, math.sqrt(sc2) * m, 0.0))
+            if ac2:
+                factors.add_column(np.where(mask, math.sqrt(ac2), 0.0))
     return (1.0 + sc2) * var + e + sc2 * m * m + ac2
 
 
@@ -302,7 +321,7 @@ def map_moments(net, u: np.ndarray, noises, closure, progress=None) -> dict:
             vt = factors.variances()
             out["xt_mean"][n][t], out["xt_var"][n][t] = mu, vt
             if at_input[n]:
-                vt = _add_noise(noises[n], mu, vt, factors)
+                vt = _add_noise(noises[n], mu, vt, factors, net.noise_groups[n])
             act = net.activations[n]
             if act.elementwise:
                 mx, vx, g = closure(n, mu, vt)
@@ -315,7 +334,8 @@ def map_moments(net, u: np.ndarray, noises, closure, progress=None) -> dict:
                 evals, evecs = np.linalg.eigh(pc[0])
                 factors.add(evecs * np.sqrt(np.maximum(evals, 0.0)))
             out["mean"][n][t] = mx
-            out["var"][n][t] = vx if at_input[n] else _add_noise(noises[n], mx, vx, factors)
+            out["var"][n][t] = vx if at_input[n] else _add_noise(noises[n], mx, vx, factors,
+                                                                  net.noise_groups[n])
             m_prev = mx
         if progress is not None:
             progress(1)

@@ -24,7 +24,7 @@ from ..config import JIT
 from .activations import activate
 from .moments import accumulate_row, accumulate_sums
 from .noise import (apply_noise, draw_normals, given_noise, layer_has_noise, layer_noise,
-                    layer_word, noise_given_normals, normals_size)
+                    layer_word, noise_given_normals, noise_given_normals_groups, normals_size)
 from .program import NOISE_INPUT
 
 __all__ = ["noisy_rows", "shared_row", "copy_row", "shared_states", "constant_moments",
@@ -51,12 +51,15 @@ def noisy_activation(row, width, code, param, place, user, amp, n, k, t, stream,
 
 @njit(inline="always", **JIT)
 def noisy_rows(y, n, t, bias, code, param, place, user, amp, stream, key0, key1,
-               noise_in, b, base, z, shift, acc, acc2, activated=False, k0=0, squares=False):
+               noise_in, b, base, z, shift, acc, acc2, activated=False, k0=0, squares=False,
+               groups=1):
     """Finish layer ``n``'s block ``y`` (R, I_n) of x̃ − b in place and sum its moments.
 
     ``bias`` is the layer's bias (length I_n, or empty for none).  Row k is
     repetition ``k0`` + k of global input ``t``; ``squares``: sum d² too
-    (:func:`.moments.accumulate_sums`, for repetitions made in chunks).  Per row as :func:`noisy_activation`,
+    (:func:`.moments.accumulate_sums`, for repetitions made in chunks); ``groups``:
+    correlated noise per channel of a map (:func:`.noise.noise_given_normals_groups`)
+    when above 1.  Per row as :func:`noisy_activation`,
     with the layer's amplitudes read once (no shared array is handed to a
     routine per row: their reference counts would be contended between threads).
     ``activated``: the rows hold f(x̃) already (a shared noiseless prefix,
@@ -65,6 +68,8 @@ def noisy_rows(y, n, t, bias, code, param, place, user, amp, stream, key0, key1,
     repeats, width = y.shape
     has_bias = bias.shape[0] > 0
     a_mu, a_au, a_mc, a_ac, has_unc, n_values, word = layer_noise(amp, n, width, stream)
+    if groups > 1 and n_values > 0:
+        n_values += 2 * (groups - 1)
     given = noise_in.shape[0] > 0
     for kr in range(repeats):
         row = y[kr]
@@ -74,15 +79,23 @@ def noisy_rows(y, n, t, bias, code, param, place, user, amp, stream, key0, key1,
                 row[i] += bias[i]
         if n_values > 0:
             if given:
-                given_noise(noise_in, b, k, base, width, z)
+                given_noise(noise_in, b, k, base, width + 2 * (groups - 1), z)
             else:
                 draw_normals(n_values, np.uint64(k), np.uint64(t), word, key0, key1, z)
         if place == NOISE_INPUT and n_values > 0:
-            noise_given_normals(row, width, z, n_values, a_mu, a_au, a_mc, a_ac, has_unc)
+            if groups > 1:
+                noise_given_normals_groups(row, width, z, n_values, groups, a_mu, a_au, a_mc, a_ac,
+                                           has_unc)
+            else:
+                noise_given_normals(row, width, z, n_values, a_mu, a_au, a_mc, a_ac, has_unc)
         if not activated:
             activate(code, param, row, width, user)
         if place != NOISE_INPUT and n_values > 0:
-            noise_given_normals(row, width, z, n_values, a_mu, a_au, a_mc, a_ac, has_unc)
+            if groups > 1:
+                noise_given_normals_groups(row, width, z, n_values, groups, a_mu, a_au, a_mc, a_ac,
+                                           has_unc)
+            else:
+                noise_given_normals(row, width, z, n_values, a_mu, a_au, a_mc, a_ac, has_unc)
         if squares:
             accumulate_sums(row, width, k == 0, shift, acc, acc2)
         else:

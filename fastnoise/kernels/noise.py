@@ -32,7 +32,7 @@ from .rng32 import NORMAL_BLOCK, fill_normals32
 
 __all__ = ["fill_normals", "fill_normals32", "draw_normals", "normals_size", "layer_word",
            "layer_has_noise", "layer_noise", "given_noise", "noise_row", "correlated_row", "noise_given_normals",
-           "apply_noise"]
+           "noise_given_normals_groups", "apply_noise"]
 
 
 @njit(**JIT)
@@ -142,6 +142,30 @@ def noise_given_normals(row, width, z, n_values, a_mu, a_au, a_mc, a_ac, has_unc
         noise_row(row, width, z, a_mu, a_au, cm, ca)
     else:
         correlated_row(row, width, cm, ca)
+
+
+@njit(**JIT)
+def noise_given_normals_groups(row, width, z, n_values, groups, a_mu, a_au, a_mc, a_ac, has_unc):
+    """:func:`noise_given_normals` with correlated noise per group of neurons (per channel
+    of a channels-last map: neuron i is in group i mod ``groups``).
+
+    The layer's normals are ``(ξ_c[0..G), ξ'_c[0..G), z_0, …, z_{I−1})``: ``n_values`` is
+    I + 2G, or 2G for correlated noise only.  With G = 1 this is :func:`noise_given_normals`.
+    """
+    if n_values == 0:
+        return
+    one = z.dtype.type(1.0)
+    au2 = a_au * a_au
+    for i in range(width):
+        g = i % groups
+        cm = one + a_mc * z[g]
+        ca = a_ac * z[groups + g]
+        xc = row[i] * cm
+        if has_unc:
+            m = a_mu * xc
+            row[i] = xc + ca + np.sqrt(m * m + au2) * z[2 * groups + i]
+        else:
+            row[i] = xc + ca
 
 
 @njit(**JIT)

@@ -50,7 +50,7 @@ B_OFF = 4     #: offset of its bias in ``b_flat``, or −1 for none
 ACT = 5       #: activation code (:mod:`.activations`)
 NOISE_AT = 6  #: :data:`NOISE_OUTPUT`, :data:`NOISE_INPUT` or :data:`NOISE_PROJECTED`
 OUT_OFF = 7   #: first column of the layer in the (…, ΣI_n) outputs
-NS_OFF = 8    #: offset of its I_n + 2 normals in the last axis of given normals
+NS_OFF = 8    #: offset of its I_n + 2 normals (I_n + 2C, :data:`NOISE_GROUPS`) in the last axis of given normals
 #: Geometry of a convolution or pooling layer (0 for other operations); maps are
 #: channels-last, (height, width, channels), flattened in that order.
 G_H = 9       #: input height
@@ -67,14 +67,18 @@ G_PT = 19     #: padding rows above the map (the output's row 0 starts there)
 G_PL = 20     #: padding columns left of the map
 G_MODE = 21   #: pooling mode (:data:`POOL_MAX`, :data:`POOL_AVG`, :data:`POOL_AVG_VALID`)
 SCRATCH = 22  #: scratch values the operation needs per repetition (im2col patches)
-N_FIELDS = 23
+#: Groups of neurons with their own correlated noise (0 or 1: the whole layer; C: per
+#: channel of a channels-last map, neuron i in group i mod C).  The layer then has
+#: I_n + 2C normals per repetition: (ξ_c[0..C), ξ'_c[0..C), z_0, …).
+NOISE_GROUPS = 23
+N_FIELDS = 24
 
 #: Geometry columns by name, as an operation's ``pack()["geometry"]`` gives them.
 GEOMETRY = {"h": G_H, "w": G_W, "c": G_C, "ho": G_HO, "wo": G_WO, "co": G_CO, "kh": G_KH,
             "kw": G_KW, "sh": G_SH, "sw": G_SW, "pt": G_PT, "pl": G_PL, "mode": G_MODE,
-            "scratch": SCRATCH}
+            "scratch": SCRATCH, "noise_groups": NOISE_GROUPS}
 
 __all__ = ["OP_INPUT", "OP_DENSE", "OP_CONV2D", "OP_POOL2D", "OP_FLATTEN", "POOL_MAX", "POOL_AVG",
            "POOL_AVG_VALID", "G_H", "G_W", "G_C", "G_HO", "G_WO", "G_CO", "G_KH", "G_KW", "G_SH",
-           "G_SW", "G_PT", "G_PL", "G_MODE", "SCRATCH", "GEOMETRY", "NOISE_OUTPUT", "NOISE_INPUT", "NOISE_PROJECTED", "OP", "WIDTH",
+           "G_SW", "G_PT", "G_PL", "G_MODE", "SCRATCH", "NOISE_GROUPS", "GEOMETRY", "NOISE_OUTPUT", "NOISE_INPUT", "NOISE_PROJECTED", "OP", "WIDTH",
            "IN_WIDTH", "W_OFF", "B_OFF", "ACT", "NOISE_AT", "OUT_OFF", "NS_OFF", "N_FIELDS"]

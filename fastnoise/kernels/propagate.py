@@ -44,8 +44,8 @@ from .layer import (constant_moments, copy_row, exact_additive_moments, noisy_ro
 from .moments import finish_moments, finish_sums
 from .noise import layer_has_noise, normals_size
 from .ops import op_forward, op_states
-from .program import (ACT, B_OFF, IN_WIDTH, NOISE_AT, NOISE_PROJECTED, NS_OFF, OUT_OFF, SCRATCH,
-                      W_OFF, WIDTH)
+from .program import (ACT, B_OFF, IN_WIDTH, NOISE_AT, NOISE_GROUPS, NOISE_PROJECTED, NS_OFF, OUT_OFF,
+                      SCRATCH, W_OFF, WIDTH)
 from .reduce import reduce_layer, reducers_read
 
 __all__ = ["simulate_block_kernel", "forward_kernel", "FORWARD_GROUP"]
@@ -58,6 +58,15 @@ def max_width(program):
     for n in range(program.shape[0]):
         max_w = max(max_w, program[n, WIDTH])
     return max_w
+
+
+@njit(**JIT)
+def max_normals(program):
+    """The most normals one repetition of a layer needs: I_n + 2·(noise groups)."""
+    most = 0
+    for n in range(program.shape[0]):
+        most = max(most, program[n, WIDTH] + 2 * max(program[n, NOISE_GROUPS] - 1, 0))
+    return most
 
 
 @njit(**JIT)
@@ -120,7 +129,7 @@ def simulate_block_kernel(inputs, t_index, program, act_param, w_flat, b_flat, a
         buf_a = np.empty(chunk * max_w, dtype=dt)
         buf_b = np.empty(chunk * max_w, dtype=dt)
         scratch = np.empty(chunk * max_scratch(program), dtype=dt)
-        z = np.zeros(normals_size(max_w), dtype=dt)
+        z = np.zeros(normals_size(max_normals(program)), dtype=dt)
         shift = np.empty(total)  # each layer's running sums, at its OUT_OFF
         acc = np.empty(total)
         acc2 = np.empty(total)
@@ -173,7 +182,8 @@ def simulate_block_kernel(inputs, t_index, program, act_param, w_flat, b_flat, a
                     activated = False
                 sh, ac, ac2 = shift[o: o + width], acc[o: o + width], acc2[o: o + width]
                 noisy_rows(y, n, t, bias, code, param, place, user, amp, stream, key0, key1,
-                           noise_in, b, program[n, NS_OFF], z, sh, ac, ac2, activated, k0, streamed)
+                           noise_in, b, program[n, NS_OFF], z, sh, ac, ac2, activated, k0, streamed,
+                           max(program[n, NOISE_GROUPS], 1))
                 if streamed:
                     if last:
                         finish_sums(repeats, width, sh, ac, ac2, mean_out[b, o: o + width],

@@ -77,6 +77,11 @@ class Operation:
     #: gives them noise; see :func:`fastnoise.noise.per_layer`).
     noisy_by_default: ClassVar[bool] = True
 
+    @property
+    def noise_groups(self) -> int:
+        """Groups of neurons with their own correlated noise (1: the whole layer shares it)."""
+        return 1
+
     # -- shape inference -------------------------------------------------------
     @property
     def in_shape(self) -> tuple[int, ...]:

@@ -38,6 +38,10 @@ class Conv2D(Operation):
         See :func:`.geometry.pads`; stored as (top, bottom, left, right).
     activation, noise_at
         As for :class:`~.dense.Dense`.
+    correlated : {"layer", "channel"}
+        Whether the correlated noise of Eq. 3 (ξ_c, ξ'_c) is shared by the whole
+        layer (the paper's model) or drawn per output channel (each feature map
+        its own).
 
     Dilation and groups are not supported (importers refuse them by name).
     Flattened, the output map is in (row, column, channel) order.
@@ -54,6 +58,7 @@ class Conv2D(Operation):
     padding: object = "valid"
     activation: object = "linear"
     noise_at: str = "output"
+    correlated: str = "layer"
 
     def __post_init__(self):
         check_real("Conv2D kernel", self.kernel)
@@ -84,6 +89,14 @@ class Conv2D(Operation):
                             ("padding", padding), ("activation", _act.get(self.activation))):
             object.__setattr__(self, name, value)
         check_noise_place("noise_at", self.noise_at)
+        if self.correlated not in ("layer", "channel"):
+            raise ValueError(f"Conv2D correlated must be 'layer' (one correlated noise for the whole "
+                             f"layer) or 'channel' (one per output channel), got {self.correlated!r}")
+
+    @property
+    def noise_groups(self) -> int:
+        """1, or C_out with ``correlated="channel"`` (neuron i in channel i mod C_out)."""
+        return int(self.kernel.shape[3]) if self.correlated == "channel" else 1
 
     def __repr__(self) -> str:
         kh, kw, ci, co = self.kernel.shape
@@ -104,7 +117,7 @@ class Conv2D(Operation):
     def attrs(self) -> dict:
         return {"kind": self.kind, "in_shape": list(self.in_shape), "strides": list(self.strides),
                 "padding": list(self.padding), "activation": self.activation.to_dict(),
-                "noise_at": self.noise_at}
+                "noise_at": self.noise_at, "correlated": self.correlated}
 
     @classmethod
     def from_params(cls, attrs: dict, params: dict, custom: dict | None = None) -> "Conv2D":
@@ -116,7 +129,8 @@ class Conv2D(Operation):
         act = attrs.get("activation", "linear")
         act = _act.Activation.from_dict(act, custom) if isinstance(act, dict) else act
         return cls(params["K"], params["b"], tuple(attrs["in_shape"]), tuple(attrs["strides"]),
-                   tuple(attrs["padding"]), act, attrs.get("noise_at", "output"))
+                   tuple(attrs["padding"]), act, attrs.get("noise_at", "output"),
+                   attrs.get("correlated", "layer"))
 
     # -- kernel entry and analytic rule ----------------------------------------
     def geometry(self) -> dict[str, int]:
@@ -125,7 +139,8 @@ class Conv2D(Operation):
         kh, kw = self.kernel.shape[:2]
         return {"h": h, "w": w, "c": c, "ho": ho, "wo": wo, "co": co, "kh": kh, "kw": kw,
                 "sh": self.strides[0], "sw": self.strides[1], "pt": self.padding[0],
-                "pl": self.padding[2], "scratch": ho * wo * kh * kw * c}
+                "pl": self.padding[2], "scratch": ho * wo * kh * kw * c,
+                "noise_groups": self.noise_groups}
 
     def pack(self) -> dict[str, np.ndarray]:
         """The kernel as a (k_h·k_w·C_in, C_out) matrix (the ``conv_states`` GEMM), the

@@ -279,6 +279,12 @@ class Network:
         return (self.input_shape, *(tuple(op.out_shape) for op in self.ops))
 
     @cached_property
+    def noise_groups(self) -> tuple[int, ...]:
+        """Groups with their own correlated noise per layer, input layer first (1: the
+        whole layer; a ``Conv2D(correlated="channel")``: its channels)."""
+        return (1, *(op.noise_groups for op in self.ops))
+
+    @cached_property
     def quiet_layers(self) -> tuple[int, ...]:
         """Layers a single Noise for the whole network leaves noiseless (pooling, flatten)."""
         return tuple(n for n, op in enumerate(self.ops, start=1) if not op.noisy_by_default)
@@ -328,6 +334,20 @@ class Network:
                     for op, p in zip(self.ops, places[1:]))
         return type(self)(self.input_shape, ops, self.input_activation, places[0], self.mitigation,
                           self.input_order)
+
+    def with_correlated(self, mode: str) -> "Network":
+        """This network with every convolution's correlated noise shared by the whole layer
+        (``"layer"``, the paper's model) or drawn per output channel (``"channel"``)."""
+        from dataclasses import replace
+
+        if mode not in ("layer", "channel"):
+            raise ValueError(f"correlated must be 'layer' or 'channel', got {mode!r}")
+        if self.is_dense:
+            raise ValueError("correlated='channel' applies to convolution layers; this network has none")
+        ops = tuple(replace(op, correlated=mode) if getattr(op, "correlated", mode) != mode else op
+                    for op in self.ops)
+        return type(self)(self.input_shape, ops, self.input_activation, self.input_noise_at,
+                          self.mitigation, self.input_order)
 
     # -- shape ---------------------------------------------------------------
     @property
@@ -382,7 +402,7 @@ class Network:
     def packed(self) -> dict:
         """What the kernels read (:mod:`fastnoise.kernels.program`): the operation
         ``program``, ``act_param``, the flat weights and biases in float64 and
-        float32, ``n_normals`` (normals per repetition, Σ(I_n + 2)), ``total``
+        float32, ``n_normals`` (normals per repetition, Σ(I_n + 2G_n), G_n the noise groups), ``total``
         (ΣI_n) and the user activation functions ``customs``."""
         widths = np.array(self.widths, dtype=np.int64)
         L = len(widths)
@@ -427,10 +447,11 @@ class Network:
         program[:, prog.NOISE_AT] = [prog.NOISE_INPUT if p == "input" else prog.NOISE_OUTPUT
                                      for p in self.noise_at]
         program[:, prog.OUT_OFF] = self.offsets
-        program[:, prog.NS_OFF] = np.concatenate([[0], np.cumsum(widths + 2)[:-1]])
+        slots = widths + 2 * np.array(self.noise_groups, np.int64)   # I_n + 2 G_n normals per layer
+        program[:, prog.NS_OFF] = np.concatenate([[0], np.cumsum(slots)[:-1]])
         return dict(program=program, act_param=params, w_flat=w_flat,
                     w_flat32=w_flat.astype(np.float32), b_flat=b_flat,
-                    b_flat32=b_flat.astype(np.float32), n_normals=int(np.sum(widths + 2)),
+                    b_flat32=b_flat.astype(np.float32), n_normals=int(np.sum(slots)),
                     total=int(widths.sum()), customs=tuple(customs))
 
     def digest(self) -> str:
