@@ -47,6 +47,12 @@ floor_<dtype> = GEMMs + (d), own_floor_<dtype> = GEMMs + (e) (sums of the
 medians; the "within 2x of the floor" targets use the lower, own floor).  No
 NumPy peer there.
 
+``--workloads CNN`` runs ``benchmarks/cnn_compare.py`` (the trained MNIST CNN,
+all four noise kinds, K = 100, T = 1000: fastnoise in both precisions, its
+PyTorch peer ``benchmarks/torch_cnn_impl.py`` and the floor of the same work),
+with the same ``--repeats``, ``--quick`` (T = 200) and ``--json`` (written to
+``<json stem>_cnn.json``).
+
 The measurements are interleaved (one run of each, then the next round) so
 that a change in machine load affects them alike; the table shows medians of
 ``--repeats`` rounds and their ratios, and checks the performance issue's
@@ -791,7 +797,9 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="T = 200 inputs instead of 1000")
     parser.add_argument("--json", metavar="PATH", help="also write all samples and metadata here")
     parser.add_argument("--workloads", default="W3,WA",
-                        help="comma-separated subset of W3,WA,A100in0,A100 (default W3,WA)")
+                        help="comma-separated subset of W3,WA,A100in0,A100,CNN (default W3,WA); "
+                             "CNN: the trained MNIST CNN against its PyTorch peer and floor, "
+                             "K = 100, T = 1000 (T = 200 with --quick), by benchmarks/cnn_compare.py")
     parser.add_argument("--figure", metavar="PNG", help="also draw the medians as bar charts here "
                                                          "(needs matplotlib)")
     parser.add_argument("--plot-json", metavar="JSON", help="no timing: draw --figure from a file "
@@ -809,12 +817,22 @@ def main(argv=None) -> int:
             saved = json.load(f)
         plot(saved["results"], args.figure, _figure_title(saved["machine"], saved["repeats"]))
         return 0
-    known = {k.upper(): k for k in ("W3", "WA", "A100in0", "A100")}
+    known = {k.upper(): k for k in ("W3", "WA", "A100in0", "A100", "CNN")}
     names = [s.strip().upper() for s in args.workloads.split(",") if s.strip()]
     bad = sorted(set(names) - set(known))
     if bad:
-        parser.error(f"unknown workload {bad[0]!r}; choose from W3, WA, A100in0, A100")
+        parser.error(f"unknown workload {bad[0]!r}; choose from W3, WA, A100in0, A100, CNN")
     names = [known[n] for n in names]
+    if "CNN" in names:  # its own script: other layers, its own floor and PyTorch peer
+        from benchmarks import cnn_compare
+
+        cnn_args = ["--repeats", str(args.repeats), "--T", "200" if args.quick else "1000"]
+        if args.json:
+            cnn_args += ["--json", os.path.splitext(args.json)[0] + "_cnn.json"]
+        code = cnn_compare.main(cnn_args)
+        names = [n for n in names if n != "CNN"]
+        if code or not names:
+            return code
 
     from benchmarks import _common as c
 

@@ -309,3 +309,13 @@ def test_cnn_compare_runs(capsys, tmp_path):
     got = json.load(open(out))
     assert got["K"] == 4 and set(got["medians_s"]) >= {"fastnoise_float32", "torch_float32",
                                                        "gemms_float32", "own_normals_float32"}
+
+
+def test_compare_cnn_workload_dispatches(monkeypatch, tmp_path):
+    from benchmarks import cnn_compare, compare
+
+    seen = []
+    monkeypatch.setattr(cnn_compare, "main", lambda argv: seen.append(argv) or 0)
+    assert compare.main(["--workloads", "cnn", "--quick", "--repeats", "2",
+                         "--json", str(tmp_path / "r.json")]) == 0
+    assert seen == [["--repeats", "2", "--T", "200", "--json", str(tmp_path / "r_cnn.json")]]

@@ -183,9 +183,6 @@ class _Factors:
             c += (p @ p.T).toarray() if sparse.issparse(p) else p @ p.T
         return c
 
-    def combine_rows(self, p) -> "_Factors":
-        return self.left(p, p.shape[0])
-
 
 # -- max pooling ----------------------------------------------------------------
 def clark_max(mean: np.ndarray, cov: np.ndarray):
