@@ -102,3 +102,20 @@ def test_correlated_per_channel_prediction_against_monte_carlo():
     r = fn.simulate(net, u, noise, repeats=K, seed=3)
     for n in range(net.n_layers):     # as for the layer-wide noise: 5 s.e. plus 2 % for the closures
         np.testing.assert_allclose(p.var[n].sum(axis=1), r.var[n].sum(axis=1), rtol=5 * np.sqrt(2 / K) + 0.02)
+
+
+def test_prediction_does_not_depend_on_the_thread_count():
+    import numba
+
+    net = small_cnn()
+    u = np.random.default_rng(3).uniform(0, 1, (5, 64))
+    old = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = fn.predict(net, u, NOISE, method="moments")
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        two = fn.predict(net, u, NOISE, method="moments")
+    finally:
+        numba.set_num_threads(old)
+    for a, b in zip(one.var + one.mean, two.var + two.mean):
+        assert np.array_equal(a, b)

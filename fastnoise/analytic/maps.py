@@ -151,9 +151,12 @@ class _Factors:
         return out
 
     def rows_scaled(self, g: np.ndarray) -> None:
-        """diag(g) J_k."""
-        d = sparse.diags(g)
-        self.parts = [(d @ p).tocsr() if sparse.issparse(p) else p * g[:, None] for p in self.parts]
+        """diag(g) J_k (a sparse factor's stored values scaled in place)."""
+        for i, p in enumerate(self.parts):
+            if sparse.issparse(p):
+                p.data *= np.repeat(g, np.diff(p.indptr))
+            else:
+                self.parts[i] = p * g[:, None]
 
     def _merge(self) -> None:
         """Dense factors are concatenated into one (fewer, larger products)."""
@@ -231,10 +234,13 @@ def _max_pool(op, windows, m_prev, factors: _Factors):
     mean = np.where(valid, m_prev[idx], np.nan)
     cov = np.zeros((R, k, k))
     own = factors.variances()
+    pairs = [(a, b) for a in range(k) for b in range(a + 1, k)]
+    both = factors.pair_covariances(np.concatenate([idx[:, a] for a, _ in pairs]),
+                                    np.concatenate([idx[:, b] for _, b in pairs])).reshape(len(pairs), R)
     for a in range(k):
-        for b in range(a, k):
-            c = own[idx[:, a]] if a == b else factors.pair_covariances(idx[:, a], idx[:, b])
-            cov[:, a, b] = cov[:, b, a] = np.where(valid[:, a] & valid[:, b], c, 0.0)
+        cov[:, a, a] = np.where(valid[:, a], own[idx[:, a]], 0.0)
+    for (a, b), c in zip(pairs, both):
+        cov[:, a, b] = cov[:, b, a] = np.where(valid[:, a] & valid[:, b], c, 0.0)
     mu, var, w = clark_max(mean, cov)
     w = np.where(valid, w, 0.0)
     p = sparse.csr_matrix((w.ravel(), (np.repeat(np.arange(R), k), idx.ravel())),
@@ -284,20 +290,40 @@ def _add_noise(nz: Noise, m: np.ndarray, var: np.ndarray, factors: _Factors, gro
     return (1.0 + sc2) * var + e + sc2 * m * m + ac2
 
 
-def map_moments(net, u: np.ndarray, noises, closure, progress=None) -> dict:
+def map_moments(net, u: np.ndarray, noises, closure, threads: int | None = None) -> dict:
     """Per-input moments of a network with convolution or pooling layers (module docstring).
 
     ``closure(n, mu, var)`` returns (E f, Var f, E f') of layer n's activation for
-    Gaussian states (:func:`fastnoise.analytic.moments.gaussian_closure`).  Returns the
-    lists ``mean``, ``var``, ``xt_mean``, ``xt_var`` of (T, I_n) arrays.
+    Gaussian states (:func:`fastnoise.analytic.moments.gaussian_closure`).  Inputs are
+    independent: they are split over ``threads`` Python threads (default: Numba's thread
+    count; the sparse products release the GIL in part), each input computed alone, so
+    the result does not depend on the split.  Returns the lists ``mean``, ``var``,
+    ``xt_mean``, ``xt_var`` of (T, I_n) arrays.
     """
-    L = net.n_layers
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numba
+
     T = u.shape[0]
     ops = [None] + [linear_operator(op) for op in net.ops]
     windows = [None] + [_windows_array(op) if op.kind == "maxpool2d" else None for op in net.ops]
-    at_input = [p == "input" for p in net.noise_at]
     out = {k: [np.empty((T, w)) for w in net.widths] for k in ("mean", "var", "xt_mean", "xt_var")}
-    for t in range(T):
+    threads = max(1, min(T, numba.get_num_threads() if threads is None else int(threads)))
+    bounds = np.linspace(0, T, threads + 1).astype(int)
+    if threads == 1:
+        _inputs(net, u, 0, T, noises, closure, ops, windows, out)
+    else:
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(lambda i: _inputs(net, u, bounds[i], bounds[i + 1], noises, closure, ops,
+                                            windows, out), range(threads)))
+    return out
+
+
+def _inputs(net, u, start, stop, noises, closure, ops, windows, out) -> None:
+    """:func:`map_moments` of inputs ``start`` … ``stop`` − 1, into ``out``."""
+    L = net.n_layers
+    at_input = [p == "input" for p in net.noise_at]
+    for t in range(start, stop):
         m_prev = factors = None
         for n in range(L):
             width = net.widths[n]
@@ -334,6 +360,3 @@ def map_moments(net, u: np.ndarray, noises, closure, progress=None) -> dict:
             out["var"][n][t] = vx if at_input[n] else _add_noise(noises[n], mx, vx, factors,
                                                                   net.noise_groups[n])
             m_prev = mx
-        if progress is not None:
-            progress(1)
-    return out
