@@ -71,6 +71,12 @@ class Noise:
                 math.sqrt(2 * self.additive_correlated))
 
     @property
+    def variances(self) -> tuple[float, float, float, float]:
+        """(2D_M^U, 2D_M^C, 2D_A^U, 2D_A^C): σ_u², σ_c², a_u², a_c² of the moment rules."""
+        return (2.0 * self.multiplicative, 2.0 * self.multiplicative_correlated, 2.0 * self.additive,
+                2.0 * self.additive_correlated)
+
+    @property
     def sigma_add2(self) -> float:
         """σ_+² = 2D_A^C + 2D_A^U (Eq. 5)."""
         return 2 * self.additive_correlated + 2 * self.additive

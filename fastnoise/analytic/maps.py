@@ -226,14 +226,14 @@ def clark_max(mean: np.ndarray, cov: np.ndarray):
     return mu, var, w
 
 
-def _max_pool(op, windows, m_prev, factors: _Factors):
-    """E, Var and factors of a max-pooling layer from its input's mean and factors."""
+def _max_pool(windows, m_prev, v_prev, factors: _Factors):
+    """E, Var and factors of a max-pooling layer from its input's mean, variances and factors."""
     R, k = windows.shape
     valid = windows >= 0
     idx = np.where(valid, windows, 0)
     mean = np.where(valid, m_prev[idx], np.nan)
     cov = np.zeros((R, k, k))
-    own = factors.variances()
+    own = v_prev
     pairs = [(a, b) for a in range(k) for b in range(a + 1, k)]
     both = factors.pair_covariances(np.concatenate([idx[:, a] for a, _ in pairs]),
                                     np.concatenate([idx[:, b] for _, b in pairs])).reshape(len(pairs), R)
@@ -252,11 +252,6 @@ def _max_pool(op, windows, m_prev, factors: _Factors):
 
 
 # -- one input ------------------------------------------------------------------
-def _noise_params(nz: Noise):
-    return (2.0 * nz.multiplicative, 2.0 * nz.multiplicative_correlated, 2.0 * nz.additive,
-            2.0 * nz.additive_correlated)
-
-
 def _add_noise(nz: Noise, m: np.ndarray, var: np.ndarray, factors: _Factors, groups: int = 1) -> np.ndarray:
     """Eq. 3 on a state of mean m, variances var and the given factors; returns the noisy
     state's variances.
@@ -267,7 +262,7 @@ def _add_noise(nz: Noise, m: np.ndarray, var: np.ndarray, factors: _Factors, gro
     variance σ_c² C_ii): the dropped σ_c² C_ij between neurons of one channel is of
     second order in the noise.
     """
-    su2, sc2, au2, ac2 = _noise_params(nz)
+    su2, sc2, au2, ac2 = nz.variances
     if not (su2 or sc2 or au2 or ac2):
         return var
     e = (1.0 + sc2) * su2 * (var + m * m) + au2
@@ -294,7 +289,8 @@ def map_moments(net, u: np.ndarray, noises, closure, threads: int | None = None)
     """Per-input moments of a network with convolution or pooling layers (module docstring).
 
     ``closure(n, mu, var)`` returns (E f, Var f, E f') of layer n's activation for
-    Gaussian states (:func:`fastnoise.analytic.moments.gaussian_closure`).  Inputs are
+    Gaussian states, elementwise (:func:`fastnoise.analytic.moments.moments` passes its
+    Gauss–Hermite closure).  Inputs are
     independent: they are split over ``threads`` Python threads (default: Numba's thread
     count; the sparse products release the GIL in part), each input computed alone, so
     the result does not depend on the split.  Returns the lists ``mean``, ``var``,
@@ -324,17 +320,17 @@ def _inputs(net, u, start, stop, noises, closure, ops, windows, out) -> None:
     L = net.n_layers
     at_input = [p == "input" for p in net.noise_at]
     for t in range(start, stop):
-        m_prev = factors = None
+        m_prev = v_prev = factors = None         # the previous layer's E y, Var y and factors
         for n in range(L):
             width = net.widths[n]
             if n == 0:
                 mu = u[t].astype(np.float64)
                 factors = _Factors(width)
             elif ops[n] is None:                                    # max pooling: no x̃ of its own
-                mu, vx, factors = _max_pool(net.ops[n - 1], windows[n], m_prev, factors)
+                mu, vx, factors = _max_pool(windows[n], m_prev, v_prev, factors)
                 out["xt_mean"][n][t], out["xt_var"][n][t] = mu, vx
                 out["mean"][n][t] = mu
-                out["var"][n][t] = _add_noise(noises[n], mu, vx, factors)
+                out["var"][n][t] = v_prev = _add_noise(noises[n], mu, vx, factors)
                 m_prev = mu
                 continue
             else:
@@ -357,6 +353,6 @@ def _inputs(net, u, start, stop, noises, closure, ops, windows, out) -> None:
                 evals, evecs = np.linalg.eigh(pc[0])
                 factors.add(evecs * np.sqrt(np.maximum(evals, 0.0)))
             out["mean"][n][t] = mx
-            out["var"][n][t] = vx if at_input[n] else _add_noise(noises[n], mx, vx, factors,
-                                                                  net.noise_groups[n])
+            v_prev = vx if at_input[n] else _add_noise(noises[n], mx, vx, factors, net.noise_groups[n])
+            out["var"][n][t] = v_prev
             m_prev = mx

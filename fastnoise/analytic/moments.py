@@ -99,7 +99,7 @@ from .prediction import Prediction
 from .softmax import softmax_moments
 from .terms import output_variance
 
-__all__ = ["moments", "gaussian_closure"]
+__all__ = ["moments"]
 
 #: Memory (bytes) for one block of per-input covariance matrices; inputs are
 #: processed in blocks so that the peak memory is a few times this.
@@ -196,16 +196,6 @@ def _gauss_moments(f, mu: np.ndarray, var: np.ndarray, z: np.ndarray, w: np.ndar
     return mean, v, coeffs
 
 
-def gaussian_closure(act, mu, var, nodes: int = 32):
-    """E f(X), Var f(X) and the effective gain E f'(X) of activation ``act`` for
-    X ~ N(mu, var), elementwise (Gauss–Hermite quadrature with ``nodes`` points;
-    closed forms for ReLU, exact for linear)."""
-    z, w = np.polynomial.hermite_e.hermegauss(int(nodes))
-    m, v, a = _nonlinearity(act, _Evaluator(act), np.asarray(mu, float), np.asarray(var, float),
-                            z, w / w.sum())
-    return m, v, a[0]
-
-
 def _nonlinearity(act, ev, mu, var, z, w, order=1):
     """(E x, Var x, [E f', ..., E f^(order)]) of x = f(x̃) for Gaussian x̃ ~ N(mu, var)."""
     var = np.maximum(var, 0.0)
@@ -220,14 +210,6 @@ def _nonlinearity(act, ev, mu, var, z, w, order=1):
 # --------------------------------------------------------------------------
 # one block of inputs
 # --------------------------------------------------------------------------
-def _noise_params(nz):
-    su2 = 2.0 * nz.multiplicative
-    sc2 = 2.0 * nz.multiplicative_correlated
-    au2 = 2.0 * nz.additive
-    ac2 = 2.0 * nz.additive_correlated
-    return su2, sc2, au2, ac2
-
-
 def _eq3_full(noise, m, cdiag, C):
     """Eq. 3 on a state of mean m and covariance C, split as S + σ_c² m mᵀ + a_c² 11ᵀ (exact).
 
@@ -241,7 +223,7 @@ def _eq3_full(noise, m, cdiag, C):
     -------
     S, e, sc2, ac2 : (B, I, I) array or None, (B, I) array, float, float
     """
-    su2, sc2, au2, ac2 = _noise_params(noise)
+    su2, sc2, au2, ac2 = noise.variances
     e = (1.0 + sc2) * su2 * (cdiag + m * m) + au2       # (B, I)
     if C is not None:
         if sc2:
@@ -369,7 +351,7 @@ def _eq3_lowrank(noise, m, d, U):
     columns of the (B, I, r_c) arrays in ``cols``: U √(1+σ_c²), σ_c m and a_c 1.
     """
     B = m.shape[0]
-    su2, sc2, au2, ac2 = _noise_params(noise)
+    su2, sc2, au2, ac2 = noise.variances
     cdiag = d + np.einsum("bir,bir->bi", U, U)
     dy = (1.0 + sc2) * d + (1.0 + sc2) * su2 * (cdiag + m * m) + au2
     cols = [U * math.sqrt(1.0 + sc2)] if U.shape[2] else []
