@@ -28,9 +28,8 @@ def validate_inputs(net: Network, inputs) -> np.ndarray:
         u = u.reshape(u.shape[0], -1)
     elif len(shape) > 1 and u.shape == shape:            # one shaped input
         u = u.reshape(1, -1)
-    elif first and u.ndim in (3, 4) and u.shape[-3:] == chw:   # (T, C, H, W) or (C, H, W)
-        u = u.reshape(-1, *chw).transpose(0, 2, 3, 1).reshape(-1, net.widths[0])
-    elif first and u.ndim in (1, 2) and u.shape[-1] == net.widths[0]:  # flattened (C, H, W) order
+    elif first and ((u.ndim in (3, 4) and u.shape[-3:] == chw)       # (T, C, H, W) or (C, H, W)
+                    or (u.ndim in (1, 2) and u.shape[-1] == net.widths[0])):  # flattened C·H·W
         u = u.reshape(-1, *chw).transpose(0, 2, 3, 1).reshape(-1, net.widths[0])
     if u.ndim == 1 and net.widths[0] == 1:
         u = u[:, None]

@@ -111,8 +111,12 @@ def networks(cnn_path: str | None = None, dense_path: str | None = None) -> dict
 
 def total_steps(settings: Settings) -> int:
     """Simulations the study runs (the progress bar's total)."""
-    acc = 3 * len(KINDS) * len(settings.grid)
-    return 3 * len(KINDS) + acc + 2 * len(KINDS) + 2 * 2 * 2 + len(KINDS)
+    layers = 3 * len(KINDS)                                # per network and kind
+    accuracy_runs = layers * len(settings.grid)
+    pooling = 2 * len(KINDS)                               # max and mean pooling, per kind
+    matrix = 2 * 2                                         # two places, AC and AU
+    prediction = len(KINDS) + 1                            # each kind, then all at once
+    return layers + accuracy_runs + pooling + matrix + prediction
 
 
 def _noise_on(net, noise, layers):
@@ -122,7 +126,7 @@ def _noise_on(net, noise, layers):
     return [noise if n in layers else fn.Noise() for n in range(net.n_layers)]
 
 
-def _tick(progress, what):
+def _tick(progress):
     if progress is not None:
         progress.update(1)
 
@@ -159,7 +163,7 @@ def study(out: str, settings: Settings = FULL, cnn_path: str | None = None,
                                  ("op", results["networks"][name]["layers"][n]),
                                  ("width", net.widths[n]), ("var", v), ("var_over_2D", v / (2 * D))):
                     rows[key].append(val)
-            _tick(progress, "layers")
+            _tick(progress)
     layers = Table(rows)
     seconds["layers"] = time.perf_counter() - t0
 
@@ -177,7 +181,7 @@ def study(out: str, settings: Settings = FULL, cnn_path: str | None = None,
                                  ("se", a["accuracy_std"] / np.sqrt(K)),
                                  ("noiseless", a["noiseless_accuracy"])):
                     rows[key].append(val)
-                _tick(progress, "accuracy")
+                _tick(progress)
     accuracy = Table(rows)
     seconds["accuracy"] = time.perf_counter() - t0 - sum(seconds.values())
 
@@ -195,7 +199,7 @@ def study(out: str, settings: Settings = FULL, cnn_path: str | None = None,
                 for key, val in (("network", name), ("kind", kind), ("pool_layer", p), ("var_conv", vc),
                                  ("var_pool", vp), ("ratio", vp / vc if vc > 0 else float("nan"))):
                     rows[key].append(val)
-            _tick(progress, "pooling")
+            _tick(progress)
     pooling = Table(rows)
 
     # 4. the next connection matrix: noise on one layer, the next one linear and noiseless
@@ -218,7 +222,7 @@ def study(out: str, settings: Settings = FULL, cnn_path: str | None = None,
                 for key, val in (("place", place), ("kind", kind), ("neuron", i), ("var", float(var[i])),
                                  ("mu_term", float(mu_term[i])), ("eta_term", float(eta_term[i]))):
                     rows[key].append(val)
-            _tick(progress, "matrix")
+            _tick(progress)
     matrix = Table(rows)
     results["matrix"]["rel_se"] = float(np.sqrt(2.0 / (K * len(u))))
 
@@ -239,7 +243,7 @@ def study(out: str, settings: Settings = FULL, cnn_path: str | None = None,
                                  ("predicted", float(pred.var[-1][t, i])),
                                  ("simulated", float(res.var[-1][t, i]))):
                     rows[key].append(val)
-        _tick(progress, "prediction")
+        _tick(progress)
     prediction = Table(rows)
     results["prediction"] = {"repeats": settings.predict_repeats, "images": len(up),
                              "seconds_per_image": tp / (len(KINDS) + 1) / len(up)}
