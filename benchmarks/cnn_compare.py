@@ -134,29 +134,26 @@ class Workload:
         import torch
         import torch.nn.functional as F
 
-        with torch.inference_mode():
-            old = torch.get_num_threads()
-            torch.set_num_threads(self.threads)
-            try:
-                ws = [(torch.tensor(np.array(op.kernel.transpose(3, 2, 0, 1)), dtype=torch.float32),
-                       torch.tensor(np.array(op.bias), dtype=torch.float32)) if op.kind == "conv2d" else
-                      (torch.tensor(np.array(op.weights.T), dtype=torch.float32),
-                       torch.tensor(np.array(op.bias), dtype=torch.float32)) if op.kind == "dense" else None
-                      for op in self.net.ops]
-                u = torch.tensor(self.u, dtype=torch.float32).view(-1, 1, 28, 28)
-                for t0 in range(0, self.T, 8):
-                    x = u[t0:t0 + 8].repeat_interleave(self.K, dim=0)
-                    for op, w in zip(self.net.ops, ws):
-                        if op.kind == "conv2d":
-                            x = F.conv2d(x, w[0], w[1], stride=op.strides).relu_()
-                        elif op.kind == "maxpool2d":
-                            x = F.max_pool2d(x, op.pool_size, op.strides)
-                        elif op.kind == "flatten":
-                            x = x.flatten(1)
-                        else:
-                            x = torch.addmm(w[1], x, w[0])
-            finally:
-                torch.set_num_threads(old)
+        from benchmarks.torch_impl import torch_threads
+
+        with torch_threads(self.threads), torch.inference_mode():
+            ws = [(torch.tensor(np.array(op.kernel.transpose(3, 2, 0, 1)), dtype=torch.float32),
+                   torch.tensor(np.array(op.bias), dtype=torch.float32)) if op.kind == "conv2d" else
+                  (torch.tensor(np.array(op.weights.T), dtype=torch.float32),
+                   torch.tensor(np.array(op.bias), dtype=torch.float32)) if op.kind == "dense" else None
+                  for op in self.net.ops]
+            u = torch.tensor(self.u, dtype=torch.float32).view(-1, 1, 28, 28)
+            for t0 in range(0, self.T, 8):
+                x = u[t0:t0 + 8].repeat_interleave(self.K, dim=0)
+                for op, w in zip(self.net.ops, ws):
+                    if op.kind == "conv2d":
+                        x = F.conv2d(x, w[0], w[1], stride=op.strides).relu_()
+                    elif op.kind == "maxpool2d":
+                        x = F.max_pool2d(x, op.pool_size, op.strides)
+                    elif op.kind == "flatten":
+                        x = x.flatten(1)
+                    else:
+                        x = torch.addmm(w[1], x, w[0])
 
     def gemms(self):
         from threadpoolctl import threadpool_limits

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .torch_impl import _activate_, _noise_, _torch_dtype
+from .torch_impl import activate_, noise_, torch_dtype, torch_threads
 
 __all__ = ["simulate_torch_cnn"]
 
@@ -80,7 +80,7 @@ def simulate_torch_cnn(net, inputs, noise, repeats, seed=1, block=8, dtype="floa
 
     from fastnoise.noise import per_layer
 
-    dt = _torch_dtype(dtype)
+    dt = torch_dtype(dtype)
     if any(g > 1 for g in net.noise_groups):
         raise ValueError("the PyTorch peer draws one correlated noise per layer; "
                          "correlated='channel' layers are not implemented there")
@@ -106,32 +106,26 @@ def simulate_torch_cnn(net, inputs, noise, repeats, seed=1, block=8, dtype="floa
                 self._torch_b = torch.tensor(np.array(op.bias), dtype=dt)
 
     ops = [_Op(op) for op in net.ops]
-    old_threads = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(int(threads))
-    try:
-        with torch.inference_mode():
-            gen = torch.Generator().manual_seed(int(seed))
-            u = torch.tensor(u_np, dtype=dt)
-            for t0 in range(0, T, block):
-                B = min(block, T - t0)
-                r = B * K
-                x = u[t0:t0 + B].repeat_interleave(K, dim=0)
-                if len(shape0) == 3:
-                    x = x.view(r, *shape0).permute(0, 3, 1, 2).contiguous()
-                for n in range(net.n_layers):
-                    if n > 0:
-                        x = _layer(torch, F, ops[n - 1], x, B, K).contiguous()
-                        _activate_(net.activations[n], x, torch.empty_like(x))
-                    flat = x.view(r, -1)
-                    if any(amps[n]):
-                        _noise_(flat, amps[n], gen, torch.empty_like(flat),
-                                torch.empty(r, 1, dtype=dt), torch.empty(r, 1, dtype=dt))
-                    rows = flat if x.dim() != 4 else x.permute(0, 2, 3, 1).reshape(r, -1)
-                    xv = rows.view(B, K, -1)
-                    m = xv.mean(dim=1, keepdim=True)
-                    means[n][t0:t0 + B] = m[:, 0].numpy()
-                    vars_[n][t0:t0 + B] = (xv - m).square_().sum(dim=1).div_(K - 1).numpy()
-    finally:
-        torch.set_num_threads(old_threads)
+    with torch_threads(threads), torch.inference_mode():
+        gen = torch.Generator().manual_seed(int(seed))
+        u = torch.tensor(u_np, dtype=dt)
+        for t0 in range(0, T, block):
+            B = min(block, T - t0)
+            r = B * K
+            x = u[t0:t0 + B].repeat_interleave(K, dim=0)
+            if len(shape0) == 3:
+                x = x.view(r, *shape0).permute(0, 3, 1, 2).contiguous()
+            for n in range(net.n_layers):
+                if n > 0:
+                    x = _layer(torch, F, ops[n - 1], x, B, K).contiguous()
+                    activate_(net.activations[n], x, torch.empty_like(x))
+                flat = x.view(r, -1)
+                if any(amps[n]):
+                    noise_(flat, amps[n], gen, torch.empty_like(flat),
+                            torch.empty(r, 1, dtype=dt), torch.empty(r, 1, dtype=dt))
+                rows = flat if x.dim() != 4 else x.permute(0, 2, 3, 1).reshape(r, -1)
+                xv = rows.view(B, K, -1)
+                m = xv.mean(dim=1, keepdim=True)
+                means[n][t0:t0 + B] = m[:, 0].numpy()
+                vars_[n][t0:t0 + B] = (xv - m).square_().sum(dim=1).div_(K - 1).numpy()
     return means, vars_

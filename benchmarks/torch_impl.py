@@ -38,13 +38,15 @@ The statistics agree with fastnoise's within Monte Carlo error
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 
 #: Activations with a PyTorch version (fastnoise's built-ins; not user functions).
 ACTIVATIONS = ("linear", "shifted_sigmoid", "logistic", "tanh", "relu", "cubic")
 
 
-def _torch_dtype(dtype):
+def torch_dtype(dtype):
     import torch
 
     if isinstance(dtype, torch.dtype):
@@ -56,7 +58,22 @@ def _torch_dtype(dtype):
     return dt
 
 
-def _activate_(act, x, tmp):
+@contextmanager
+def torch_threads(threads):
+    """``torch.set_num_threads(threads)`` for the ``with`` block (restored afterwards); None
+    leaves PyTorch's setting as it is."""
+    import torch
+
+    old = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(int(threads))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
+def activate_(act, x, tmp):
     """f(x) in place on ``x`` (``tmp``: scratch of x's shape); the same f as fastnoise's."""
     name, p = act.name, float(act.param)
     if act.is_custom or name not in ACTIVATIONS:
@@ -79,7 +96,7 @@ def _activate_(act, x, tmp):
     return x
 
 
-def _noise_(x, amps, gen, xi, xc, xc2):
+def noise_(x, amps, gen, xi, xc, xc2):
     """Eq. 3 in place on the (r x I) rows ``x``; terms whose amplitude is 0 are skipped.
 
     x (1 + a_mu ξ) (1 + a_mc ξ_c) + a_au ξ' + a_ac ξ'_c, ξ and ξ' into the
@@ -126,7 +143,7 @@ def simulate_torch(net, inputs, noise, repeats, seed=1, block=16, dtype="float32
 
     from fastnoise.noise import per_layer
 
-    dt = _torch_dtype(dtype)
+    dt = torch_dtype(dtype)
     L = net.n_layers
     noises = per_layer(noise, L)
     amps = [tuple(float(a) for a in nz.amplitudes) for nz in noises]  # (√2D_M^U, √2D_A^U, √2D_M^C, √2D_A^C)
@@ -143,57 +160,51 @@ def simulate_torch(net, inputs, noise, repeats, seed=1, block=16, dtype="float32
     means = [np.empty((T, w)) for w in widths]
     vars_ = [np.empty((T, w)) for w in widths]
 
-    old_threads = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(int(threads))
-    try:
-        with torch.inference_mode():
-            gen = torch.Generator().manual_seed(int(seed))
-            u = torch.tensor(u_np, dtype=dt)
-            # W^T and b of every layer (copies: fastnoise's arrays are read-only)
-            wt = [None] + [torch.tensor(np.array(w.T), dtype=dt) for w in net.weights[1:]]
-            b = [None] + [torch.tensor(np.array(bb), dtype=dt) for bb in net.biases[1:]]
-            # the shared prefix, layers 0..first: one row per input (block x I_n)
-            s = [torch.empty(block, widths[n], dtype=dt) for n in range(min(first + 1, L))]
-            s_tmp = [torch.empty(block, widths[n], dtype=dt) for n in range(min(first + 1, L))]
-            # the noisy layers first..L-1: (block x K) rows; y, ξ/ξ' and scratch
-            # per layer, ξ_c and ξ'_c per row, the means (block x 1 x I_n)
-            noisy = range(first, L)
-            y = {n: torch.empty(rows, widths[n], dtype=dt) for n in noisy}
-            xi = {n: torch.empty(rows, widths[n], dtype=dt) for n in noisy}
-            tmp = {n: torch.empty(rows, widths[n], dtype=dt) for n in noisy}
-            mbuf = {n: torch.empty(block, 1, widths[n], dtype=dt) for n in noisy}
-            xc = torch.empty(rows, 1, dtype=dt)
-            xc2 = torch.empty(rows, 1, dtype=dt)
-            for t0 in range(0, T, block):
-                B = min(block, T - t0)
-                r = B * K
-                for n in range(L):
-                    if n <= first:  # same in every repetition: once per input
-                        xs = s[n][:B]
-                        if n == 0:
-                            xs.copy_(u[t0:t0 + B])
-                        else:   # Eq. 1 for the B inputs
-                            torch.addmm(b[n], s[n - 1][:B], wt[n], out=xs)
-                        _activate_(net.activations[n], xs, s_tmp[n][:B])
-                        if n < first:  # noiseless: y = f(x̃) in every repetition
-                            means[n][t0:t0 + B] = xs.numpy()
-                            vars_[n][t0:t0 + B] = 0.0
-                            continue
-                        x = y[n][:r]   # the first noisy layer: expand to the K repetitions
-                        x.view(B, K, -1).copy_(xs[:, None, :])
-                    else:  # Eq. 1 for all (B x K) rows at once
-                        x = y[n][:r]
-                        torch.addmm(b[n], y[n - 1][:r], wt[n], out=x)
-                        _activate_(net.activations[n], x, tmp[n][:r])
-                    _noise_(x, amps[n], gen, xi[n][:r], xc[:r], xc2[:r])
-                    # mean and unbiased variance over K, two passes (torch.var_mean
-                    # over the middle axis is ~20x slower here)
-                    xv = x.view(B, K, -1)
-                    m = torch.mean(xv, dim=1, keepdim=True, out=mbuf[n][:B])
-                    d = torch.sub(xv, m, out=tmp[n][:r].view(B, K, -1)).square_()
-                    means[n][t0:t0 + B] = m[:, 0].numpy()
-                    vars_[n][t0:t0 + B] = d.sum(dim=1).div_(K - 1).numpy()
-    finally:
-        torch.set_num_threads(old_threads)
+    with torch_threads(threads), torch.inference_mode():
+        gen = torch.Generator().manual_seed(int(seed))
+        u = torch.tensor(u_np, dtype=dt)
+        # W^T and b of every layer (copies: fastnoise's arrays are read-only)
+        wt = [None] + [torch.tensor(np.array(w.T), dtype=dt) for w in net.weights[1:]]
+        b = [None] + [torch.tensor(np.array(bb), dtype=dt) for bb in net.biases[1:]]
+        # the shared prefix, layers 0..first: one row per input (block x I_n)
+        s = [torch.empty(block, widths[n], dtype=dt) for n in range(min(first + 1, L))]
+        s_tmp = [torch.empty(block, widths[n], dtype=dt) for n in range(min(first + 1, L))]
+        # the noisy layers first..L-1: (block x K) rows; y, ξ/ξ' and scratch
+        # per layer, ξ_c and ξ'_c per row, the means (block x 1 x I_n)
+        noisy = range(first, L)
+        y = {n: torch.empty(rows, widths[n], dtype=dt) for n in noisy}
+        xi = {n: torch.empty(rows, widths[n], dtype=dt) for n in noisy}
+        tmp = {n: torch.empty(rows, widths[n], dtype=dt) for n in noisy}
+        mbuf = {n: torch.empty(block, 1, widths[n], dtype=dt) for n in noisy}
+        xc = torch.empty(rows, 1, dtype=dt)
+        xc2 = torch.empty(rows, 1, dtype=dt)
+        for t0 in range(0, T, block):
+            B = min(block, T - t0)
+            r = B * K
+            for n in range(L):
+                if n <= first:  # same in every repetition: once per input
+                    xs = s[n][:B]
+                    if n == 0:
+                        xs.copy_(u[t0:t0 + B])
+                    else:   # Eq. 1 for the B inputs
+                        torch.addmm(b[n], s[n - 1][:B], wt[n], out=xs)
+                    activate_(net.activations[n], xs, s_tmp[n][:B])
+                    if n < first:  # noiseless: y = f(x̃) in every repetition
+                        means[n][t0:t0 + B] = xs.numpy()
+                        vars_[n][t0:t0 + B] = 0.0
+                        continue
+                    x = y[n][:r]   # the first noisy layer: expand to the K repetitions
+                    x.view(B, K, -1).copy_(xs[:, None, :])
+                else:  # Eq. 1 for all (B x K) rows at once
+                    x = y[n][:r]
+                    torch.addmm(b[n], y[n - 1][:r], wt[n], out=x)
+                    activate_(net.activations[n], x, tmp[n][:r])
+                noise_(x, amps[n], gen, xi[n][:r], xc[:r], xc2[:r])
+                # mean and unbiased variance over K, two passes (torch.var_mean
+                # over the middle axis is ~20x slower here)
+                xv = x.view(B, K, -1)
+                m = torch.mean(xv, dim=1, keepdim=True, out=mbuf[n][:B])
+                d = torch.sub(xv, m, out=tmp[n][:r].view(B, K, -1)).square_()
+                means[n][t0:t0 + B] = m[:, 0].numpy()
+                vars_[n][t0:t0 + B] = d.sum(dim=1).div_(K - 1).numpy()
     return means, vars_
