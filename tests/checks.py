@@ -9,6 +9,10 @@
   5 standard errors (two-sided probability 6e-7 for a correct generator), tail
   counts within 5 binomial standard errors, sample correlations of
   independent variables within 4/√n (probability 6e-5).
+* ``double_onnx``: a float64 copy of a float32 ONNX model (for the reference evaluator).
+* ``shared_data_env`` / ``data_or_skip``: the datasets of the training tests
+  (``../shared/data`` when ``FASTNOISE_DATA`` is unset; missing data fails
+  under CI, where it is set, and skips elsewhere).
 """
 
 from __future__ import annotations
@@ -17,7 +21,35 @@ import math
 import os
 
 import numpy as np
+import pytest
 from scipy import stats
+
+#: The repository's root folder.
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+#: ``FASTNOISE_DATA`` is set by ``.ci/run``: missing data is a failure there.
+CI_DATA = "FASTNOISE_DATA" in os.environ
+
+
+def shared_data_env():
+    """Generator for a module fixture: point ``FASTNOISE_DATA`` at ``../shared/data`` for
+    the module's tests when it is unset and that folder exists."""
+    sibling = os.path.join(os.path.dirname(ROOT), "shared", "data")
+    with pytest.MonkeyPatch.context() as mp:
+        if "FASTNOISE_DATA" not in os.environ and os.path.isdir(sibling):
+            mp.setenv("FASTNOISE_DATA", sibling)
+        yield
+
+
+def data_or_skip(task):
+    """Skip (or, under CI, fail) unless the test split of ``task`` can be read."""
+    from fastnoise.train import task_data
+
+    try:
+        task_data(task, "test")
+    except FileNotFoundError as exc:
+        if CI_DATA:
+            pytest.fail(f"{task} data not found although FASTNOISE_DATA is set: {exc}")
+        pytest.skip(f"{task} data not found: {exc}")
 
 
 def run_cli(capsys, *argv):
@@ -93,3 +125,19 @@ class Interrupt:
     def __call__(self, done, total):
         if done >= self.at:
             raise KeyboardInterrupt
+
+
+def double_onnx(path):
+    """A float64 copy of a float32 ONNX model (initializers, graph inputs and outputs)."""
+    import onnx
+    from onnx import TensorProto, numpy_helper
+
+    m = onnx.load(path)
+    for i, t in enumerate(m.graph.initializer):
+        a = numpy_helper.to_array(t)
+        if a.dtype == np.float32:
+            m.graph.initializer[i].CopyFrom(numpy_helper.from_array(a.astype(np.float64), t.name))
+    for v in list(m.graph.input) + list(m.graph.output) + list(m.graph.value_info):
+        if v.type.tensor_type.elem_type == TensorProto.FLOAT:
+            v.type.tensor_type.elem_type = TensorProto.DOUBLE
+    return m

@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 
 import fastnoise as fn
+from checks import double_onnx
 from fastnoise.importers import ModelFileError, from_torch, load_model
 
 MODELS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "models")
@@ -291,21 +292,6 @@ def _onnx():
     return onnx
 
 
-def _double(onnx, path):
-    """A float64 copy of a float32 model (initializers, graph inputs and outputs)."""
-    from onnx import TensorProto, numpy_helper
-
-    m = onnx.load(path)
-    for i, t in enumerate(m.graph.initializer):
-        a = numpy_helper.to_array(t)
-        if a.dtype == np.float32:
-            m.graph.initializer[i].CopyFrom(numpy_helper.from_array(a.astype(np.float64), t.name))
-    for v in list(m.graph.input) + list(m.graph.output) + list(m.graph.value_info):
-        if v.type.tensor_type.elem_type == TensorProto.FLOAT:
-            v.type.tensor_type.elem_type = TensorProto.DOUBLE
-    return m
-
-
 @pytest.mark.parametrize("name", ["torch_cnn.onnx", "onnx_conv.onnx"])
 def test_onnx_cnn_matches_onnxruntime_and_the_reference_evaluator(name):
     onnx = _onnx()
@@ -319,7 +305,7 @@ def test_onnx_cnn_matches_onnxruntime_and_the_reference_evaluator(name):
     x = ref[name + ":x"]                                                    # (T, C, H, W)
     for given in (x, x.reshape(len(x), -1), x.transpose(0, 2, 3, 1)):
         np.testing.assert_allclose(_out(net, given.astype(float)), ref[name + ":y"], rtol=1e-5, atol=2e-6)
-    y64 = ReferenceEvaluator(_double(onnx, path)).run(None, {"x": x.astype(np.float64)})[0]
+    y64 = ReferenceEvaluator(double_onnx(path)).run(None, {"x": x.astype(np.float64)})[0]
     np.testing.assert_allclose(_out(net, x.astype(float)), y64, rtol=1e-12, atol=1e-13)
     sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])     # the stored outputs, live
     np.testing.assert_allclose(sess.run(None, {"x": x})[0], ref[name + ":y"], rtol=1e-6, atol=1e-7)

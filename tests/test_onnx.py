@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import fastnoise as fn
+from checks import double_onnx
 from fastnoise.importers import ModelFileError, load_model
 
 onnx = pytest.importorskip("onnx")
@@ -22,21 +23,6 @@ ort = pytest.importorskip("onnxruntime")
 
 MODELS = os.path.join(os.path.dirname(__file__), "data", "models")
 DENSE = ["torch_mlp.onnx", "torch_image.onnx", "onnx_matmul.onnx", "onnx_gemm.onnx"]
-
-
-def _double(path):
-    """A float64 copy of a float32 model (initializers, graph inputs and outputs)."""
-    from onnx import TensorProto, numpy_helper
-
-    m = onnx.load(path)
-    for i, t in enumerate(m.graph.initializer):
-        a = numpy_helper.to_array(t)
-        if a.dtype == np.float32:
-            m.graph.initializer[i].CopyFrom(numpy_helper.from_array(a.astype(np.float64), t.name))
-    for v in list(m.graph.input) + list(m.graph.output) + list(m.graph.value_info):
-        if v.type.tensor_type.elem_type == TensorProto.FLOAT:
-            v.type.tensor_type.elem_type = TensorProto.DOUBLE
-    return m
 
 
 @pytest.mark.parametrize("name", DENSE)
@@ -49,7 +35,7 @@ def test_dense_models_match_the_references(name):
     x = ref[name + ":x"]
     flat = x.reshape(len(x), -1).astype(np.float64)
     out = fn.forward(net, flat)[1][-1]
-    y64 = ReferenceEvaluator(_double(path)).run(None, {"x": x.astype(np.float64)})[0]
+    y64 = ReferenceEvaluator(double_onnx(path)).run(None, {"x": x.astype(np.float64)})[0]
     np.testing.assert_allclose(out, y64, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(out, ref[name + ":y"], rtol=1e-5, atol=1e-6)      # onnxruntime, float32
     sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])         # and live

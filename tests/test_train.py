@@ -16,32 +16,17 @@ import pytest
 
 import fastnoise as fn
 from fastnoise.cli import train as traincli
-from fastnoise.train import evaluate, task_data
+from fastnoise.train import evaluate
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from checks import ROOT, data_or_skip, shared_data_env
+
 NETS = os.path.join(ROOT, "fastnoise", "paper", "networks")
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _data_dir():
     """Point FASTNOISE_DATA at the shared data folder for this module only (when unset)."""
-    sibling = os.path.join(os.path.dirname(ROOT), "shared", "data")
-    with pytest.MonkeyPatch.context() as mp:
-        if "FASTNOISE_DATA" not in os.environ and os.path.isdir(sibling):
-            mp.setenv("FASTNOISE_DATA", sibling)
-        yield
-
-
-_CI_DATA = "FASTNOISE_DATA" in os.environ  # set by .ci/run: missing data is a failure there
-
-
-def _data_or_skip(task):
-    try:
-        task_data(task, "test")
-    except FileNotFoundError as exc:
-        if _CI_DATA:
-            pytest.fail(f"{task} data not found although FASTNOISE_DATA is set: {exc}")
-        pytest.skip(f"{task} data not found: {exc}")
+    yield from shared_data_env()
 
 
 # -- shipped networks (no torch needed) ---------------------------------------
@@ -52,7 +37,7 @@ def _data_or_skip(task):
     ("C", "mackey-glass", "nrmse", 0.03),
 ])
 def test_shipped_network_quality(name, task, metric, bound):
-    _data_or_skip(task)
+    data_or_skip(task)
     net = fn.Network.load(os.path.join(NETS, f"{name}.h5"))
     q = evaluate(net, task, "test")
     if metric == "accuracy":
@@ -92,7 +77,7 @@ def torch():
 
 @pytest.fixture(scope="module")
 def tiny_mnist(torch):
-    _data_or_skip("mnist")
+    data_or_skip("mnist")
     from fastnoise.train import train
 
     return [train("mnist", seed=3, epochs=1, max_samples=300, progress=False) for _ in range(2)]

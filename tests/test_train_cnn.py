@@ -18,7 +18,8 @@ from fastnoise.cli import train as traincli
 from fastnoise.network import Conv2D, Dense, Flatten, MaxPool2D
 from fastnoise.train import task_data
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from checks import ROOT, data_or_skip, shared_data_env
+
 EXAMPLES = os.path.join(ROOT, "examples", "networks")
 #: task: (file, the accuracy its report must claim, hidden dense width)
 SHIPPED = {"mnist": ("cnn_mnist.h5", 0.990, 64), "fashion-mnist": ("cnn_fashion.h5", 0.91, 96)}
@@ -31,23 +32,7 @@ ACTS = ["linear", "relu", "linear", "relu", "linear", "linear", "relu", "logisti
 @pytest.fixture(scope="module", autouse=True)
 def _data_dir():
     """Point FASTNOISE_DATA at the shared data folder for this module only (when unset)."""
-    sibling = os.path.join(os.path.dirname(ROOT), "shared", "data")
-    with pytest.MonkeyPatch.context() as mp:
-        if "FASTNOISE_DATA" not in os.environ and os.path.isdir(sibling):
-            mp.setenv("FASTNOISE_DATA", sibling)
-        yield
-
-
-_CI_DATA = "FASTNOISE_DATA" in os.environ  # set by .ci/run: missing data is a failure there
-
-
-def _data_or_skip(task):
-    try:
-        task_data(task, "test")
-    except FileNotFoundError as exc:
-        if _CI_DATA:
-            pytest.fail(f"{task} data not found although FASTNOISE_DATA is set: {exc}")
-        pytest.skip(f"{task} data not found: {exc}")
+    yield from shared_data_env()
 
 
 def _report(path):
@@ -88,7 +73,7 @@ def test_shipped_cnn_loads_and_claims_its_accuracy(task):
 def test_shipped_mnist_cnn_accuracy_on_2000_test_images():
     """fastnoise.forward of the shipped file on the first 2000 MNIST test images, 500 at a time
     (forward keeps every layer: ~20 000 numbers per image)."""
-    _data_or_skip("mnist")
+    data_or_skip("mnist")
     net = fn.Network.load(os.path.join(EXAMPLES, SHIPPED["mnist"][0]))
     u, y = task_data("mnist", "test")
     u, y = u[:2000], y[:2000]
@@ -109,7 +94,7 @@ QUICK = dict(seed=0, epochs=1, max_samples=2000, progress=False, arch="cnn")
 
 @pytest.fixture(scope="module")
 def quick_cnn(torch):
-    _data_or_skip("mnist")
+    data_or_skip("mnist")
     from fastnoise.train import train
 
     return train("mnist", **QUICK)
