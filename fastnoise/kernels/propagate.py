@@ -52,12 +52,14 @@ __all__ = ["simulate_block_kernel", "forward_kernel", "FORWARD_GROUP"]
 
 
 @njit(**JIT)
-def max_width(program):
-    """The widest layer of the program (the scratch buffers' row length)."""
-    max_w = 0
+def column_max(program, col):
+    """The largest entry of one column of the program over its layers (the widest layer
+    for :data:`.program.WIDTH`: the buffers' row length; the most scratch per repetition
+    for :data:`.program.SCRATCH`)."""
+    most = 0
     for n in range(program.shape[0]):
-        max_w = max(max_w, program[n, WIDTH])
-    return max_w
+        most = max(most, program[n, col])
+    return most
 
 
 @njit(**JIT)
@@ -66,15 +68,6 @@ def max_normals(program):
     most = 0
     for n in range(program.shape[0]):
         most = max(most, program[n, WIDTH] + 2 * max(program[n, NOISE_GROUPS] - 1, 0))
-    return most
-
-
-@njit(**JIT)
-def max_scratch(program):
-    """The most scratch values per repetition any operation of the program needs."""
-    most = 0
-    for n in range(program.shape[0]):
-        most = max(most, program[n, SCRATCH])
     return most
 
 
@@ -118,7 +111,7 @@ def simulate_block_kernel(inputs, t_index, program, act_param, w_flat, b_flat, a
     """
     n_inputs = inputs.shape[0]
     n_layers = program.shape[0]
-    max_w = max_width(program)
+    max_w = column_max(program, WIDTH)
     total = 0
     for n in range(n_layers):
         total += program[n, WIDTH]
@@ -128,7 +121,7 @@ def simulate_block_kernel(inputs, t_index, program, act_param, w_flat, b_flat, a
         t = t_index[b]
         buf_a = np.empty(chunk * max_w, dtype=dt)
         buf_b = np.empty(chunk * max_w, dtype=dt)
-        scratch = np.empty(chunk * max_scratch(program), dtype=dt)
+        scratch = np.empty(chunk * column_max(program, SCRATCH), dtype=dt)
         z = np.zeros(normals_size(max_normals(program)), dtype=dt)
         shift = np.empty(total)  # each layer's running sums, at its OUT_OFF
         acc = np.empty(total)
@@ -210,7 +203,7 @@ def forward_kernel(inputs, program, act_param, w_flat, b_flat, user, xt_out, x_o
     """
     n_inputs = inputs.shape[0]
     n_layers = program.shape[0]
-    max_w = max_width(program)
+    max_w = column_max(program, WIDTH)
     for g in prange((n_inputs + FORWARD_GROUP - 1) // FORWARD_GROUP):
         lo = g * FORWARD_GROUP
         rows = min(lo + FORWARD_GROUP, n_inputs) - lo
