@@ -117,6 +117,12 @@ class _Factors:
         self.width = width
         self.parts: list = []
 
+    def copy(self) -> "_Factors":
+        """An independent copy (``rows_scaled`` changes sparse factors in place)."""
+        out = _Factors(self.width)
+        out.parts = [p.copy() for p in self.parts]
+        return out
+
     def add(self, j) -> None:
         if j.shape[1] == 0:
             return
@@ -251,6 +257,99 @@ def _max_pool(windows, m_prev, v_prev, factors: _Factors):
     return mu, var, out
 
 
+class _PreActivation:
+    """A layer's state s̃ before its activation (mean, variances, factors), the
+    activation's effective gains, and the noise added after it (None: at its input)."""
+
+    def __init__(self, mu, var, gain, factors, act, noise, groups):
+        self.mu, self.var, self.gain, self.factors = mu, var, gain, factors
+        self.act, self.noise, self.groups = act, noise, groups
+
+
+#: Cubature points of :func:`_max_pool_cubature`: sets of scrambled Sobol points
+#: mapped to standard normals; window r uses set r mod CUBATURE_SETS.
+CUBATURE_POINTS = 1024
+CUBATURE_SETS = 16
+_points_cache: dict = {}
+
+
+def cubature_points(dim: int, n: int = CUBATURE_POINTS, sets: int = CUBATURE_SETS) -> np.ndarray:
+    """(sets, n, dim) standard normal points: scrambled Sobol sequences (fixed seeds)."""
+    key = (dim, n, sets)
+    if key not in _points_cache:
+        from scipy.stats import qmc
+        from scipy.special import ndtri
+
+        pts = np.stack([qmc.Sobol(dim, scramble=True, seed=1000 + i).random(n) for i in range(sets)])
+        _points_cache[key] = np.ascontiguousarray(ndtri(np.clip(pts, 1e-12, 1.0 - 1e-12)))
+    return _points_cache[key]
+
+
+def _activation_code(act):
+    """(code, parameter, user function) of ``act`` for the kernels."""
+    from ..kernels.activations import CUSTOM_BASE, user_functions
+
+    if act.is_custom:
+        return CUSTOM_BASE, 0.0, user_functions((act.function,))
+    return act.code, float(act.param), user_functions()
+
+
+def _max_pool_cubature(windows, pre: _PreActivation, m_prev, v_prev):
+    """E, Var and factors of a max-pooling layer whose input is an activated layer:
+    the window's maximum by cubature over the states before the activation
+    (:mod:`fastnoise.kernels.window_max`), its covariances by Stein's lemma."""
+    from ..kernels.window_max import window_max
+
+    R, k = windows.shape
+    valid = windows >= 0
+    idx = np.where(valid, windows, 0)
+    count = valid.sum(axis=1).astype(np.int64)
+    nz = pre.noise if pre.noise is not None else Noise()
+    su2, sc2, au2, ac2 = nz.variances
+    # covariance of s̃ in each window, and its square root V √Λ
+    cov = np.zeros((R, k, k))
+    for a in range(k):
+        cov[:, a, a] = np.where(valid[:, a], pre.var[idx[:, a]], 0.0)
+    pairs = [(a, b) for a in range(k) for b in range(a + 1, k)]
+    if pairs and pre.factors.parts:
+        both = pre.factors.pair_covariances(np.concatenate([idx[:, a] for a, _ in pairs]),
+                                            np.concatenate([idx[:, b] for _, b in pairs]))
+        for (a, b), c in zip(pairs, both.reshape(len(pairs), R)):
+            cov[:, a, b] = cov[:, b, a] = np.where(valid[:, a] & valid[:, b], c, 0.0)
+    evals, evecs = np.linalg.eigh(cov)
+    lmat = np.ascontiguousarray(evecs * np.sqrt(np.maximum(evals, 0.0))[:, None, :])
+    mu = np.ascontiguousarray(np.where(valid, pre.mu[idx], 0.0))
+    code, param, user = _activation_code(pre.act)
+    m1, m2, dxi = np.empty(R), np.empty(R), np.empty(R)
+    ds, prob = np.empty((R, k)), np.empty((R, k))
+    window_max(mu, lmat, count, cubature_points(2 * k + 1), code, param, user,
+               su2, sc2, au2, m1, m2, ds, dxi, prob)
+    mean = m1
+    var = np.maximum(m2 - m1 * m1, 0.0) + ac2
+    rows = np.repeat(np.arange(R), k)
+    # the states' sources, weighted by E ∂M/∂s̃_j
+    w = sparse.csr_matrix((np.where(valid, ds, 0.0).ravel(), (rows, idx.ravel())),
+                          shape=(R, m_prev.size))
+    out = pre.factors.left(w, R)
+    # each input neuron's own sources (activation residual, uncorrelated noise), by P(j is max)
+    per_channel = pre.groups > 1
+    linear = (1.0 if per_channel else 1.0 + sc2) * pre.gain ** 2 * pre.var
+    own = np.maximum(v_prev - linear - sc2 * m_prev ** 2 - ac2, 0.0)
+    p_own = sparse.csr_matrix((np.where(valid, prob * np.sqrt(own[idx]), 0.0).ravel(),
+                               (rows, idx.ravel())), shape=(R, m_prev.size))
+    out.add(p_own)
+    # the common noise of the input layer (one source per layer or per channel)
+    chan = idx[:, 0] % pre.groups
+    for g in range(pre.groups):
+        mask = chan == g
+        if sc2:
+            out.add_column(np.where(mask, dxi, 0.0))
+        if ac2:
+            out.add_column(np.where(mask, math.sqrt(ac2), 0.0))
+    out.add_diagonal(np.sqrt(np.maximum(var - out.variances(), 0.0)))
+    return mean, var, out
+
+
 # -- one input ------------------------------------------------------------------
 def _add_noise(nz: Noise, m: np.ndarray, var: np.ndarray, factors: _Factors, groups: int = 1) -> np.ndarray:
     """Eq. 3 on a state of mean m, variances var and the given factors; returns the noisy
@@ -321,17 +420,21 @@ def _inputs(net, u, start, stop, noises, closure, ops, windows, out) -> None:
     at_input = [p == "input" for p in net.noise_at]
     for t in range(start, stop):
         m_prev = v_prev = factors = None         # the previous layer's E y, Var y and factors
+        pre = None                               # the previous layer's state before its activation
         for n in range(L):
             width = net.widths[n]
             if n == 0:
                 mu = u[t].astype(np.float64)
                 factors = _Factors(width)
             elif ops[n] is None:                                    # max pooling: no x̃ of its own
-                mu, vx, factors = _max_pool(windows[n], m_prev, v_prev, factors)
+                if pre is None:
+                    mu, vx, factors = _max_pool(windows[n], m_prev, v_prev, factors)
+                else:
+                    mu, vx, factors = _max_pool_cubature(windows[n], pre, m_prev, v_prev)
                 out["xt_mean"][n][t], out["xt_var"][n][t] = mu, vx
                 out["mean"][n][t] = mu
                 out["var"][n][t] = v_prev = _add_noise(noises[n], mu, vx, factors)
-                m_prev = mu
+                m_prev, pre = mu, None
                 continue
             else:
                 mat, bias = ops[n]
@@ -342,8 +445,13 @@ def _inputs(net, u, start, stop, noises, closure, ops, windows, out) -> None:
             if at_input[n]:
                 vt = _add_noise(noises[n], mu, vt, factors, net.noise_groups[n])
             act = net.activations[n]
+            pooled = n + 1 < L and ops[n + 1] is None and act.elementwise
             if act.elementwise:
+                before = factors.copy() if pooled else None
                 mx, vx, g = closure(n, mu, vt)
+                if pooled:
+                    pre = _PreActivation(mu, vt, g, before, act, None if at_input[n] else noises[n],
+                                         net.noise_groups[n])
                 factors.rows_scaled(g)
                 factors.add_diagonal(np.sqrt(np.maximum(vx - g * g * vt, 0.0)))
             else:                                                   # softmax readout
