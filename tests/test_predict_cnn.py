@@ -5,7 +5,7 @@ factored covariance of fastnoise.analytic.maps.
   ``moments`` of the same network written with dense layers (each operation's
   equivalent matrix), to rounding, for linear and nonlinear activations and every
   noise kind and placement.
-* Max pooling (Clark's Gaussian maximum) against Monte Carlo, with tolerances from the
+* Max pooling (the cubature maximum of kernels.window_max) against Monte Carlo, with tolerances from the
   Monte Carlo error of a variance (relative s.e. √(2/K) per neuron).
 * Methods for dense networks refuse a CNN in one line; ``auto`` picks moments.
 """
@@ -75,7 +75,7 @@ def test_max_pooling_cnn_against_monte_carlo(noise):
     for n in range(net.n_layers):
         total_p, total_r = p.var[n].sum(axis=1), r.var[n].sum(axis=1)
         # summed over a layer's neurons the s.e. is at most se (fully correlated neurons);
-        # 5 s.e. for the Monte Carlo, plus 2 % for the closures (Clark's maximum, the ReLU)
+        # 5 s.e. for the Monte Carlo, plus 2 % for the closures (the ReLU, the maximum)
         np.testing.assert_allclose(total_p, total_r, rtol=5 * se + 0.02)
     np.testing.assert_allclose(p.mean[-1], r.mean[-1], atol=5 * np.sqrt(r.var[-1].max() / K) + 1e-4)
 

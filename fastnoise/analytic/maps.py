@@ -29,19 +29,29 @@ receptive field), so the factors of a map are sparse.  Per layer:
   Gauss–Hermite quadrature per neuron, J_k ← diag(g) J_k with the effective
   gain g = E f'(s̃), and the residual Var f − g² Var s̃ as a new independent
   source (so each neuron's variance is the quadrature one);
-* **max pooling**: Clark's moment-matching of the maximum of Gaussians (C. E.
-  Clark, Operations Research 9, 145 (1961)) taken over the window one value
-  at a time, with the covariances of the window's values from the factors;
-  the factor rows are the Clark-weighted sums of the window's rows (P(value
-  j is the maximum), to first order), plus the residual as a new source;
+* **max pooling** of an activated layer (the usual CNN): the window's values are
+  y_j = f(s̃_j)(1 + ξ_j)(1 + ξ_c) + ζ_j + ζ_c with s̃ jointly normal (the closure,
+  its window covariance from the factors), so E max and E max² are taken by
+  cubature over s̃, the uncorrelated noise and ξ_c (1024 scrambled Sobol points
+  in 2k + 1 dimensions, 16 point sets; :mod:`fastnoise.kernels.window_max`), ζ_c
+  exactly (it shifts the maximum).  The factor rows are Stein's lemma's:
+  Cov(max, Z) = Σ_j E[∂max/∂s̃_j] Cov(s̃_j, Z) + E[∂max/∂ξ_c] Cov(ξ_c, Z), so
+  the rectification (a ReLU value can only win when its state is above
+  threshold) is kept in the covariances the next layer sums; each input
+  neuron's own sources enter with P(value j is the maximum), and the rest of
+  the variance is a new source.  A Gaussian maximum of the rectified values
+  (Clark's moment matching, C. E. Clark, Operations Research 9, 145 (1961))
+  under-predicts the output variance of the Fashion-MNIST CNN by up to 18 %
+  (docs/cnn.md); it serves only a max pooling of a max pooling (:func:`clark_max`);
 * a ``softmax`` readout uses the cubature of :mod:`.softmax` on the full
   covariance of its (few) logits, Σ J_k J_kᵀ.
 
 Within this scheme nothing is dropped: neighbouring and channel
 cross-covariances, correlated noise and the noise inherited from every earlier
 layer all stay.  The approximations are the closures' (Gaussian states, first
-order in the cross-covariances through a nonlinearity, Clark's Gaussian
-maximum).  The cost per input is that of multiplying the sparse factors by
+order in the cross-covariances through a nonlinearity and a maximum, the
+cubature's error: a relative s.d. of about 1 % per window's variance, which
+averages out over the windows).  The cost per input is that of multiplying the sparse factors by
 each layer's matrix: a few tens of millions of multiply-adds for an MNIST CNN
 (dense layers after the maps take the factors from sparse to dense).
 """

@@ -442,7 +442,7 @@ def _maps(net, u, noises, nodes: int, order: int, full_covariance) -> Prediction
     out = map_moments(net, u, noises, closure)
     info = {"nodes": nodes, "full_covariance": bool(full_covariance), "order": 1,
             "closure": "Gaussian: Gauss–Hermite moment matching, statistical linearisation; "
-                       "Clark's maximum for max pooling",
+                       "max pooling by cubature over the window's states (Stein covariances)",
             "covariance": "factored, one factor per noise source (fastnoise.analytic.maps)"}
     return Prediction(mean=out["mean"], var=out["var"], method="moments", xt_mean=out["xt_mean"],
                       xt_var=out["xt_var"], info=info)
