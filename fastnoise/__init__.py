@@ -14,10 +14,11 @@ from .importers import load_model
 from .io import network_file  # registers the network file format (Network.save/load)
 from .io.store import Run, Store, open_store
 from .network import Network, random_dense, symmetric
+from .network.reservoir import Reservoir, reservoir
 from .noise import Noise
 from .result import Result
 from .simulate import simulate
 
-__all__ = ["Network", "Noise", "Prediction", "Result", "Run", "Store", "activations", "analytic",
+__all__ = ["Network", "Noise", "Reservoir", "reservoir", "Prediction", "Result", "Run", "Store", "activations", "analytic",
            "compare", "forward", "importers", "load_model", "mitigation", "open_store", "predict", "random_dense", "simulate", "stats",
            "symmetric", "__version__"]

@@ -26,6 +26,7 @@ from .engine.provenance import MAX_SEED, NUMERICS_VERSION, RNG_VERSION, RNG_VERS
 from .engine.runs import check_resources, open_run, reusable_run, reuse_run, stored_run, verify_stored
 from .engine.threads import thread_limit
 from .network import Network
+from .network.reservoir import Reservoir
 from .result import Result  # re-exported: fn.simulate returns it
 from .validation import check_int
 
@@ -111,6 +112,11 @@ def simulate(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1
     """
     if threads is not None:
         threads = check_int("threads", threads, 1)
+    if isinstance(net, Reservoir):
+        return _simulate_reservoir(net, inputs, noise, repeats, seed, store=store, samples=samples,
+                                   histogram=histogram, labels=labels, classify=classify,
+                                   precision=precision, block=block, threads=threads,
+                                   noise_values=noise_values, stream=stream)
     pl = plan(net, inputs, noise, repeats, seed, block=block, samples=samples,
               histogram=histogram, stream=stream, noise_values=noise_values, labels=labels,
               classify=classify, precision=precision)
@@ -148,3 +154,20 @@ def simulate(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1
         if own_store and store_obj is not None:
             store_obj.close()
             verify_stored(store_obj.path, run_obj.name, pl.config)
+
+
+def _simulate_reservoir(esn, inputs, noise, repeats, seed, *, store, samples, histogram, labels,
+                        classify, precision, block, threads, noise_values, stream) -> Result:
+    """fn.simulate for a :class:`~fastnoise.network.reservoir.Reservoir` (open loop from the zero
+    state; :func:`fastnoise.engine.recurrent.simulate_reservoir` has the closed loop)."""
+    from .engine.recurrent import simulate_reservoir
+
+    for name, value in (("store", store), ("samples", samples), ("histogram", histogram),
+                        ("labels", labels), ("classify", classify)):
+        if value:
+            raise ValueError(f"{name}= is not available for reservoirs yet; simulate without it "
+                             "(results are kept in memory)")
+    if precision != "float64":
+        raise ValueError(f"reservoirs run in float64 only for now, got precision={precision!r}")
+    return simulate_reservoir(esn, inputs, noise, repeats, seed, block=block, threads=threads,
+                              noise_values=noise_values, stream=stream)

@@ -32,6 +32,8 @@ def forward(net: Network, inputs, threads: int | None = None):
     xt, x : list of ndarray
         Internal states x̃ (Eq. 1) and outputs x = f(x̃) (Eq. 2), (T, I_n) each.
     """
+    if not isinstance(net, Network):           # a Reservoir: its trajectory in time, open loop
+        return net.run(inputs)
     u = validate_inputs(net, inputs)
     p = net.packed
     xt = np.empty((u.shape[0], p["total"]))
