@@ -167,7 +167,5 @@ def _simulate_reservoir(esn, inputs, noise, repeats, seed, *, store, samples, hi
         if value:
             raise ValueError(f"{name}= is not available for reservoirs yet; simulate without it "
                              "(results are kept in memory)")
-    if precision != "float64":
-        raise ValueError(f"reservoirs run in float64 only for now, got precision={precision!r}")
     return simulate_reservoir(esn, inputs, noise, repeats, seed, block=block, threads=threads,
-                              noise_values=noise_values, stream=stream)
+                              noise_values=noise_values, stream=stream, precision=precision)
