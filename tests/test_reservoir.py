@@ -217,3 +217,44 @@ def test_vectorised_tanh_against_numpy(dtype):
     ref = np.tanh(x.astype(np.float64))
     rel = np.abs(out - ref) / np.maximum(np.abs(ref), np.finfo(dtype).tiny)
     assert rel.max() < 4 * np.finfo(dtype).eps          # measured: 2.4 (float32), 1.9 (float64) eps
+
+
+def _readout_esn(act, leak, scale=0.2):
+    esn = fn.reservoir(40, 1, 1, activation=act, leak=leak, seed=3, bias=0.2, spectral_radius=0.8)
+    return esn.with_readout(np.random.default_rng(1).normal(0, scale, (1, 40)), [0.1])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["open", "closed"])
+@pytest.mark.parametrize("leak", [1.0, 0.4])
+def test_linear_reservoir_prediction_is_exact(mode, leak):
+    """Linear reservoir and readout: the covariance recursion is exact for every noise kind, so
+    the prediction matches the simulation within its Monte Carlo error.  The neurons of a step
+    share most of their noise (the correlated kinds, the fed-back input), so the error of a
+    step's variance is that of one sample variance, √(2/(K−1)): 5 s.e. per value.  The readout
+    is small enough for a stable loop (an unstable linear loop grows heavy-tailed values whose
+    sample variance has a larger error than a Gaussian's)."""
+    esn = _readout_esn("linear", leak, scale=0.05)
+    u = np.sin(0.3 * np.arange(60))[:, None]
+    K = 20000
+    p = fn.predict(esn, u, ALL, mode=mode, washout=20)
+    s = simulate_reservoir(esn, u, ALL, K, mode=mode, washout=20, seed=3)
+    for n in range(3):
+        np.testing.assert_allclose(p.var[n], s.var[n], rtol=5 * np.sqrt(2 / (K - 1)), atol=1e-15)
+        np.testing.assert_allclose(p.mean[n], s.mean[n], rtol=0,
+                                   atol=5 * np.sqrt(s.var[n].max() / K) + 1e-15)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["open", "closed"])
+def test_tanh_reservoir_prediction_at_small_noise(mode):
+    """tanh: the closure's error vanishes with the noise; at 1 % of the intensities of
+    ALL the prediction is within the Monte Carlo error (5 s.e.) plus 1 %."""
+    esn = _readout_esn("tanh", 1.0)
+    u = np.sin(0.3 * np.arange(60))[:, None]
+    small = fn.Noise(**{k: 0.01 * v for k, v in ALL.to_dict().items()})
+    K = 20000
+    p = fn.predict(esn, u, small, mode=mode, washout=20)
+    s = simulate_reservoir(esn, u, small, K, mode=mode, washout=20, seed=3)
+    for n in range(3):
+        np.testing.assert_allclose(p.var[n], s.var[n], rtol=5 * np.sqrt(2 / (K - 1)) + 0.01)

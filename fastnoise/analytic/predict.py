@@ -179,8 +179,17 @@ def predict(net: Network, inputs, noise, method: str = "auto", **options) -> Pre
     >>> pred.method, pred.info["auto"]["reason"]
     ('moments', 'the network is not symmetric')
     """
+    from ..network.reservoir import Reservoir
+
+    if isinstance(net, Reservoir):                 # a reservoir in time: its own recursion
+        if method not in ("auto", "moments", "reservoir-moments"):
+            raise ValueError(f"method {method!r} is for feed-forward networks; a reservoir is "
+                             "predicted by method='moments' (the covariance recursion in time)")
+        from .reservoir import reservoir_moments
+
+        return reservoir_moments(net, inputs, noise, **options)
     if not isinstance(net, Network):
-        raise TypeError(f"net must be a fastnoise Network, got {type(net).__name__}")
+        raise TypeError(f"net must be a fastnoise Network or Reservoir, got {type(net).__name__}")
     # noise_at="input": moments supports it; every other method refuses it itself
     if method == "auto":
         return _auto(net, inputs, noise, options)
