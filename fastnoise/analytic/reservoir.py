@@ -37,7 +37,7 @@ from ..noise import Noise, per_layer
 from .closures import gauss, mean_slope
 from .prediction import Prediction
 
-__all__ = ["reservoir_moments", "eq3_covariance"]
+__all__ = ["reservoir_moments", "moment_steps", "eq3_covariance"]
 
 
 def eq3_covariance(cov: np.ndarray, mean: np.ndarray, noise: Noise) -> np.ndarray:
@@ -65,6 +65,56 @@ def _activation(act, mean, cov, nodes):
     return mf, cf, g
 
 
+def moment_steps(esn, inputs, noise, *, mode: str = "open", washout: int = 0, state=None,
+                 nodes: int = 64):
+    """The recursion of the module docstring, one step at a time.
+
+    Yields, for t = 0 … T − 1, a dict with the input layer's ``m_x``, ``c_x``, the
+    reservoir's mean ``m_r`` and full covariance ``P``, and the readout's ``m_y`` and ``V``
+    (arrays owned by the generator: copy what you keep).  Arguments as
+    :func:`reservoir_moments`.
+    """
+    u = esn.check_inputs(inputs, mode, washout)
+    noises = [nz or Noise() for nz in per_layer(noise, 3)]
+    N, I_out = esn.units, esn.widths[2]
+    W, w_in, a = esn.w_csr, esn.w_in, esn.leak
+    at_input = [p == "input" for p in esn.noise_at]
+    m_r = esn.initial_state(state).copy()
+    P = np.zeros((N, N))
+    m_y, V, Q = np.zeros(I_out), np.zeros((I_out, I_out)), np.zeros((I_out, N))
+    for t in range(u.shape[0]):
+        closed = mode == "closed" and t >= washout
+        m_x = m_y.copy() if closed else u[t]
+        c_x = eq3_covariance(V.copy() if closed else np.zeros((m_x.size, m_x.size)), m_x, noises[0])
+        c_xr = Q if closed else np.zeros((m_x.size, N))
+        # states s = W r + W_in x_0 + b
+        m_s = W @ m_r + w_in @ m_x + esn.bias
+        wp = np.asarray(W @ P)                                    # W P
+        c_sr = wp + w_in @ c_xr                                   # Cov(s, r(t−1))
+        cross = np.asarray(W @ (w_in @ c_xr).T)                   # W Qᵀ W_inᵀ
+        S = np.asarray(W @ wp.T) + w_in @ c_x @ w_in.T + cross + cross.T
+        if at_input[0]:
+            S = eq3_covariance(S, m_s, noises[1])
+        m_f, c_f, g = _activation(esn.activation, m_s, S, nodes)
+        c_fr = g[:, None] * c_sr
+        m_r = (1.0 - a) * m_r + a * m_f
+        P = (1.0 - a) ** 2 * P + a * a * c_f + a * (1.0 - a) * (c_fr + c_fr.T)
+        if not at_input[0]:
+            P = eq3_covariance(P, m_r, noises[1])
+        P = 0.5 * (P + P.T)
+        # readout
+        m_o = esn.w_out @ m_r + esn.b_out
+        c_or = esn.w_out @ P
+        S_o = c_or @ esn.w_out.T
+        if at_input[1]:
+            S_o = eq3_covariance(S_o, m_o, noises[2])
+        m_y, V, g_o = _activation(esn.readout_activation, m_o, S_o, nodes)
+        Q = g_o[:, None] * c_or
+        if not at_input[1]:
+            V = eq3_covariance(V, m_y, noises[2])
+        yield {"m_x": m_x, "c_x": c_x, "m_r": m_r, "P": P, "m_y": m_y, "V": V}
+
+
 def reservoir_moments(esn, inputs, noise, *, mode: str = "open", washout: int = 0, state=None,
                       nodes: int = 64) -> Prediction:
     """Predicted mean and variance of every neuron of a noisy reservoir at every step.
@@ -87,50 +137,13 @@ def reservoir_moments(esn, inputs, noise, *, mode: str = "open", washout: int = 
         ``mean[n]``, ``var[n]`` of shape (T, I_n), layers input, reservoir, readout
         (method ``"reservoir-moments"``).
     """
-    u = esn.check_inputs(inputs, mode, washout)
-    noises = [nz or Noise() for nz in per_layer(noise, 3)]
-    T = u.shape[0]
-    N, I_out = esn.units, esn.widths[2]
-    W, w_in, a = esn.w_csr, esn.w_in, esn.leak
-    at_input = [p == "input" for p in esn.noise_at]
-    m_r = esn.initial_state(state).copy()
-    P = np.zeros((N, N))
-    m_y, V, Q = np.zeros(I_out), np.zeros((I_out, I_out)), np.zeros((I_out, N))
+    T = esn.check_inputs(inputs, mode, washout).shape[0]
     mean = [np.empty((T, w)) for w in esn.widths]
     var = [np.empty((T, w)) for w in esn.widths]
-    for t in range(T):
-        closed = mode == "closed" and t >= washout
-        m_x = m_y.copy() if closed else u[t]
-        c_x = eq3_covariance(V.copy() if closed else np.zeros((m_x.size, m_x.size)), m_x, noises[0])
-        c_xr = Q if closed else np.zeros((m_x.size, N))
-        mean[0][t], var[0][t] = m_x, np.diag(c_x)
-        # states s = W r + W_in x_0 + b
-        m_s = W @ m_r + w_in @ m_x + esn.bias
-        wp = np.asarray(W @ P)                                    # W P
-        c_sr = wp + w_in @ c_xr                                   # Cov(s, r(t−1))
-        cross = np.asarray(W @ (w_in @ c_xr).T)                   # W Qᵀ W_inᵀ
-        S = np.asarray(W @ wp.T) + w_in @ c_x @ w_in.T + cross + cross.T
-        if at_input[0]:
-            S = eq3_covariance(S, m_s, noises[1])
-        m_f, c_f, g = _activation(esn.activation, m_s, S, nodes)
-        c_fr = g[:, None] * c_sr
-        m_r = (1.0 - a) * m_r + a * m_f
-        P = (1.0 - a) ** 2 * P + a * a * c_f + a * (1.0 - a) * (c_fr + c_fr.T)
-        if not at_input[0]:
-            P = eq3_covariance(P, m_r, noises[1])
-        P = 0.5 * (P + P.T)
-        mean[1][t], var[1][t] = m_r, np.diag(P)
-        # readout
-        m_o = esn.w_out @ m_r + esn.b_out
-        c_or = esn.w_out @ P
-        S_o = c_or @ esn.w_out.T
-        if at_input[1]:
-            S_o = eq3_covariance(S_o, m_o, noises[2])
-        m_y, V, g_o = _activation(esn.readout_activation, m_o, S_o, nodes)
-        Q = g_o[:, None] * c_or
-        if not at_input[1]:
-            V = eq3_covariance(V, m_y, noises[2])
-        mean[2][t], var[2][t] = m_y, np.diag(V)
+    steps = moment_steps(esn, inputs, noise, mode=mode, washout=washout, state=state, nodes=nodes)
+    for t, st in enumerate(steps):
+        for n, (m, c) in enumerate(((st["m_x"], st["c_x"]), (st["m_r"], st["P"]), (st["m_y"], st["V"]))):
+            mean[n][t], var[n][t] = m, np.diag(c)
     info = {"closure": "Gaussian: Gauss–Hermite moment matching, statistical linearisation",
             "mode": mode, "washout": int(washout)}
     return Prediction(mean=mean, var=var, method="reservoir-moments", info=info)

@@ -1,0 +1,86 @@
+"""Reservoir files: a :class:`~fastnoise.network.reservoir.Reservoir` in an HDF5 group.
+
+Layout of a group::
+
+    <group>.attrs["fastnoise_object"] = "reservoir"
+    <group>.attrs["config"]           = JSON: leak, activation, readout_activation
+                                        (Activation.to_dict), noise_at
+    <group>/w_in, <group>/w_out, <group>/bias, <group>/b_out
+    <group>/w_data, <group>/w_indices, <group>/w_indptr    W in CSR form (N × N)
+
+Written like network files (:mod:`.network_file`): never over an existing file
+without ``overwrite=True``, under a temporary name renamed into place when
+complete, holding the write lock.  User-defined activations are not stored.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import h5py
+from scipy import sparse
+
+from .. import activations as _act
+from ..network.reservoir import Reservoir
+from .errors import open_h5_readonly
+from .lock import partial_path, remove_stale_partials, write_lock
+
+__all__ = ["save", "load", "read_attrs"]
+
+
+def save(esn: Reservoir, path, group: str = "reservoir", overwrite: bool = False,
+         attrs: dict | None = None) -> None:
+    """Write ``esn`` to an HDF5 file (module docstring); ``attrs`` go to the file's root."""
+    path = os.fspath(path)
+    for name in ("activation", "readout_activation"):
+        if getattr(esn, name).is_custom:
+            raise ValueError(f"{name} {getattr(esn, name).name!r} is user-defined and cannot be "
+                             "stored; use a built-in activation")
+    with write_lock(path):
+        if os.path.exists(path) and not overwrite:
+            raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
+        remove_stale_partials(path)
+        tmp = partial_path(path)
+        try:
+            with h5py.File(tmp, "w") as f:
+                g = f.create_group(group)
+                g.attrs["fastnoise_object"] = "reservoir"
+                g.attrs["config"] = json.dumps({
+                    "leak": esn.leak, "activation": esn.activation.to_dict(),
+                    "readout_activation": esn.readout_activation.to_dict(),
+                    "noise_at": list(esn.noise_at)})
+                csr = esn.w_csr
+                for name, a in (("w_in", esn.w_in), ("w_out", esn.w_out), ("bias", esn.bias),
+                                ("b_out", esn.b_out), ("w_data", csr.data),
+                                ("w_indices", csr.indices), ("w_indptr", csr.indptr)):
+                    g.create_dataset(name, data=a)
+                for k, v in (attrs or {}).items():
+                    f.attrs[k] = v
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+            raise
+
+
+def load(path, group: str = "reservoir") -> Reservoir:
+    """Read a reservoir written by :func:`save`."""
+    path = os.fspath(path)
+    with open_h5_readonly(path, "reservoir file") as f:
+        if group not in f or f[group].attrs.get("fastnoise_object") != "reservoir":
+            raise ValueError(f"{path} holds no fastnoise reservoir in group {group!r}")
+        g = f[group]
+        cfg = json.loads(g.attrs["config"])
+        n = g["w_in"].shape[0]
+        w = sparse.csr_matrix((g["w_data"][()], g["w_indices"][()], g["w_indptr"][()]), shape=(n, n))
+        return Reservoir(g["w_in"][()], w, g["w_out"][()], g["bias"][()], g["b_out"][()],
+                         float(cfg["leak"]), _act.Activation.from_dict(cfg["activation"]),
+                         _act.Activation.from_dict(cfg["readout_activation"]),
+                         tuple(cfg["noise_at"]))
+
+
+def read_attrs(path) -> dict:
+    """The root attributes of a reservoir file (e.g. its training report)."""
+    with open_h5_readonly(os.fspath(path), "reservoir file") as f:
+        return {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
