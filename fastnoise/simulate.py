@@ -43,7 +43,8 @@ def simulate(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1
              block: int | None = None, threads: int | None = None, samples=None,
              histogram=None, progress: bool | Callable | None = False, stream: int = 0,
              noise_values: np.ndarray | None = None, keep: bool = True, labels=None,
-             classify: bool | None = None, precision: str = "float64") -> Result:
+             classify: bool | None = None, precision: str = "float64", mode: str | None = None,
+             washout: int | None = None, state=None) -> Result:
     """Simulate K noisy repetitions of every input and reduce them per neuron.
 
     Parameters
@@ -96,6 +97,11 @@ def simulate(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1
     classify : bool, optional
         Record the noisy argmax without labels (agreement with the noiseless
         prediction only).
+    mode, washout, state : optional, reservoirs only
+        For a :class:`~fastnoise.Reservoir` (inputs: one row per time step): ``"open"``
+        (teacher forcing, the default) or ``"closed"`` (after ``washout`` steps the
+        readout is fed back as the input), and the (N,) initial state (zeros).
+        Reservoir runs keep their results in memory (no ``store`` yet).
     precision : {"float64", "float32"}
         ``"float32"``, the fast mode: every layer's states are float32
         (float32 GEMMs for Eq. 1, activation and Eq. 3 noise in float32,
@@ -116,7 +122,12 @@ def simulate(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1
         return _simulate_reservoir(net, inputs, noise, repeats, seed, store=store, samples=samples,
                                    histogram=histogram, labels=labels, classify=classify,
                                    precision=precision, block=block, threads=threads,
-                                   noise_values=noise_values, stream=stream)
+                                   noise_values=noise_values, stream=stream, mode=mode or "open",
+                                   washout=washout or 0, state=state)
+    for name, value in (("mode", mode), ("washout", washout), ("state", state)):
+        if value is not None:
+            raise ValueError(f"{name}= is for reservoirs (fastnoise.Reservoir); a feed-forward "
+                             "network takes independent inputs")
     pl = plan(net, inputs, noise, repeats, seed, block=block, samples=samples,
               histogram=histogram, stream=stream, noise_values=noise_values, labels=labels,
               classify=classify, precision=precision)
@@ -157,9 +168,10 @@ def simulate(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1
 
 
 def _simulate_reservoir(esn, inputs, noise, repeats, seed, *, store, samples, histogram, labels,
-                        classify, precision, block, threads, noise_values, stream) -> Result:
-    """fn.simulate for a :class:`~fastnoise.network.reservoir.Reservoir` (open loop from the zero
-    state; :func:`fastnoise.engine.recurrent.simulate_reservoir` has the closed loop)."""
+                        classify, precision, block, threads, noise_values, stream, mode, washout,
+                        state) -> Result:
+    """fn.simulate for a :class:`~fastnoise.network.reservoir.Reservoir`
+    (:func:`fastnoise.engine.recurrent.simulate_reservoir`)."""
     from .engine.recurrent import simulate_reservoir
 
     for name, value in (("store", store), ("samples", samples), ("histogram", histogram),
@@ -167,5 +179,6 @@ def _simulate_reservoir(esn, inputs, noise, repeats, seed, *, store, samples, hi
         if value:
             raise ValueError(f"{name}= is not available for reservoirs yet; simulate without it "
                              "(results are kept in memory)")
-    return simulate_reservoir(esn, inputs, noise, repeats, seed, block=block, threads=threads,
-                              noise_values=noise_values, stream=stream, precision=precision)
+    return simulate_reservoir(esn, inputs, noise, repeats, seed, mode=mode, washout=washout,
+                              state=state, block=block, threads=threads, noise_values=noise_values,
+                              stream=stream, precision=precision)
