@@ -258,3 +258,23 @@ def test_tanh_reservoir_prediction_at_small_noise(mode):
     s = simulate_reservoir(esn, u, small, K, mode=mode, washout=20, seed=3)
     for n in range(3):
         np.testing.assert_allclose(p.var[n], s.var[n], rtol=5 * np.sqrt(2 / (K - 1)) + 0.01)
+
+
+def test_from_reservoirpy_converts_a_trained_model():
+    from reservoirpy.nodes import Reservoir as RpyReservoir
+    from reservoirpy.nodes import Ridge
+
+    u = np.sin(0.1 * np.arange(400))[:, None]
+    target = np.roll(u, -1, axis=0)
+    model = RpyReservoir(units=50, lr=0.5, sr=0.9, seed=2) >> Ridge(ridge=1e-6)
+    model.fit(u[:300], target[:300], warmup=50)
+    for node in model.nodes:                 # run from the zero state, as fastnoise does
+        node.reset()
+    want = model.run(u)
+    esn = fn.Reservoir.from_reservoirpy(model)
+    _, x = fn.forward(esn, u)
+    np.testing.assert_allclose(x[2], want, rtol=0, atol=1e-12)
+    odd = RpyReservoir(units=5, activation=np.sin, seed=1)
+    odd.run(u[:2])
+    with pytest.raises(ValueError, match="reservoirpy activation 'sin' has no fastnoise counterpart"):
+        fn.Reservoir.from_reservoirpy(odd)

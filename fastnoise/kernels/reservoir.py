@@ -144,6 +144,42 @@ def _moments_row(row, K, mean, var, t, i):
     var[t, i] = max(q - s * s / K, 0.0) / (K - 1)
 
 
+@njit(inline="always", **JIT)
+def _finish_row(x, out, K, z, a_mu, a_au, cm, ca, has_unc, noisy, mean, var, t, i):
+    """One pass over a neuron's K values: Eq. 3 (if ``noisy``; as :func:`_eq3_row`), store
+    into ``out``, and the mean and unbiased variance in float64 (shifted by the first
+    value before the noise, as :func:`_moments_row`)."""
+    c = np.float64(x[0])
+    s = 0.0
+    q = 0.0
+    if noisy and has_unc:
+        au2 = a_au * a_au
+        for k in range(K):
+            xc = x[k] * cm[k]
+            m = a_mu * xc
+            v = xc + ca[k] + np.sqrt(m * m + au2) * z[k]
+            out[k] = v
+            d = np.float64(v) - c
+            s += d
+            q += d * d
+    elif noisy:
+        for k in range(K):
+            v = x[k] * cm[k] + ca[k]
+            out[k] = v
+            d = np.float64(v) - c
+            s += d
+            q += d * d
+    else:
+        for k in range(K):
+            v = x[k]
+            out[k] = v
+            d = np.float64(v) - c
+            s += d
+            q += d * d
+    mean[t, i] = c + s / K
+    var[t, i] = max(q - s * s / K, 0.0) / (K - 1)
+
+
 @njit(**JIT_PARALLEL)
 def _reservoir_kernel(u, t0, t1, closed, washout, w_in, indptr, indices, data, bias, leak,
                       code, p, w_out, b_out, code_out, p_out, at_input, amp, key0, key1, stream,
@@ -231,12 +267,11 @@ def _reservoir_kernel(u, t0, t1, closed, washout, w_in, indptr, indices, data, b
             if noisy[1] and at_input[0]:
                 _eq3_row(acc, K, z, amp[1, 0], amp[1, 1], cm[1], ca[1], unc[1])
             activate_row(code, p, acc, K, user)
-            row = dst[i]
-            for k in range(K):
-                row[k] = (one - leak) * src[i, k] + leak * acc[k]
-            if noisy[1] and not at_input[0]:
-                _eq3_row(row, K, z, amp[1, 0], amp[1, 1], cm[1], ca[1], unc[1])
-            _moments_row(row, K, mean1, var1, tt, i)
+            if leak != one:
+                for k in range(K):
+                    acc[k] = (one - leak) * src[i, k] + leak * acc[k]
+            _finish_row(acc, dst[i], K, z, amp[1, 0], amp[1, 1], cm[1], ca[1], unc[1],
+                        noisy[1] and not at_input[0], mean1, var1, tt, i)
         # readout
         for o in prange(I_out):
             acc = np.empty(K, R.dtype)
@@ -252,11 +287,8 @@ def _reservoir_kernel(u, t0, t1, closed, washout, w_in, indptr, indices, data, b
             if noisy[2] and at_input[1]:
                 _eq3_row(acc, K, z, amp[2, 0], amp[2, 1], cm[2], ca[2], unc[2])
             activate_row(code_out, p_out, acc, K, user)
-            if noisy[2] and not at_input[1]:
-                _eq3_row(acc, K, z, amp[2, 0], amp[2, 1], cm[2], ca[2], unc[2])
-            for k in range(K):
-                Y[o, k] = acc[k]
-            _moments_row(acc, K, mean2, var2, tt, o)
+            _finish_row(acc, Y[o], K, z, amp[2, 0], amp[2, 1], cm[2], ca[2], unc[2],
+                        noisy[2] and not at_input[1], mean2, var2, tt, o)
     if (t1 - t0) % 2 == 1:                          # the last r(t) is in Rn
         for i in prange(N):
             for k in range(K):

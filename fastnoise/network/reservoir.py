@@ -203,6 +203,48 @@ class Reservoir:
             x[2][t] = y
         return xt, x
 
+    @classmethod
+    def from_reservoirpy(cls, model, noise_at=("output", "output")) -> "Reservoir":
+        """Convert a trained reservoirpy 0.4 ``Reservoir >> Ridge`` model (or a lone
+        ``Reservoir`` node, with a zero readout of one neuron).
+
+        Reads the initialised matrices (W, Win with its input scaling, bias, leak rate
+        lr, activation; Ridge's Wout and bias: y = x Wout + bias); reservoirpy is not
+        imported.  Refused with one line: other node kinds, feedback connections, a
+        per-neuron leak rate, an activation other than tanh, sigmoid, relu, identity.
+        """
+        nodes = list(getattr(model, "nodes", [model]))
+        res = [n for n in nodes if hasattr(n, "W") and hasattr(n, "Win")]
+        ridge = [n for n in nodes if hasattr(n, "Wout")]
+        other = [type(n).__name__ for n in nodes if n not in res and n not in ridge]
+        if len(res) != 1 or len(ridge) > 1 or other:
+            raise ValueError("from_reservoirpy takes a Reservoir node or a Reservoir >> Ridge model, got "
+                             f"nodes {[type(n).__name__ for n in nodes]}")
+        node = res[0]
+        if not getattr(node, "initialized", True) or getattr(node, "W", None) is None:
+            raise ValueError("the reservoirpy Reservoir is not initialised; run or fit the model first")
+        if getattr(model, "edges", None) and any(e[1] != 0 for e in model.edges):
+            raise ValueError("the reservoirpy model has feedback connections; only Reservoir >> Ridge "
+                             "converts")
+        lr = np.asarray(node.lr, dtype=float)
+        if lr.size != 1:
+            raise ValueError("the reservoirpy Reservoir has a per-neuron leak rate; fastnoise takes one")
+        fname = getattr(node.activation, "__name__", repr(node.activation))
+        names = {"tanh": "tanh", "sigmoid": "logistic", "relu": "relu", "identity": "linear"}
+        if fname not in names:
+            raise ValueError(f"reservoirpy activation {fname!r} has no fastnoise counterpart; "
+                             f"use one of {', '.join(names)}")
+        n = node.W.shape[0]
+        if ridge:
+            if getattr(ridge[0], "Wout", None) is None:
+                raise ValueError("the reservoirpy Ridge readout is not fitted; fit the model first")
+            w_out = np.asarray(ridge[0].Wout, dtype=float).T
+            b_out = np.broadcast_to(np.asarray(ridge[0].bias, dtype=float), (w_out.shape[0],))
+        else:
+            w_out, b_out = np.zeros((1, n)), None
+        return cls(node.Win, node.W, w_out, np.broadcast_to(np.asarray(node.bias, float), (n,)),
+                   b_out, float(lr), names[fname], "linear", noise_at)
+
     def with_readout(self, w_out, b_out=None) -> "Reservoir":
         """The same reservoir with another readout (e.g. a trained one)."""
         return Reservoir(self.w_in, self.w_csr, w_out, self.bias, b_out, self.leak, self.activation,
