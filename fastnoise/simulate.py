@@ -101,7 +101,8 @@ def simulate(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1
         For a :class:`~fastnoise.Reservoir` (inputs: one row per time step): ``"open"``
         (teacher forcing, the default) or ``"closed"`` (after ``washout`` steps the
         readout is fed back as the input), and the (N,) initial state (zeros).
-        Reservoir runs keep their results in memory (no ``store`` yet).
+        A reservoir's store labels its rows ``time`` and is resumable from the last
+        complete block of steps (:func:`fastnoise.engine.recurrent.simulate_reservoir`).
     precision : {"float64", "float32"}
         ``"float32"``, the fast mode: every layer's states are float32
         (float32 GEMMs for Eq. 1, activation and Eq. 3 noise in float32,
@@ -123,7 +124,8 @@ def simulate(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1
                                    histogram=histogram, labels=labels, classify=classify,
                                    precision=precision, block=block, threads=threads,
                                    noise_values=noise_values, stream=stream, mode=mode or "open",
-                                   washout=washout or 0, state=state)
+                                   washout=washout or 0, state=state, run=run,
+                                   overwrite=overwrite, resume=resume, keep=keep)
     for name, value in (("mode", mode), ("washout", washout), ("state", state)):
         if value is not None:
             raise ValueError(f"{name}= is for reservoirs (fastnoise.Reservoir); a feed-forward "
@@ -169,16 +171,16 @@ def simulate(net: Network, inputs, noise=None, repeats: int = 300, seed: int = 1
 
 def _simulate_reservoir(esn, inputs, noise, repeats, seed, *, store, samples, histogram, labels,
                         classify, precision, block, threads, noise_values, stream, mode, washout,
-                        state) -> Result:
+                        state, run, overwrite, resume, keep) -> Result:
     """fn.simulate for a :class:`~fastnoise.network.reservoir.Reservoir`
     (:func:`fastnoise.engine.recurrent.simulate_reservoir`)."""
     from .engine.recurrent import simulate_reservoir
 
-    for name, value in (("store", store), ("samples", samples), ("histogram", histogram),
-                        ("labels", labels), ("classify", classify)):
+    for name, value in (("samples", samples), ("histogram", histogram), ("labels", labels),
+                        ("classify", classify)):
         if value:
-            raise ValueError(f"{name}= is not available for reservoirs yet; simulate without it "
-                             "(results are kept in memory)")
+            raise ValueError(f"{name}= is not available for reservoirs yet; simulate without it")
     return simulate_reservoir(esn, inputs, noise, repeats, seed, mode=mode, washout=washout,
                               state=state, block=block, threads=threads, noise_values=noise_values,
-                              stream=stream, precision=precision)
+                              stream=stream, precision=precision, store=store, run=run,
+                              overwrite=overwrite, resume=resume, keep=keep)

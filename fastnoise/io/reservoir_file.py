@@ -26,17 +26,14 @@ from ..network.reservoir import Reservoir
 from .errors import open_h5_readonly
 from .lock import partial_path, remove_stale_partials, write_lock
 
-__all__ = ["save", "load", "read_attrs"]
+__all__ = ["save", "load", "read_attrs", "write_group", "read_group", "is_reservoir_group",
+           "is_reservoir_object"]
 
 
 def save(esn: Reservoir, path, group: str = "reservoir", overwrite: bool = False,
          attrs: dict | None = None) -> None:
     """Write ``esn`` to an HDF5 file (module docstring); ``attrs`` go to the file's root."""
     path = os.fspath(path)
-    for name in ("activation", "readout_activation"):
-        if getattr(esn, name).is_custom:
-            raise ValueError(f"{name} {getattr(esn, name).name!r} is user-defined and cannot be "
-                             "stored; use a built-in activation")
     with write_lock(path):
         if os.path.exists(path) and not overwrite:
             raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
@@ -44,17 +41,7 @@ def save(esn: Reservoir, path, group: str = "reservoir", overwrite: bool = False
         tmp = partial_path(path)
         try:
             with h5py.File(tmp, "w") as f:
-                g = f.create_group(group)
-                g.attrs["fastnoise_object"] = "reservoir"
-                g.attrs["config"] = json.dumps({
-                    "leak": esn.leak, "activation": esn.activation.to_dict(),
-                    "readout_activation": esn.readout_activation.to_dict(),
-                    "noise_at": list(esn.noise_at)})
-                csr = esn.w_csr
-                for name, a in (("w_in", esn.w_in), ("w_out", esn.w_out), ("bias", esn.bias),
-                                ("b_out", esn.b_out), ("w_data", csr.data),
-                                ("w_indices", csr.indices), ("w_indptr", csr.indptr)):
-                    g.create_dataset(name, data=a)
+                write_group(f.create_group(group), esn)
                 for k, v in (attrs or {}).items():
                     f.attrs[k] = v
             os.replace(tmp, path)
@@ -68,16 +55,46 @@ def load(path, group: str = "reservoir") -> Reservoir:
     """Read a reservoir written by :func:`save`."""
     path = os.fspath(path)
     with open_h5_readonly(path, "reservoir file") as f:
-        if group not in f or f[group].attrs.get("fastnoise_object") != "reservoir":
+        if group not in f or not is_reservoir_group(f[group]):
             raise ValueError(f"{path} holds no fastnoise reservoir in group {group!r}")
-        g = f[group]
-        cfg = json.loads(g.attrs["config"])
-        n = g["w_in"].shape[0]
-        w = sparse.csr_matrix((g["w_data"][()], g["w_indices"][()], g["w_indptr"][()]), shape=(n, n))
-        return Reservoir(g["w_in"][()], w, g["w_out"][()], g["bias"][()], g["b_out"][()],
-                         float(cfg["leak"]), _act.Activation.from_dict(cfg["activation"]),
-                         _act.Activation.from_dict(cfg["readout_activation"]),
-                         tuple(cfg["noise_at"]))
+        return read_group(f[group])
+
+
+def is_reservoir_object(obj) -> bool:
+    """Whether ``obj`` is a :class:`~fastnoise.network.reservoir.Reservoir`."""
+    return isinstance(obj, Reservoir)
+
+
+def is_reservoir_group(g) -> bool:
+    """Whether the HDF5 group ``g`` holds a reservoir (:func:`write_group`)."""
+    tag = g.attrs.get("fastnoise_object")
+    return (tag.decode() if isinstance(tag, bytes) else tag) == "reservoir"
+
+
+def write_group(g, esn: Reservoir) -> None:
+    """Write ``esn`` into the HDF5 group ``g`` (module docstring)."""
+    for name in ("activation", "readout_activation"):
+        if getattr(esn, name).is_custom:
+            raise ValueError(f"{name} {getattr(esn, name).name!r} is user-defined and cannot be "
+                             "stored; use a built-in activation")
+    g.attrs["fastnoise_object"] = "reservoir"
+    g.attrs["config"] = json.dumps({
+        "leak": esn.leak, "activation": esn.activation.to_dict(),
+        "readout_activation": esn.readout_activation.to_dict(), "noise_at": list(esn.noise_at)})
+    csr = esn.w_csr
+    for name, a in (("w_in", esn.w_in), ("w_out", esn.w_out), ("bias", esn.bias), ("b_out", esn.b_out),
+                    ("w_data", csr.data), ("w_indices", csr.indices), ("w_indptr", csr.indptr)):
+        g.create_dataset(name, data=a)
+
+
+def read_group(g) -> Reservoir:
+    """The reservoir of an HDF5 group written by :func:`write_group`."""
+    cfg = json.loads(g.attrs["config"])
+    n = g["w_in"].shape[0]
+    w = sparse.csr_matrix((g["w_data"][()], g["w_indices"][()], g["w_indptr"][()]), shape=(n, n))
+    return Reservoir(g["w_in"][()], w, g["w_out"][()], g["bias"][()], g["b_out"][()],
+                     float(cfg["leak"]), _act.Activation.from_dict(cfg["activation"]),
+                     _act.Activation.from_dict(cfg["readout_activation"]), tuple(cfg["noise_at"]))
 
 
 def read_attrs(path) -> dict:

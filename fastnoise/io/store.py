@@ -54,7 +54,7 @@ import time
 import numpy as np
 
 from .._version import __version__
-from . import network_file
+from . import network_file, reservoir_file
 from .allocate import allocated_dataset
 from .errors import (StoreError, first_line, check_global_heaps, damaged, open_failure,
                      reading, safe_text)
@@ -320,7 +320,7 @@ class Store:
         return f"run{i}"
 
     def create_run(self, name, config, network, inputs, samples=None, hist=None,
-                   classes=None, commit: bool = True) -> "Run":
+                   classes=None, commit: bool = True, checkpoint=None) -> "Run":
         """Lay out a new run, allocate and flush every dataset, return it.
 
         ``samples`` is (layers, neurons) index arrays or None; ``hist`` is
@@ -328,6 +328,13 @@ class Store:
         (True, labels or None) to record the noisy argmax, or None.  A new
         store is moved into place afterwards unless ``commit`` is False (to
         lay out several runs first; then call :meth:`commit`).
+
+        A reservoir (``network`` a :class:`~fastnoise.network.reservoir.Reservoir`) runs
+        in time: its rows are labelled ``time`` instead of ``input``, and
+        ``checkpoint = dtype`` lays out two slots of its K repetitions' state
+        (``state_r`` (2, N, K), ``state_y`` (2, I_out, K), ``state_step`` (2,)), written
+        alternately at the end of each block (:meth:`Run.write_checkpoint`) so that a run
+        killed at any moment resumes from the last complete block.
         """
         import h5py
 
@@ -362,7 +369,9 @@ class Store:
                 ds.dims[axis].attach_scale(scales[d][0])
             return ds
 
-        scale("input", T)
+        recurrent = reservoir_file.is_reservoir_object(network)
+        rows = "time" if recurrent else "input"
+        scale(rows, T)
         for n, w in enumerate(widths):
             scale(f"neuron_{n}", w)
         scale("layer", len(widths))
@@ -372,18 +381,24 @@ class Store:
             rows, cols, chans = np.unravel_index(np.arange(h * w * c), (h, w, c))
             for axis, values in (("row", rows), ("col", cols), ("channel", chans)):
                 dataset(f"{axis}_{n}", (f"neuron_{n}",), np.int64, -1)[...] = values
-        inp = dataset("inputs", ("input", "neuron_0"), np.float64, np.nan)
+        inp = dataset("inputs", (rows, "neuron_0"), np.float64, np.nan)
         inp[...] = inputs
         for n in range(len(widths)):
             for kind in ("mean", "var", "xt", "x"):
-                ds = dataset(f"{kind}_{n}", ("input", f"neuron_{n}"), np.float64, np.nan)
+                ds = dataset(f"{kind}_{n}", (rows, f"neuron_{n}"), np.float64, np.nan)
                 if n in maps:
                     ds.attrs["coordinates"] = f"row_{n} col_{n} channel_{n}"
                     ds.attrs["map_shape"] = np.array(maps[n], np.int64)
         if 0 in maps:
             inp.attrs["coordinates"] = "row_0 col_0 channel_0"
             inp.attrs["map_shape"] = np.array(maps[0], np.int64)
-        dataset("done", ("input",), np.uint8, 0)
+        dataset("done", (rows,), np.uint8, 0)
+        if checkpoint is not None:
+            scale("repeat", K)
+            scale("slot", 2)
+            dataset("state_r", ("slot", "neuron_1", "repeat"), checkpoint, np.nan)
+            dataset("state_y", ("slot", f"neuron_{len(widths) - 1}", "repeat"), checkpoint, np.nan)
+            dataset("state_step", ("slot",), np.int64, -1)
         if samples is not None and len(samples[0]):
             scale("repeat", K)
             scale("sample", len(samples[0]))
@@ -402,7 +417,10 @@ class Store:
             dataset("predicted", ("input", "repeat"), np.int32, -1)
             if classes[1] is not None:
                 dataset("labels", ("input",), np.int64, -1)[...] = classes[1]
-        network_file.write_group(g.create_group("network"), network)
+        if recurrent:
+            reservoir_file.write_group(g.create_group("network"), network)
+        else:
+            network_file.write_group(g.create_group("network"), network)
         if commit and not self._replace:  # a replacing store waits for close()
             self._f.flush()
             self._commit()
@@ -691,6 +709,8 @@ class Run:
         if g is None:
             raise self._damaged(f"group {self._where('network')} missing")
         try:
+            if reservoir_file.is_reservoir_group(g):
+                return reservoir_file.read_group(g)
             net = network_file.read_group(g, custom=custom)
         except StoreError:
             raise
@@ -817,7 +837,7 @@ class Run:
             for kind in ("mean", "var"):
                 ds = allocated_dataset(g, f"{kind}_{n}", self.group[f"mean_{n}"].shape,
                                         np.float64, np.nan)
-                ds.dims[0].attach_scale(self.group["input"])
+                ds.dims[0].attach_scale(self.group["time" if "time" in self.group else "input"])
                 ds.dims[1].attach_scale(self.group[f"neuron_{n}"])
 
     def write_prediction(self, mean, var, method: str | None = None) -> None:
@@ -856,6 +876,42 @@ class Run:
         self.store.file.flush()
         g["done"][start:stop] = 1
         self.store.file.flush()
+
+    def write_results(self, start: int, stop: int, mean, var, xt, x, checkpoint=None) -> None:
+        """Write rows ``start:stop`` given per layer ((stop − start, I_n) arrays), then the
+        checkpoint ``(r, y)`` of a reservoir after ``stop`` steps, then mark the rows done."""
+        g = self.group
+        for n in range(self.n_layers):
+            for kind, arrays in (("mean", mean), ("var", var), ("xt", xt), ("x", x)):
+                g[f"{kind}_{n}"][start:stop] = arrays[n]
+        self.store.file.flush()
+        if checkpoint is not None:
+            self.write_checkpoint(stop, *checkpoint)
+        g["done"][start:stop] = 1
+        self.store.file.flush()
+
+    def write_checkpoint(self, step: int, r: np.ndarray, y: np.ndarray) -> None:
+        """Keep a reservoir's state after ``step`` steps (call before marking them done): into
+        the slot that does not hold the last checkpoint, data first, then its step."""
+        g = self.group
+        steps = g["state_step"][()]
+        slot = 0 if steps[0] <= steps[1] else 1
+        g["state_r"][slot] = r
+        g["state_y"][slot] = y
+        self.store.file.flush()
+        g["state_step"][slot] = int(step)
+        self.store.file.flush()
+
+    def checkpoint(self, step: int):
+        """(r, y) of the checkpoint after ``step`` steps, or None."""
+        g = self.group
+        if "state_step" not in g:
+            return None
+        steps = g["state_step"][()]
+        for slot in (0, 1):
+            if int(steps[slot]) == int(step):
+                return g["state_r"][slot], g["state_y"][slot]
+        return None
 
     def set_status(self, status: str) -> None:
         self.group.attrs.modify("status", _status_bytes(status))

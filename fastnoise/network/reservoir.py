@@ -184,24 +184,45 @@ class Reservoir:
         In closed loop the input rows after ``washout`` are not read (only their count).
         """
         u = self.check_inputs(u, mode, washout)
-        T = u.shape[0]
-        r = self.initial_state(state)
-        xt = [np.empty((T, w)) for w in self.widths]
-        x = [np.empty((T, w)) for w in self.widths]
-        y = np.zeros(self.widths[2])
-        a = self.leak
-        for t in range(T):
-            x0 = y if (mode == "closed" and t >= washout) else u[t]
-            xt[0][t] = x[0][t] = x0
-            s = self.w_csr @ r + self.w_in @ x0 + self.bias
-            xt[1][t] = s
-            r = (1.0 - a) * r + a * self.activation(s)
-            x[1][t] = r
-            s_out = self.w_out @ r + self.b_out
-            xt[2][t] = s_out
-            y = self.readout_activation(s_out)
-            x[2][t] = y
+        xt, x, _, _ = self.run_steps(u, 0, u.shape[0], mode, washout, self.initial_state(state),
+                                     np.zeros(self.widths[2]))
         return xt, x
+
+    def run_steps(self, u, start: int, stop: int, mode: str, washout: int, r, y):
+        """Steps ``start`` … ``stop`` − 1 of the noiseless trajectory from the state r(start − 1)
+        and readout y(start − 1) (checked inputs ``u``, global step indices).  Returns
+        (x̃, x) lists of (stop − start, I_n) arrays and the final (r, y)."""
+        n = stop - start
+        xt = [np.empty((n, w)) for w in self.widths]
+        x = [np.empty((n, w)) for w in self.widths]
+        a = self.leak
+        r = np.array(r, dtype=np.float64)
+        y = np.array(y, dtype=np.float64)
+        for i, t in enumerate(range(start, stop)):
+            x0 = y if (mode == "closed" and t >= washout) else u[t]
+            xt[0][i] = x[0][i] = x0
+            s = self.w_csr @ r + self.w_in @ x0 + self.bias
+            xt[1][i] = s
+            r = (1.0 - a) * r + a * self.activation(s)
+            x[1][i] = r
+            s_out = self.w_out @ r + self.b_out
+            xt[2][i] = s_out
+            y = self.readout_activation(s_out)
+            x[2][i] = y
+        return xt, x, r, y
+
+    def digest(self) -> str:
+        """SHA-256 of the weights and settings (the provenance of stored runs)."""
+        import hashlib
+        import json
+
+        h = hashlib.sha256()
+        for a in (self.w_in, self.w_csr.data, self.w_csr.indices, self.w_csr.indptr, self.w_out,
+                  self.bias, self.b_out):
+            h.update(np.ascontiguousarray(a).tobytes())
+        h.update(json.dumps([self.leak, self.activation.to_dict(), self.readout_activation.to_dict(),
+                             list(self.noise_at)], sort_keys=True).encode())
+        return h.hexdigest()
 
     @classmethod
     def from_reservoirpy(cls, model, noise_at=("output", "output")) -> "Reservoir":
