@@ -108,17 +108,23 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
 __all__ = ["RunConfig", "load_config", "loads_config", "parse_config"]
 
 TOP = "[top level]"
-TOP_KEYS = ("repeats", "seed", "network", "noise", "inputs", "output", "mitigation")
+TOP_KEYS = ("repeats", "seed", "network", "noise", "inputs", "output", "mitigation", "time")
 _NETWORK_KEYS = {"symmetric": ("kind", "widths", "alpha", "activation", "gain", "negative_slope", "beta",
                                "slope", "noise_at"),
                  "file": ("kind", "path", "format", "group", "activations", "activation_map", "custom",
-                          "architecture", "input_shape", "noise_at", "correlated")}
+                          "architecture", "input_shape", "noise_at", "correlated"),
+                 "reservoir": ("kind", "units", "inputs", "outputs", "matrix", "connectivity", "bandwidth",
+                               "spectral_radius", "input_scaling", "leak", "activation", "bias",
+                               "readout_activation", "noise_at", "seed"),
+                 "reservoir-file": ("kind", "path", "group", "noise_at")}
 _INPUT_KEYS = {"linspace": ("kind", "start", "stop", "count"),
                "uniform": ("kind", "low", "high", "count", "seed"),
                "npy": ("kind", "path"),
                "dataset": ("kind", "name", "split", "label", "count", "start", "path", "scale", "mean",
                            "std"),
-               "mackey-glass": ("kind", "count", "start", "width", "seed")}
+               "mackey-glass": ("kind", "count", "start", "width", "seed"),
+               "mackey-glass-series": ("kind", "count", "start")}
+_TIME_KEYS = ("mode", "washout")
 _OUTPUT_KEYS = ("samples", "histogram", "block", "precision")
 _MITIGATION_KEYS = {"pool": ("kind", "layers", "copies"), "ghost": ("kind", "layers"),
                     "intra_layer": ("kind", "layers", "matrix")}
@@ -236,10 +242,63 @@ def _resolve(path: str, base_dir: str | None) -> str:
 
 # -- sections ------------------------------------------------------------------
 
+def _parse_reservoir(table: dict, kind: str, base_dir: str | None):
+    """A reservoir: drawn by :func:`fastnoise.reservoir` or read from a reservoir file."""
+    from .network.reservoir import reservoir
+
+    where = "[network]"
+    places = table.get("noise_at", ["output", "output"])
+    if isinstance(places, str):
+        places = [places, places]
+    if not (isinstance(places, list) and len(places) == 2 and all(isinstance(p, str) for p in places)):
+        raise ValueError(f"noise_at = {show_value(places)} in {where} must give the reservoir's and "
+                         'the readout\'s place, e.g. noise_at = ["output", "output"]')
+    if kind == "reservoir-file":
+        from .io import reservoir_file
+
+        rel = _str(_require(table, "path", where, '"esn.h5"'), "path", where)
+        path = _resolve(rel, base_dir)
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f'path = "{rel}" in {where}: no such file {path}; give a '
+                                    "reservoir file (fastnoise.io.reservoir_file.save)")
+        group = _str(table.get("group", "reservoir"), "group", where)
+        try:
+            esn = reservoir_file.load(path, group)
+        except (ValueError, OSError, KeyError) as exc:
+            raise ValueError(f'path = "{rel}" in {where}: {one_line(exc)}') from None
+        if "noise_at" in table:
+            esn = type(esn)(esn.w_in, esn.w_csr, esn.w_out, esn.bias, esn.b_out, esn.leak,
+                            esn.activation, esn.readout_activation, tuple(places))
+        return esn, {"kind": kind, "path": path, "group": group, "noise_at": list(esn.noise_at)}
+    units = _int(_require(table, "units", where, "500"), "units", where, 1)
+    opts = dict(inputs=_int(table.get("inputs", 1), "inputs", where, 1),
+                outputs=_int(table.get("outputs", 1), "outputs", where, 1),
+                kind=_str(table.get("matrix", "uniform"), "matrix", where),
+                connectivity=_float(table.get("connectivity", 0.1), "connectivity", where),
+                spectral_radius=_float(table.get("spectral_radius", 0.9), "spectral_radius", where),
+                input_scaling=_float(table.get("input_scaling", 1.0), "input_scaling", where),
+                leak=_float(table.get("leak", 1.0), "leak", where),
+                activation=_str(table.get("activation", "tanh"), "activation", where),
+                bias=_float(table.get("bias", 0.0), "bias", where),
+                readout_activation=_str(table.get("readout_activation", "linear"),
+                                        "readout_activation", where),
+                noise_at=tuple(places), seed=_int(table.get("seed", 0), "seed", where, 0))
+    if "bandwidth" in table:
+        opts["bandwidth"] = _int(table["bandwidth"], "bandwidth", where, 0)
+    try:
+        esn = reservoir(units, **opts)
+    except ValueError as exc:
+        raise ValueError(f"{where}: {one_line(exc)}") from None
+    spec = {k: (list(v) if isinstance(v, tuple) else v) for k, v in opts.items() if k != "kind"}
+    return esn, {"kind": kind, "units": units, "matrix": opts["kind"], **spec}
+
+
 def _parse_network(table: dict, base_dir: str | None) -> tuple[Network, dict]:
     where = "[network]"
     kind = _kind(table, _NETWORK_KEYS, where)
     _check_kind_keys(table, kind, _NETWORK_KEYS, where)
+    if kind in ("reservoir", "reservoir-file"):
+        return _parse_reservoir(table, kind, base_dir)
     if kind == "file":
         rel = _str(_require(table, "path", where, '"net.h5"'), "path", where)
         group = _str(table.get("group", "network"), "group", where)
@@ -431,6 +490,17 @@ def _parse_inputs(table: dict, net: Network, base_dir: str | None):
         return _parse_dataset_inputs(table, net, base_dir)
     if kind == "mackey-glass":
         return _parse_mackey_glass_inputs(table, net)
+    if kind == "mackey-glass-series":
+        from .train.reservoir import mackey_glass
+
+        if width != 1:
+            raise ValueError(f'kind = "mackey-glass-series" in {where} is one input per step; the '
+                             f"network has {width} input neurons")
+        count = _int(_require(table, "count", where, "1000"), "count", where, 1)
+        start = _int(table.get("start", 0), "start", where, 0)
+        _check_inputs_memory(count, 1, where, values=8 * (start + count))
+        inputs = np.ascontiguousarray(mackey_glass(start + count)[0][start:])
+        return inputs, {"kind": kind, "count": count, "start": start, "shape": list(inputs.shape)}, None
     if kind == "npy":
         rel = _str(_require(table, "path", where, '"inputs.npy"'), "path", where)
         path = _resolve(rel, base_dir)
@@ -623,12 +693,20 @@ class RunConfig:
     spec: dict = field(default_factory=dict)
     labels: np.ndarray | None = None
     precision: str = "float64"
+    time: dict | None = None
+
+    @property
+    def is_reservoir(self) -> bool:
+        return self.time is not None
 
     def simulate_kwargs(self) -> dict:
         """Keyword arguments of :func:`fastnoise.simulate` for this config."""
-        return dict(net=self.network, inputs=self.inputs, noise=self.noise, repeats=self.repeats,
-                    seed=self.seed, block=self.block, samples=self.samples,
-                    histogram=self.histogram, labels=self.labels, precision=self.precision)
+        kw = dict(net=self.network, inputs=self.inputs, noise=self.noise, repeats=self.repeats,
+                  seed=self.seed, block=self.block, samples=self.samples,
+                  histogram=self.histogram, labels=self.labels, precision=self.precision)
+        if self.time is not None:
+            kw.update(self.time)
+        return kw
 
     def to_dict(self) -> dict:
         """JSON-able description: the config's sections, normalised.
@@ -638,7 +716,9 @@ class RunConfig:
         """
         net = dict(self.spec.get("network", {}), **self.network.to_config(),
                    sha256=self.network.digest())
+        extra = {} if self.time is None else {"time": dict(self.time)}
         return {
+            **extra,
             "source": self.path,
             "repeats": self.repeats,
             "seed": self.seed,
@@ -667,6 +747,9 @@ def parse_config(data: dict, base_dir: str | None = None) -> RunConfig:
                    why=" (a variance needs K ≥ 2 repetitions; the paper uses 300)")
     seed = _int(data.get("seed", 1), "seed", TOP, 0, MAX_SEED)
     net, net_spec = _parse_network(_table(data, "network", TOP), base_dir)
+    time_spec = _parse_time(_table(data, "time", TOP, required=False), net)
+    if time_spec is not None and data.get("mitigation"):
+        raise ValueError("[mitigation] transforms feed-forward networks; remove it for a reservoir")
     # the inputs first: a ghost on a layer with its noise before f weighs itself by the mean
     # slopes over them (mitigation never changes the input layer, so they fit both networks)
     inputs, input_spec, labels = _parse_inputs(_table(data, "inputs", TOP), net, base_dir)
@@ -677,7 +760,25 @@ def parse_config(data: dict, base_dir: str | None = None) -> RunConfig:
                      block=out["block"], samples=out["samples"], histogram=out["histogram"],
                      spec={"network": net_spec, "noise": noise_spec, "inputs": input_spec,
                            **({"mitigation": mitigation_spec} if mitigation_spec else {})},
-                     labels=labels, precision=out["precision"])
+                     labels=labels, precision=out["precision"], time=time_spec)
+
+
+def _parse_time(table: dict | None, net) -> dict | None:
+    """[time] of a reservoir: mode ("open" or "closed") and washout; None for other networks."""
+    from .network.reservoir import MODES, Reservoir
+
+    if not isinstance(net, Reservoir):
+        if table is not None:
+            raise ValueError("[time] is for reservoirs ([network] kind = \"reservoir\" or "
+                             "\"reservoir-file\"); remove it")
+        return None
+    table = table or {}
+    check_keys(table, _TIME_KEYS, "[time]")
+    mode = _str(table.get("mode", "open"), "mode", "[time]")
+    if mode not in MODES:
+        raise ValueError(f"mode = {show_value(mode)} in [time] must be one of "
+                         f"{', '.join(show_value(m) for m in MODES)}")
+    return {"mode": mode, "washout": _int(table.get("washout", 0), "washout", "[time]", 0)}
 
 
 def _apply_mitigation(net: Network, tables, inputs=None) -> tuple[Network, list]:

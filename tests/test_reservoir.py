@@ -143,8 +143,10 @@ def test_bad_arguments_are_refused_in_one_line():
         fn.simulate(esn, np.ones((5, 3)), ALL, 4)
     with pytest.raises(ValueError, match="leak must be in"):
         fn.reservoir(10, leak=0.0)
-    with pytest.raises(ValueError, match="store= is not available for reservoirs yet"):
-        fn.simulate(esn, np.ones((5, 2)), ALL, 4, store="x.h5")
+    with pytest.raises(ValueError, match="samples= is not available for reservoirs yet"):
+        fn.simulate(esn, np.ones((5, 2)), ALL, 4, samples=[(1, 0)])
+    with pytest.raises(ValueError, match="mode= is for reservoirs"):
+        fn.simulate(fn.random_dense([2, 3, 1]), np.ones((3, 2)), ALL, 4, mode="closed")
 
 
 def test_noiseless_run_equals_reservoirpy():

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import time
 
-from .common import add_method_options, jsonable, method_options
+from .common import UsageError, add_method_options, jsonable, method_options
 
 __all__ = ["add_parser", "run"]
 
@@ -41,7 +41,19 @@ def run(args) -> int:
     from ..stats import layer_summary, summary_table
 
     cfg = load_config(args.config)
-    method, opts, note = method_options(args, cfg.network)
+    if cfg.is_reservoir:                       # the covariance recursion in time
+        if args.method not in ("auto", "moments"):
+            raise UsageError(f"--method {args.method} is for feed-forward networks; a reservoir is "
+                             "predicted by moments (the covariance recursion in time)")
+        for flag, value in (("--order", args.order), ("--inherit", args.inherit),
+                            ("--density", args.density)):
+            if value is not None:
+                raise UsageError(f"{flag} does not apply to a reservoir")
+        method, note = "moments", ("chosen by --method auto: a reservoir" if args.method == "auto" else "")
+        opts = {"nodes": args.nodes} if args.nodes is not None else {}
+        opts.update(cfg.time)
+    else:
+        method, opts, note = method_options(args, cfg.network)
     start = time.perf_counter()
     pred = predict(cfg.network, cfg.inputs, cfg.noise, method=method, **opts)
     wall = time.perf_counter() - start
@@ -58,7 +70,8 @@ def run(args) -> int:
     else:
         extra = "".join(f", {k}={v}" for k, v in opts.items())
         print(f"prediction: method {pred.method}{extra}{f' ({note})' if note else ''}, network "
-              f"{'-'.join(map(str, cfg.network.widths))}, {cfg.inputs.shape[0]} inputs")
+              f"{'-'.join(map(str, cfg.network.widths))}, {cfg.inputs.shape[0]} "
+              f"{'time steps' if cfg.is_reservoir else 'inputs'}")
         print(summary_table(pred))
         print(f"wall time: {wall:.3f} s")
     return 0

@@ -76,6 +76,9 @@ def run(args) -> int:
         kwargs["block"] = args.block
     start = time.perf_counter()
     existed = os.path.exists(out)
+    if existed and not (args.resume or args.overwrite) and cfg.is_reservoir:
+        raise FileExistsError(f"--out {out} exists; pass --overwrite to replace it or --resume to "
+                              "complete the run it holds")
     if existed and not (args.resume or args.overwrite):
         # an identical complete run is reused as it is; anything else is never touched
         from ..engine.planning import plan
@@ -111,7 +114,8 @@ def run(args) -> int:
                              "inputs or weights too large? The results are kept in "
                              f"{out}; pass --allow-nonfinite to accept them")
         done = run.done
-        print(f"run {run.name}: {run.status}, {int(done.sum())}/{done.size} inputs, "
+        rows = "time steps" if cfg.is_reservoir else "inputs"
+        print(f"run {run.name}: {run.status}, {int(done.sum())}/{done.size} {rows}, "
               f"network {'-'.join(map(str, run.widths))}, {cfg.repeats} repeats, seed {cfg.seed}")
         print(summary_table(run))
         acc = accuracy_info(run)

@@ -1,5 +1,5 @@
 """Simulation of a reservoir (fastnoise.network.reservoir) in time: the validating
-wrapper around :func:`fastnoise.kernels.reservoir._reservoir_kernel`.
+wrapper around :func:`fastnoise.kernels.reservoir.reservoir_kernel`.
 
 Time runs in blocks of ``block`` steps; the kernel carries the K states from one
 block to the next, so a block's results never depend on how time was cut (nor on
@@ -120,7 +120,7 @@ def simulate_reservoir(res, inputs, noise=None, repeats: int = 300, seed: int = 
     """
     from ..kernels import seed_words
     from ..kernels.activations import user_functions
-    from ..kernels.reservoir import _reservoir_kernel
+    from ..kernels.reservoir import reservoir_kernel
 
     K = check_int("repeats", repeats, 2)
     check_choice("precision", precision, ("float64", "float32"))
@@ -193,7 +193,7 @@ def simulate_reservoir(res, inputs, noise=None, repeats: int = 300, seed: int = 
                 t1 = min(T, t0 + block)
                 bm = [np.empty((t1 - t0, w)) for w in widths]
                 bv = [np.empty((t1 - t0, w)) for w in widths]
-                _reservoir_kernel(ud, t0, t1, mode == "closed", int(washout), w_in, csr.indptr,
+                reservoir_kernel(ud, t0, t1, mode == "closed", int(washout), w_in, csr.indptr,
                                   csr.indices, data, bias, dt(res.leak), code, p, w_out, b_out,
                                   code_out, p_out, at_input, amp, key0, key1, np.uint64(stream),
                                   given, user, R, Y, bm[0], bv[0], bm[1], bv[1], bm[2], bv[2])

@@ -370,8 +370,8 @@ class Store:
             return ds
 
         recurrent = reservoir_file.is_reservoir_object(network)
-        rows = "time" if recurrent else "input"
-        scale(rows, T)
+        row_dim = "time" if recurrent else "input"
+        scale(row_dim, T)
         for n, w in enumerate(widths):
             scale(f"neuron_{n}", w)
         scale("layer", len(widths))
@@ -381,18 +381,18 @@ class Store:
             rows, cols, chans = np.unravel_index(np.arange(h * w * c), (h, w, c))
             for axis, values in (("row", rows), ("col", cols), ("channel", chans)):
                 dataset(f"{axis}_{n}", (f"neuron_{n}",), np.int64, -1)[...] = values
-        inp = dataset("inputs", (rows, "neuron_0"), np.float64, np.nan)
+        inp = dataset("inputs", (row_dim, "neuron_0"), np.float64, np.nan)
         inp[...] = inputs
         for n in range(len(widths)):
             for kind in ("mean", "var", "xt", "x"):
-                ds = dataset(f"{kind}_{n}", (rows, f"neuron_{n}"), np.float64, np.nan)
+                ds = dataset(f"{kind}_{n}", (row_dim, f"neuron_{n}"), np.float64, np.nan)
                 if n in maps:
                     ds.attrs["coordinates"] = f"row_{n} col_{n} channel_{n}"
                     ds.attrs["map_shape"] = np.array(maps[n], np.int64)
         if 0 in maps:
             inp.attrs["coordinates"] = "row_0 col_0 channel_0"
             inp.attrs["map_shape"] = np.array(maps[0], np.int64)
-        dataset("done", (rows,), np.uint8, 0)
+        dataset("done", (row_dim,), np.uint8, 0)
         if checkpoint is not None:
             scale("repeat", K)
             scale("slot", 2)

@@ -181,7 +181,7 @@ def _finish_row(x, out, K, z, a_mu, a_au, cm, ca, has_unc, noisy, mean, var, t, 
 
 
 @njit(**JIT_PARALLEL)
-def _reservoir_kernel(u, t0, t1, closed, washout, w_in, indptr, indices, data, bias, leak,
+def reservoir_kernel(u, t0, t1, closed, washout, w_in, indptr, indices, data, bias, leak,
                       code, p, w_out, b_out, code_out, p_out, at_input, amp, key0, key1, stream,
                       noise_in, user, R, Y, mean0, var0, mean1, var1, mean2, var2):
     """Steps t0 … t1 − 1 of K repetitions (module docstring), states carried in R, Y.

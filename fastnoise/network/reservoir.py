@@ -211,6 +211,12 @@ class Reservoir:
             x[2][i] = y
         return xt, x, r, y
 
+    def to_config(self) -> dict:
+        """JSON-able description (widths, activations, leak, noise places; no weights)."""
+        return {"kind": "reservoir", "widths": list(self.widths),
+                "activations": [a.to_dict() for a in self.activations], "leak": self.leak,
+                "noise_at": list(self.noise_at)}
+
     def digest(self) -> str:
         """SHA-256 of the weights and settings (the provenance of stored runs)."""
         import hashlib

@@ -100,6 +100,9 @@ def _plans(sweep: Sweep):
 
     for i in range(sweep.n_points):
         cfg = sweep.point_config(i)
+        if cfg.is_reservoir:
+            raise ValueError("sweeps run feed-forward networks; a reservoir ([network] kind = "
+                             f"\"{cfg.spec['network']['kind']}\") is not available in sweeps yet")
         pl = plan(**cfg.simulate_kwargs())
         yield i, cfg, pl, config_hash(pl.config)
 
