@@ -102,3 +102,15 @@ def test_sigkill_then_resume_gives_the_unbroken_bits(tmp_path):
         run = st.run("run0")
         assert run.done.all() and run.status == "complete"
         _same(run.to_result(), ref)
+
+
+def test_compare_reads_a_reservoir_store(tmp_path):
+    kw = reservoir_worker.workload()
+    kw.update(mode="open", repeats=2000)
+    path = tmp_path / "r.h5"
+    fn.simulate(**kw, store=path, keep=False)
+    pred = fn.predict(kw["net"], kw["inputs"], kw["noise"], mode="open")
+    table = fn.compare(str(path), pred)
+    assert table.method == "reservoir-moments" and table.repeats == 2000
+    for row in table.layers:        # the total over steps: within 5 s.e. plus the closure's 2 %
+        assert abs(row.ratio - 1) < 5 * np.sqrt(2 / 2000) + 0.02, row
