@@ -41,7 +41,7 @@ def add_parser(subparsers):
                "rewritten on every call. Figs. 5 and 6 need the MNIST and Fashion-MNIST test "
                "sets ($FASTNOISE_DATA or --data; 'fastnoise data fetch mnist') and the trained "
                "networks (shipped with fastnoise, or --networks).")
-    p.add_argument("figure", choices=list(FIGURES) + ["all", "mitigation", "cnn"], metavar="FIGURE",
+    p.add_argument("figure", choices=list(FIGURES) + ["all", "mitigation", "cnn", "esn"], metavar="FIGURE",
                    help=f"one of {', '.join(FIGURES)}, or all; or mitigation: the noise-mitigation "
                         "study of the follow-up papers (trains a 784-20-10 softmax classifier and "
                         "noise-aware variants, runs the accuracy and SNR grids, judges the published "
@@ -49,7 +49,11 @@ def add_parser(subparsers):
                         "--quick about 15 s); or cnn: the convolutional-network study (the MNIST "
                         "CNN of examples/networks, its mean-pooling twin and network A: noise "
                         "through the layers, pooling, the next connection matrix, accuracy and "
-                        "predictions; claims in DIR/cnn.md; a few minutes, --quick about 15 s)")
+                        "predictions; claims in DIR/cnn.md; a few minutes, --quick about 15 s); or "
+                        "esn: the echo-state-network study (the Mackey–Glass reservoir of "
+                        "examples/networks: noise kinds and intensities, readout statistics, uniform "
+                        "and band matrices, open and closed loop, noise-aware readouts; claims in "
+                        "DIR/esn.md)")
     p.add_argument("--out", "-o", metavar="DIR", required=True,
                    help="output folder (created when missing)")
     p.add_argument("--overwrite", action="store_true",
@@ -64,8 +68,8 @@ def add_parser(subparsers):
     p.add_argument("--networks", metavar="DIR",
                    help="folder with the trained networks A.h5, B.h5, C.h5 (default: the "
                         "paper's networks shipped with fastnoise, fastnoise/paper/networks); for "
-                        "cnn, the folder with cnn_mnist.h5 (default: examples/networks of the "
-                        "repository)")
+                        "cnn, the folder with cnn_mnist.h5, for esn the one with esn_mackey_glass.h5 "
+                        "(default: examples/networks of the repository)")
     p.add_argument("--no-plots", action="store_true",
                    help="write CSV, JSON and paper.md only (no matplotlib needed)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
@@ -122,6 +126,8 @@ def run(args) -> int:
         return _mitigation(args, command, start)
     if args.figure == "cnn":
         return _cnn(args, command, start)
+    if args.figure == "esn":
+        return _esn(args, command, start)
     _, claims = make(names, args.out, quick=args.quick, overwrite=args.overwrite,
                      networks=args.networks, data=args.data, plots=not args.no_plots,
                      progress=_Bar(args.quiet), command=command,
@@ -179,6 +185,30 @@ def _cnn(args, command, start) -> int:
     data = study(args.out, settings, cnn_path=cnn, progress=bar)
     claims = write_study(data, args.out, settings, plots=not args.no_plots, command=command)
     return _verdicts(claims, os.path.join(args.out, "cnn.md"), start)
+
+
+def _esn(args, command, start) -> int:
+    """``fastnoise paper esn``: the study of :mod:`fastnoise.paper.esn_study`."""
+    from ..paper.esn_report import write_study
+    from ..paper.esn_study import FULL, QUICK, study, total_steps
+    from ..progress import Progress
+
+    if not args.no_plots:
+        from ..report.style import require_matplotlib
+
+        require_matplotlib()
+    path = os.path.join(args.networks, "esn_mackey_glass.h5") if args.networks else None
+    settings = QUICK if args.quick else FULL
+    bar = None
+    if not args.quiet:
+        bar = Progress(total_steps(settings), label="steps", interval=5.0)
+        print("esn: the Mackey–Glass reservoir; intensities, readouts, matrices, loops, training",
+              file=sys.stderr)
+        bar.begin(0)
+    os.makedirs(args.out, exist_ok=True)
+    data = study(settings, esn_path=path, progress=bar)
+    claims = write_study(data, args.out, settings, plots=not args.no_plots, command=command)
+    return _verdicts(claims, os.path.join(args.out, "esn.md"), start)
 
 
 def _mitigation(args, command, start) -> int:

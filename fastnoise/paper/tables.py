@@ -63,11 +63,13 @@ class Table:
 
     def select(self, **values) -> "Table":
         """The rows whose columns hold all the given values (floats compared with
-        ``np.isclose``), e.g. ``t.select(kind="AU", D=0.01)``."""
+        ``np.isclose`` to a relative 1e-9 and no absolute tolerance, so that intensities
+        such as 1e-20 and 1e-16 stay apart), e.g. ``t.select(kind="AU", D=0.01)``."""
         keep = np.ones(self.n_rows, bool)
         for column, value in values.items():
             col = self.columns[column]
-            keep &= np.isclose(col, value) if isinstance(value, float) else col == value
+            keep &= (np.isclose(col, value, rtol=1e-9, atol=0.0) if isinstance(value, float)
+                     else col == value)
         return Table({k: v[keep] for k, v in self.columns.items()})
 
     @staticmethod
