@@ -106,7 +106,7 @@ def write_study(data: dict, out, settings, plots: bool = True, command: str | No
                "tables": {k: {"file": os.path.basename(v), **tables[k].summary()} for k, v in files.items()},
                "plots": [os.path.basename(p) for p in figures], "claims": [asdict(c) for c in claims]}
     write_json(os.path.join(out, "esn.json"), summary)
-    intro = [f"Reservoir: {results['network']['path']} ({results['network']['units']} tanh neurons, the "
+    intro = [f"Reservoir: {os.path.basename(results['network']['path'])} ({results['network']['units']} tanh neurons, the "
              "Mackey–Glass recipe of `fastnoise train mackey-glass --arch esn`), driven by the test part "
              f"of the series; {settings.repeats} noisy repetitions, a washout of {settings.washout} steps "
              f"and {settings.steps} measured steps (closed loop: {settings.closed_steps} steps after "
