@@ -11,8 +11,8 @@ the K repetitions (vectorised) and the rows of a time step are independent
   Eq. 3 on r(t) (``noise_at`` output) or on x̃ (input);
 * the readout: x̃ = W_out r(t) + b_out, y = g(x̃), Eq. 3 on y or on x̃;
 
-each followed by the mean and the unbiased variance over K of every neuron (two
-passes over the row, in order).  Eq. 3 is the one-normal-per-neuron form of
+each followed by the mean and the unbiased variance over K of every neuron (one
+pass over the row in order, shifted by its first value, accumulated in float64).  Eq. 3 is the one-normal-per-neuron form of
 :mod:`.noise`.  Normals are drawn along the repetitions, the loop that vectorises:
 slot v of layer n at step t (v = 0, 1: the layer's correlated ξ_c, ξ'_c; v = i + 2:
 neuron i) for repetition k is, in float64 with h = ⌈K/2⌉, element k div h of the
@@ -186,8 +186,8 @@ def _finish_row(x, out, K, z, a_mu, a_au, cm, ca, has_unc, noisy, mean, var, t, 
 
 @njit(**JIT_PARALLEL)
 def reservoir_kernel(u, t0, t1, closed, washout, w_in, indptr, indices, data, bias, leak,
-                      code, p, w_out, b_out, code_out, p_out, at_input, amp, key0, key1, stream,
-                      noise_in, user, R, Y, mean0, var0, mean1, var1, mean2, var2):
+                     code, p, w_out, b_out, code_out, p_out, at_input, amp, key0, key1, stream,
+                     noise_in, user, R, Y, mean0, var0, mean1, var1, mean2, var2):
     """Steps t0 … t1 − 1 of K repetitions (module docstring), states carried in R, Y.
 
     Parameters
