@@ -110,7 +110,20 @@ def test_compare_reads_a_reservoir_store(tmp_path):
     path = tmp_path / "r.h5"
     fn.simulate(**kw, store=path, keep=False)
     pred = fn.predict(kw["net"], kw["inputs"], kw["noise"], mode="open")
+    with fn.open_store(path) as st:                      # the inputs match their recorded digest
+        np.testing.assert_array_equal(st.run().inputs, kw["inputs"])
     table = fn.compare(str(path), pred)
     assert table.method == "reservoir-moments" and table.repeats == 2000
     for row in table.layers:        # the total over steps: within 5 s.e. plus the closure's 2 %
         assert abs(row.ratio - 1) < 5 * np.sqrt(2 / 2000) + 0.02, row
+
+
+def test_compare_command_on_a_reservoir_store(tmp_path, capsys):
+    from fastnoise.cli import main
+
+    kw = dict(reservoir_worker.workload(), repeats=200)
+    path = tmp_path / "r.h5"
+    fn.simulate(**kw, store=path, keep=False)
+    assert main(["compare", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "reservoir-moments" in out

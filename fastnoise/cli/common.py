@@ -83,8 +83,14 @@ def add_method_options(parser, methods) -> None:
                         help="output format (default table)")
 
 
-def method_options(args, net=None) -> tuple[str, dict, str]:
-    """(method to run, its options, a note on why ``auto`` chose it or "")."""
+def method_options(args, net=None, time: dict | None = None) -> tuple[str, dict, str]:
+    """(method to run, its options, a note on why ``auto`` chose it or "").
+
+    For a reservoir ``time`` holds its ``mode`` and ``washout`` (added to the options)."""
+    from ..network.reservoir import Reservoir
+
+    if isinstance(net, Reservoir):
+        return _reservoir_options(args, time or {})
     method, opts, note = args.method, {}, ""
     if method == "auto":
         from ..analytic.predict import choose_method
@@ -109,6 +115,20 @@ def method_options(args, net=None) -> tuple[str, dict, str]:
             raise UsageError(f"--density applies to --method trained, not {name}")
         opts["density"] = args.density
     return method, opts, note
+
+
+def _reservoir_options(args, time: dict) -> tuple[str, dict, str]:
+    """A reservoir is predicted by the covariance recursion in time (``moments``)."""
+    if args.method not in ("auto", "moments"):
+        raise UsageError(f"--method {args.method} is for feed-forward networks; a reservoir is "
+                         "predicted by moments (the covariance recursion in time)")
+    for flag, value in (("--order", args.order), ("--inherit", args.inherit), ("--density", args.density)):
+        if value is not None:
+            raise UsageError(f"{flag} does not apply to a reservoir")
+    note = "chosen by --method auto: a reservoir" if args.method == "auto" else ""
+    opts = {"nodes": args.nodes} if args.nodes is not None else {}
+    opts.update({k: time[k] for k in ("mode", "washout") if k in time})
+    return "moments", opts, note
 
 
 # -- classification under noise (simulate and info) ------------------------------

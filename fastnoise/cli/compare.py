@@ -52,7 +52,8 @@ def run(args) -> int:
         net = run.network()
         inputs = run.inputs
         noise = [Noise.from_dict(d) for d in run.config["noise"]]
-    method, opts, note = method_options(args, net)
+        time_cfg = {k: run.config[k] for k in ("mode", "washout") if k in run.config}
+    method, opts, note = method_options(args, net, time_cfg)
     start = time.perf_counter()
     pred = predict(net, inputs, noise, method=method, **opts)
     wall = time.perf_counter() - start

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import time
 
-from .common import UsageError, add_method_options, jsonable, method_options
+from .common import add_method_options, jsonable, method_options
 
 __all__ = ["add_parser", "run"]
 
@@ -41,19 +41,7 @@ def run(args) -> int:
     from ..stats import layer_summary, summary_table
 
     cfg = load_config(args.config)
-    if cfg.is_reservoir:                       # the covariance recursion in time
-        if args.method not in ("auto", "moments"):
-            raise UsageError(f"--method {args.method} is for feed-forward networks; a reservoir is "
-                             "predicted by moments (the covariance recursion in time)")
-        for flag, value in (("--order", args.order), ("--inherit", args.inherit),
-                            ("--density", args.density)):
-            if value is not None:
-                raise UsageError(f"{flag} does not apply to a reservoir")
-        method, note = "moments", ("chosen by --method auto: a reservoir" if args.method == "auto" else "")
-        opts = {"nodes": args.nodes} if args.nodes is not None else {}
-        opts.update(cfg.time)
-    else:
-        method, opts, note = method_options(args, cfg.network)
+    method, opts, note = method_options(args, cfg.network, cfg.time)
     start = time.perf_counter()
     pred = predict(cfg.network, cfg.inputs, cfg.noise, method=method, **opts)
     wall = time.perf_counter() - start

@@ -11,7 +11,6 @@ any moment resumes (``resume=True``) from its last complete block, bit for bit.
 
 from __future__ import annotations
 
-import hashlib
 import os
 
 import numpy as np
@@ -19,6 +18,7 @@ import numpy as np
 from ..noise import Noise, per_layer
 from ..result import Result
 from ..validation import check_choice, check_int
+from .provenance import digest
 from .threads import thread_limit
 
 __all__ = ["simulate_reservoir", "DEFAULT_BLOCK"]
@@ -31,10 +31,6 @@ def _kernel_activation(act):
     from ..kernels.activations import CUSTOM_BASE
 
     return (CUSTOM_BASE, 0.0) if act.is_custom else (act.code, float(act.param))
-
-
-def _digest(a: np.ndarray) -> str:
-    return hashlib.sha256(np.ascontiguousarray(a, dtype=np.float64).tobytes()).hexdigest()
 
 
 def _open_run(store, run, config, esn, u, dt, overwrite, resume):
@@ -156,7 +152,7 @@ def simulate_reservoir(res, inputs, noise=None, repeats: int = 300, seed: int = 
     csr = res.w_csr
     config = {"model": "reservoir", "network": {"widths": list(widths), "sha256": res.digest()},
               "repeats": K, "seed": seed, "stream": stream, "mode": mode, "washout": int(washout),
-              "n_inputs": T, "inputs_sha256": _digest(u), "state_sha256": _digest(r0),
+              "n_inputs": T, "inputs_sha256": digest(u), "state_sha256": digest(r0),
               "precision": precision, "noise": [nz.to_dict() for nz in noises]}
     st, run_obj = _open_run(store, run, config, res, u, dt, overwrite, resume)
     try:
