@@ -161,78 +161,65 @@ def _verdicts(claims, report: str, start: float) -> int:
     return 0
 
 
-def _cnn(args, command, start) -> int:
-    """``fastnoise paper cnn``: the study of :mod:`fastnoise.paper.cnn_study`."""
-    from ..paper.cnn_report import write_study
-    from ..paper.cnn_study import CNN_FILE, FULL, QUICK, study, total_steps
+def _study(args, command, start, name: str, module, write_study, banner: str, run) -> int:
+    """Run one study of :mod:`fastnoise.paper` (``module``: its ``*_study`` module, with
+    FULL, QUICK and total_steps): settings, progress bar, output folder, ``run(settings,
+    bar)`` for its data, then ``write_study`` (its report) and the verdicts."""
     from ..progress import Progress
 
+    settings = module.QUICK if args.quick else module.FULL
+    bar = None
+    if not args.quiet:
+        bar = Progress(module.total_steps(settings), label="steps", interval=5.0)
+        print(banner, file=sys.stderr)
+        bar.begin(0)
+    os.makedirs(args.out, exist_ok=True)
+    data = run(settings, bar)
+    claims = write_study(data, args.out, settings, plots=not args.no_plots, command=command)
+    return _verdicts(claims, os.path.join(args.out, f"{name}.md"), start)
+
+
+def _require_plots(args) -> None:
     if not args.no_plots:
         from ..report.style import require_matplotlib
 
         require_matplotlib()
+
+
+def _cnn(args, command, start) -> int:
+    """``fastnoise paper cnn``: the study of :mod:`fastnoise.paper.cnn_study`."""
+    from ..paper import cnn_report, cnn_study
+
+    _require_plots(args)
     if args.data is not None:
         os.environ["FASTNOISE_DATA"] = os.path.abspath(args.data)
-    cnn = os.path.join(args.networks, "cnn_mnist.h5") if args.networks else CNN_FILE
-    settings = QUICK if args.quick else FULL
-    bar = None
-    if not args.quiet:
-        bar = Progress(total_steps(settings), label="steps", interval=5.0)
-        print(f"cnn: {cnn} and network A; layers, pooling, matrices, accuracy and predictions",
-              file=sys.stderr)
-        bar.begin(0)
-    os.makedirs(args.out, exist_ok=True)
-    data = study(args.out, settings, cnn_path=cnn, progress=bar)
-    claims = write_study(data, args.out, settings, plots=not args.no_plots, command=command)
-    return _verdicts(claims, os.path.join(args.out, "cnn.md"), start)
+    cnn = os.path.join(args.networks, "cnn_mnist.h5") if args.networks else cnn_study.CNN_FILE
+    return _study(args, command, start, "cnn", cnn_study, cnn_report.write_study,
+                  f"cnn: {cnn} and network A; layers, pooling, matrices, accuracy and predictions",
+                  lambda settings, bar: cnn_study.study(args.out, settings, cnn_path=cnn, progress=bar))
 
 
 def _esn(args, command, start) -> int:
     """``fastnoise paper esn``: the study of :mod:`fastnoise.paper.esn_study`."""
-    from ..paper.esn_report import write_study
-    from ..paper.esn_study import FULL, QUICK, study, total_steps
-    from ..progress import Progress
+    from ..paper import esn_report, esn_study
 
-    if not args.no_plots:
-        from ..report.style import require_matplotlib
-
-        require_matplotlib()
+    _require_plots(args)
     path = os.path.join(args.networks, "esn_mackey_glass.h5") if args.networks else None
-    settings = QUICK if args.quick else FULL
-    bar = None
-    if not args.quiet:
-        bar = Progress(total_steps(settings), label="steps", interval=5.0)
-        print("esn: the Mackey–Glass reservoir; intensities, readouts, matrices, loops, training",
-              file=sys.stderr)
-        bar.begin(0)
-    os.makedirs(args.out, exist_ok=True)
-    data = study(settings, esn_path=path, progress=bar)
-    claims = write_study(data, args.out, settings, plots=not args.no_plots, command=command)
-    return _verdicts(claims, os.path.join(args.out, "esn.md"), start)
+    return _study(args, command, start, "esn", esn_study, esn_report.write_study,
+                  "esn: the Mackey–Glass reservoir; intensities, readouts, matrices, loops, training",
+                  lambda settings, bar: esn_study.study(settings, esn_path=path, progress=bar))
 
 
 def _mitigation(args, command, start) -> int:
     """``fastnoise paper mitigation``: the study of :mod:`fastnoise.paper.mitigation_study`."""
-    from ..paper.mitigation_report import write_study
-    from ..paper.mitigation_study import FULL, QUICK, study, total_steps
-    from ..progress import Progress
+    from ..paper import mitigation_report, mitigation_study
     from ..train import require_torch
 
     require_torch()
-    if not args.no_plots:
-        from ..report.style import require_matplotlib
-
-        require_matplotlib()
+    _require_plots(args)
     if args.data is not None:
         os.environ["FASTNOISE_DATA"] = os.path.abspath(args.data)
-    settings = QUICK if args.quick else FULL
-    bar = None
-    if not args.quiet:
-        bar = Progress(total_steps(settings), label="steps", interval=5.0)
-        print("mitigation: training the softmax classifier, then the accuracy, SNR and training grids",
-              file=sys.stderr)
-        bar.begin(0)
-    os.makedirs(args.out, exist_ok=True)
-    data = study(args.out, settings, networks=args.networks, progress=bar, overwrite=args.overwrite)
-    claims = write_study(data, args.out, settings, plots=not args.no_plots, command=command)
-    return _verdicts(claims, os.path.join(args.out, "mitigation.md"), start)
+    return _study(args, command, start, "mitigation", mitigation_study, mitigation_report.write_study,
+                  "mitigation: training the softmax classifier, then the accuracy, SNR and training grids",
+                  lambda settings, bar: mitigation_study.study(args.out, settings, networks=args.networks,
+                                                               progress=bar, overwrite=args.overwrite))

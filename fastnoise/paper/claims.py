@@ -20,12 +20,24 @@ from dataclasses import asdict, dataclass, field
 
 __all__ = ["Claim", "evaluate", "SUPPORTED", "PARTLY", "NOT_SUPPORTED", "NOT_EVALUATED",
            "verdict_bounded", "verdict_bifurcation", "verdict_saturation", "verdict_orders",
-           "verdict_correlated", "verdict_trained", "verdict_densities"]
+           "verdict_correlated", "verdict_trained", "verdict_densities", "count_verdict"]
 
 SUPPORTED = "supported"
 PARTLY = "partly"
 NOT_SUPPORTED = "not supported"
 NOT_EVALUATED = "not evaluated"
+
+
+def count_verdict(held: int, total: int, what: str):
+    """(verdict, reason) of a claim that holds case by case: supported in all ``total``
+    cases, partly in some, not supported in none; not evaluated with no case."""
+    if total == 0:
+        return NOT_EVALUATED, "nothing to judge"
+    if held == total:
+        return SUPPORTED, f"{what} in all {total} cases"
+    if held:
+        return PARTLY, f"{what} in {held} of {total} cases"
+    return NOT_SUPPORTED, f"{what} in none of {total} cases"
 
 
 @dataclass

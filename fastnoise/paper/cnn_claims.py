@@ -30,7 +30,7 @@ import math
 
 import numpy as np
 
-from .claims import NOT_EVALUATED, NOT_SUPPORTED, PARTLY, SUPPORTED, Claim
+from .claims import NOT_EVALUATED, NOT_SUPPORTED, PARTLY, SUPPORTED, Claim, count_verdict
 
 __all__ = ["evaluate", "verdict_more", "verdict_pooling", "verdict_max_multiplicative",
            "verdict_formula", "verdict_prediction", "verdict_accuracy", "STRONG", "MIN_DROP", "SE_MULT"]
@@ -43,27 +43,17 @@ MIN_DROP = 0.02
 SE_MULT = 3.0
 
 
-def _count(held: int, total: int, what: str):
-    if total == 0:
-        return NOT_EVALUATED, "nothing to judge"
-    if held == total:
-        return SUPPORTED, f"{what} in all {total} cases"
-    if held:
-        return PARTLY, f"{what} in {held} of {total} cases"
-    return NOT_SUPPORTED, f"{what} in none of {total} cases"
-
-
 def verdict_more(cnn: dict, dense: dict):
     """Noise accumulated before the readout (variance / 2D) is larger in the CNN, per kind."""
     kinds = [k for k in cnn if k in dense]
     held = sum(cnn[k] > dense[k] for k in kinds)
-    return _count(held, len(kinds), "larger in the CNN")
+    return count_verdict(held, len(kinds), "larger in the CNN")
 
 
 def verdict_pooling(ratios: dict, strong: float = STRONG):
     """Every pooled/unpooled variance ratio (name -> ratio) is ≤ ``strong``."""
     held = sum(r <= strong for r in ratios.values())
-    verdict, reason = _count(held, len(ratios), f"ratio ≤ {strong:g}")
+    verdict, reason = count_verdict(held, len(ratios), f"ratio ≤ {strong:g}")
     bad = [k for k, r in ratios.items() if r > strong]
     return verdict, reason + (f" (not: {', '.join(bad)})" if bad and held else "")
 
@@ -72,13 +62,13 @@ def verdict_max_multiplicative(pairs: dict):
     """Max pooling's disadvantage over mean pooling is larger under multiplicative than under
     additive uncorrelated noise: per pooling layer, (r_max/r_mean)_MU > (r_max/r_mean)_AU."""
     held = sum(mu > au for au, mu in pairs.values())
-    return _count(held, len(pairs), "max/mean ratio larger under MU than AU")
+    return count_verdict(held, len(pairs), "max/mean ratio larger under MU than AU")
 
 
 def verdict_formula(errors: dict, tolerance: float):
     """The median relative error of a variance formula (place -> error) is ≤ ``tolerance``."""
     held = sum(e <= tolerance for e in errors.values())
-    return _count(held, len(errors), f"median error ≤ {100 * tolerance:.1f} %")
+    return count_verdict(held, len(errors), f"median error ≤ {100 * tolerance:.1f} %")
 
 
 def verdict_prediction(stats: dict, within: float = 0.10, p90: float = 0.25):
@@ -99,7 +89,7 @@ def verdict_accuracy(drops: dict):
     if not judged:
         return NOT_EVALUATED, f"neither network loses ≥ {100 * MIN_DROP:g} points on the grid"
     held = sum(c > d + SE_MULT * se for c, d, se in judged.values())
-    return _count(held, len(judged), "the CNN loses more")
+    return count_verdict(held, len(judged), "the CNN loses more")
 
 
 def _last_hidden(t, network, kind):

@@ -9,7 +9,7 @@ import numpy as np
 
 from .cnn_claims import evaluate
 from .cnn_study import KINDS
-from .report import write_json, write_study_md
+from .report import write_study_files, write_study_md
 
 __all__ = ["write_study", "plot_study"]
 
@@ -99,12 +99,8 @@ def write_study(data: dict, out, settings, plots: bool = True, command: str | No
     out = os.fspath(out)
     tables, results = data["tables"], data["results"]
     claims = evaluate(tables, results)
-    files = {name: t.to_csv(os.path.join(out, f"cnn_{name}.csv")) for name, t in tables.items()}
     figures = plot_study(tables, out) if plots else []
-    summary = {"study": "cnn", "command": command, "settings": asdict(settings), "results": results,
-               "tables": {k: {"file": os.path.basename(v), **tables[k].summary()} for k, v in files.items()},
-               "plots": [os.path.basename(p) for p in figures], "claims": [asdict(c) for c in claims]}
-    write_json(os.path.join(out, "cnn.json"), summary)
+    files = write_study_files(out, "cnn", tables, claims, figures, command, results, asdict(settings))
     nets = results["networks"]
     intro = ["Networks: " + "; ".join(
         f"{name} {'–'.join(nets[name]['layers'])} (noiseless accuracy {100 * nets[name]['accuracy']:.2f} % "

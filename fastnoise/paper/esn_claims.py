@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from .claims import NOT_EVALUATED, NOT_SUPPORTED, PARTLY, SUPPORTED, Claim
+from .claims import NOT_EVALUATED, NOT_SUPPORTED, SUPPORTED, Claim, count_verdict
 
 __all__ = ["evaluate", "verdict_controlled", "verdict_lost", "verdict_training", "verdict_prediction",
            "RHO", "LOST"]
@@ -39,19 +39,9 @@ RHO = 0.8
 LOST = 0.5
 
 
-def _count(held: int, total: int, what: str):
-    if total == 0:
-        return NOT_EVALUATED, "nothing to judge"
-    if held == total:
-        return SUPPORTED, f"{what} in all {total} cases"
-    if held:
-        return PARTLY, f"{what} in {held} of {total} cases"
-    return NOT_SUPPORTED, f"{what} in none of {total} cases"
-
-
 def verdict_controlled(rhos: dict):
     """Each noise kind's readout variance follows its statistic (Spearman ρ ≥ RHO)."""
-    return _count(sum(r >= RHO for r in rhos.values()), len(rhos), f"ρ ≥ {RHO:g}")
+    return count_verdict(sum(r >= RHO for r in rhos.values()), len(rhos), f"ρ ≥ {RHO:g}")
 
 
 def verdict_lost(closed_ratios, open_ratio: float):
@@ -71,14 +61,14 @@ def verdict_lost(closed_ratios, open_ratio: float):
 def verdict_training(pairs: dict, rel_se: float):
     """Noise-aware readouts have the smaller expected squared error, per kind."""
     held = sum(aware < plain * (1 - 3 * rel_se) for plain, aware in pairs.values())
-    return _count(held, len(pairs), "smaller error with the noise-aware readout")
+    return count_verdict(held, len(pairs), "smaller error with the noise-aware readout")
 
 
 def verdict_prediction(errors: dict, rel_se: float):
     """Median over steps of |predicted/simulated − 1| of the readout variance within that of a
     perfect prediction (0.674 Monte Carlo s.e.) plus 2 %, per kind."""
     tol = 0.674 * rel_se + 0.02
-    return _count(sum(e <= tol for e in errors.values()), len(errors),
+    return count_verdict(sum(e <= tol for e in errors.values()), len(errors),
                   f"median error ≤ {100 * tol:.1f} %")
 
 

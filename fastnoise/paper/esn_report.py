@@ -9,7 +9,7 @@ import numpy as np
 
 from .esn_claims import evaluate
 from .esn_study import KINDS
-from .report import write_json, write_study_md
+from .report import write_study_files, write_study_md
 
 __all__ = ["write_study", "plot_study"]
 
@@ -100,12 +100,8 @@ def write_study(data: dict, out, settings, plots: bool = True, command: str | No
     out = os.fspath(out)
     tables, results = data["tables"], data["results"]
     claims = evaluate(tables, results)
-    files = {name: t.to_csv(os.path.join(out, f"esn_{name}.csv")) for name, t in tables.items()}
     figures = plot_study(tables, out) if plots else []
-    summary = {"study": "esn", "command": command, "settings": asdict(settings), "results": results,
-               "tables": {k: {"file": os.path.basename(v), **tables[k].summary()} for k, v in files.items()},
-               "plots": [os.path.basename(p) for p in figures], "claims": [asdict(c) for c in claims]}
-    write_json(os.path.join(out, "esn.json"), summary)
+    files = write_study_files(out, "esn", tables, claims, figures, command, results, asdict(settings))
     intro = [f"Reservoir: {os.path.basename(results['network']['path'])} ({results['network']['units']} tanh neurons, the "
              "Mackey–Glass recipe of `fastnoise train mackey-glass --arch esn`), driven by the test part "
              f"of the series; {settings.repeats} noisy repetitions, a washout of {settings.washout} steps "

@@ -9,7 +9,7 @@ import numpy as np
 
 from .mitigation_claims import evaluate
 from .mitigation_study import KINDS, STRATEGIES
-from .report import write_json, write_study_md
+from .report import write_study_files, write_study_md
 
 __all__ = ["write_study", "plot_study"]
 
@@ -128,17 +128,9 @@ def write_study(data: dict, out, settings, plots: bool = True, command: str | No
     into ``out``; return the claims."""
     out = os.fspath(out)
     tables, results = data["tables"], data["results"]
-    settings_d = asdict(settings)
-    claims = evaluate(tables, settings_d)
-    files = {}
-    for name, t in tables.items():
-        files[name] = t.to_csv(os.path.join(out, f"mitigation_{name}.csv"))
+    claims = evaluate(tables, asdict(settings))
     figures = plot_study(tables, out) if plots else []
-    summary = {"study": "mitigation", "command": command, "results": results,
-               "tables": {k: {"file": os.path.basename(v), **tables[k].summary()} for k, v in files.items()},
-               "plots": [os.path.basename(p) for p in figures],
-               "claims": [asdict(c) for c in claims]}
-    write_json(os.path.join(out, "mitigation.json"), summary)
+    files = write_study_files(out, "mitigation", tables, claims, figures, command, results)
     nets = results["networks"]
     intro = [f"Networks: S {'-'.join(map(str, nets['S']['widths']))} softmax classifier trained here "
              f"(noise-free test accuracy {100 * nets['S']['test_accuracy']:.2f} %), A "

@@ -231,6 +231,22 @@ def claim_table(claims, header: str = "Claim (paper)") -> list:
     return lines
 
 
+def write_study_files(out: str, study: str, tables: dict, claims, figures: list, command: str | None,
+                      results: dict, settings: dict | None = None) -> dict:
+    """Write a study's tables as ``<study>_<name>.csv`` and its summary ``<study>.json``
+    (command, settings when given, results, table sums, plots, claims) into ``out``;
+    return {name: CSV path}."""
+    from dataclasses import asdict
+
+    files = {name: t.to_csv(os.path.join(out, f"{study}_{name}.csv")) for name, t in tables.items()}
+    summary = {"study": study, "command": command, **({} if settings is None else {"settings": settings}),
+               "results": results,
+               "tables": {k: {"file": os.path.basename(v), **tables[k].summary()} for k, v in files.items()},
+               "plots": [os.path.basename(p) for p in figures], "claims": [asdict(c) for c in claims]}
+    write_json(os.path.join(out, f"{study}.json"), summary)
+    return files
+
+
 def write_study_md(path: str, title: str, command: str | None, quick: bool, intro: list, claims,
                    sources: str, figures: list, files: list) -> None:
     """Write a study's Markdown report atomically: title, command, the --quick warning,
