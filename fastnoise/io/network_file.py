@@ -37,7 +37,7 @@ from ..network import OPERATIONS, Network, noise_places, use_file_format
 from .errors import damaged, open_h5_readonly, reading, safe_text
 from .lock import partial_path, remove_stale_partials, write_lock
 
-__all__ = ["save", "load", "write_group", "read_group"]
+__all__ = ["save", "save_group", "load", "write_group", "read_group"]
 
 
 def save(net: Network, path, group: str = "network", overwrite: bool = False,
@@ -51,6 +51,14 @@ def save(net: Network, path, group: str = "network", overwrite: bool = False,
     lock of :mod:`fastnoise.io.lock` (a second writer is refused).
     ``attrs`` are extra attributes of the file's root (strings or numbers).
     """
+    save_group(path, group, lambda g: write_group(g, net), overwrite, attrs)
+
+
+def save_group(path, group: str, write, overwrite: bool = False, attrs: dict | None = None) -> None:
+    """Write one object into the HDF5 group ``group`` of a new file: ``write(g)`` fills the
+    group, ``attrs`` go to the file's root.  The safe-writing rules of :func:`save` (no
+    existing file touched without ``overwrite``, a temporary name renamed into place when
+    complete, the write lock held); :mod:`.reservoir_file` saves through it too."""
     path = os.fspath(path)
     with write_lock(path):
         if os.path.exists(path) and not overwrite:
@@ -59,7 +67,7 @@ def save(net: Network, path, group: str = "network", overwrite: bool = False,
         tmp = partial_path(path)
         try:
             with h5py.File(tmp, "w") as f:
-                write_group(f.create_group(group), net)
+                write(f.create_group(group))
                 for k, v in (attrs or {}).items():
                     f.attrs[k] = v
             os.replace(tmp, path)

@@ -8,9 +8,10 @@ Layout of a group::
     <group>/w_in, <group>/w_out, <group>/bias, <group>/b_out
     <group>/w_data, <group>/w_indices, <group>/w_indptr    W in CSR form (N × N)
 
-Written like network files (:mod:`.network_file`): never over an existing file
-without ``overwrite=True``, under a temporary name renamed into place when
-complete, holding the write lock.  User-defined activations are not stored.
+Written through :func:`.network_file.save_group`, like network files: never over
+an existing file without ``overwrite=True``, under a temporary name renamed into
+place when complete, holding the write lock.  User-defined activations are not
+stored.
 """
 
 from __future__ import annotations
@@ -18,13 +19,12 @@ from __future__ import annotations
 import json
 import os
 
-import h5py
 from scipy import sparse
 
 from .. import activations as _act
 from ..network.reservoir import Reservoir
+from . import network_file
 from .errors import open_h5_readonly
-from .lock import partial_path, remove_stale_partials, write_lock
 
 __all__ = ["save", "load", "read_attrs", "write_group", "read_group", "is_reservoir_group",
            "is_reservoir_object"]
@@ -33,22 +33,7 @@ __all__ = ["save", "load", "read_attrs", "write_group", "read_group", "is_reserv
 def save(esn: Reservoir, path, group: str = "reservoir", overwrite: bool = False,
          attrs: dict | None = None) -> None:
     """Write ``esn`` to an HDF5 file (module docstring); ``attrs`` go to the file's root."""
-    path = os.fspath(path)
-    with write_lock(path):
-        if os.path.exists(path) and not overwrite:
-            raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
-        remove_stale_partials(path)
-        tmp = partial_path(path)
-        try:
-            with h5py.File(tmp, "w") as f:
-                write_group(f.create_group(group), esn)
-                for k, v in (attrs or {}).items():
-                    f.attrs[k] = v
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-            raise
+    network_file.save_group(path, group, lambda g: write_group(g, esn), overwrite, attrs)
 
 
 def load(path, group: str = "reservoir") -> Reservoir:
