@@ -242,21 +242,30 @@ def clark_max(mean: np.ndarray, cov: np.ndarray):
     return mu, var, w
 
 
+def _window_covariance(valid, idx, var, factors: _Factors) -> np.ndarray:
+    """(R, k, k) covariances of the values of every window (flat indices ``idx``, ``valid``
+    where a window has a value): ``var`` on the diagonal, the pairs from the factors; zero
+    rows and columns past a window's end."""
+    R, k = idx.shape
+    cov = np.zeros((R, k, k))
+    for a in range(k):
+        cov[:, a, a] = np.where(valid[:, a], var[idx[:, a]], 0.0)
+    pairs = [(a, b) for a in range(k) for b in range(a + 1, k)]
+    if pairs and factors.parts:
+        both = factors.pair_covariances(np.concatenate([idx[:, a] for a, _ in pairs]),
+                                        np.concatenate([idx[:, b] for _, b in pairs]))
+        for (a, b), c in zip(pairs, both.reshape(len(pairs), R)):
+            cov[:, a, b] = cov[:, b, a] = np.where(valid[:, a] & valid[:, b], c, 0.0)
+    return cov
+
+
 def _max_pool(windows, m_prev, v_prev, factors: _Factors):
     """E, Var and factors of a max-pooling layer from its input's mean, variances and factors."""
     R, k = windows.shape
     valid = windows >= 0
     idx = np.where(valid, windows, 0)
     mean = np.where(valid, m_prev[idx], np.nan)
-    cov = np.zeros((R, k, k))
-    own = v_prev
-    pairs = [(a, b) for a in range(k) for b in range(a + 1, k)]
-    both = factors.pair_covariances(np.concatenate([idx[:, a] for a, _ in pairs]),
-                                    np.concatenate([idx[:, b] for _, b in pairs])).reshape(len(pairs), R)
-    for a in range(k):
-        cov[:, a, a] = np.where(valid[:, a], own[idx[:, a]], 0.0)
-    for (a, b), c in zip(pairs, both):
-        cov[:, a, b] = cov[:, b, a] = np.where(valid[:, a] & valid[:, b], c, 0.0)
+    cov = _window_covariance(valid, idx, v_prev, factors)
     mu, var, w = clark_max(mean, cov)
     w = np.where(valid, w, 0.0)
     p = sparse.csr_matrix((w.ravel(), (np.repeat(np.arange(R), k), idx.ravel())),
@@ -317,15 +326,7 @@ def _max_pool_cubature(windows, pre: _PreActivation, m_prev, v_prev):
     nz = pre.noise if pre.noise is not None else Noise()
     su2, sc2, au2, ac2 = nz.variances
     # covariance of s̃ in each window, and its square root V √Λ
-    cov = np.zeros((R, k, k))
-    for a in range(k):
-        cov[:, a, a] = np.where(valid[:, a], pre.var[idx[:, a]], 0.0)
-    pairs = [(a, b) for a in range(k) for b in range(a + 1, k)]
-    if pairs and pre.factors.parts:
-        both = pre.factors.pair_covariances(np.concatenate([idx[:, a] for a, _ in pairs]),
-                                            np.concatenate([idx[:, b] for _, b in pairs]))
-        for (a, b), c in zip(pairs, both.reshape(len(pairs), R)):
-            cov[:, a, b] = cov[:, b, a] = np.where(valid[:, a] & valid[:, b], c, 0.0)
+    cov = _window_covariance(valid, idx, pre.var, pre.factors)
     evals, evecs = np.linalg.eigh(cov)
     lmat = np.ascontiguousarray(evecs * np.sqrt(np.maximum(evals, 0.0))[:, None, :])
     mu = np.ascontiguousarray(np.where(valid, pre.mu[idx], 0.0))
