@@ -542,7 +542,7 @@ def test_key_missing_or_not_a_string():
 @pytest.mark.parametrize("key", ["networks.alpha", "axes", "alpha", "base.repeats", "samples"])
 def test_unknown_top_level_key_of_axis(key):
     raises_one_line(ValueError, rf'^key = "{key}" in \[\[axes\]\] #1 must start with one of '
-                                r"repeats, seed, network, noise, inputs, output, mitigation$",
+                                r"repeats, seed, network, noise, inputs, output, mitigation, time$",
                     loads_sweep, spec(axis(key, "values = [1]")))
 
 

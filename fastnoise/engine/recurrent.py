@@ -12,6 +12,7 @@ any moment resumes (``resume=True``) from its last complete block, bit for bit.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -21,7 +22,7 @@ from ..validation import check_choice, check_int
 from .provenance import digest
 from .threads import thread_limit
 
-__all__ = ["simulate_reservoir", "DEFAULT_BLOCK"]
+__all__ = ["simulate_reservoir", "reservoir_plan", "execute_reservoir", "ReservoirPlan", "DEFAULT_BLOCK"]
 
 #: Time steps per kernel call (and per store write).
 DEFAULT_BLOCK = 256
@@ -33,14 +34,14 @@ def _kernel_activation(act):
     return (CUSTOM_BASE, 0.0) if act.is_custom else (act.code, float(act.param))
 
 
-def _open_run(store, run, config, esn, u, dt, overwrite, resume):
+def _open_run(store, run, pl, overwrite, resume):
     """(store object to close or None, Run or None) for the options of :func:`simulate_reservoir`."""
     from ..io.store import Store, config_hash
 
     if store is None:
         return None, None
     if isinstance(store, Store):
-        return None, store.create_run(run or store.next_run_name(), config, esn, u, checkpoint=dt)
+        return None, pl.create_run(store, run or store.next_run_name())
     path = os.fspath(store)
     if resume:
         if not os.path.exists(path):
@@ -52,7 +53,7 @@ def _open_run(store, run, config, esn, u, dt, overwrite, resume):
             if name is None or name not in names:
                 raise ValueError(f"{path} holds runs {names}; name the one to resume with run=")
             r = st.run(name)
-            if r.config_hash != config_hash(config):
+            if r.config_hash != config_hash(pl.config):
                 raise ValueError(f"run {name!r} of {path} was made with other settings; resume "
                                  "with the same reservoir, inputs, noise, repeats, seed, mode and "
                                  "precision, or write a new store")
@@ -65,10 +66,85 @@ def _open_run(store, run, config, esn, u, dt, overwrite, resume):
                               "to complete the run it holds")
     st = Store(path, "w" if overwrite else "x")
     try:
-        return st, st.create_run(run or "run0", config, esn, u, checkpoint=dt)
+        return st, pl.create_run(st, run or "run0")
     except BaseException:
         st.discard()
         raise
+
+
+@dataclass(frozen=True)
+class ReservoirPlan:
+    """The validated arguments of one reservoir run (the reservoir's :class:`Plan`).
+
+    Built by :func:`reservoir_plan`; :func:`execute_reservoir` runs it.  ``config``
+    is the JSON-able description a store records and hashes, so the same plan built
+    on a sweep's client and on a Dask worker has the same hash.  The attributes
+    :mod:`fastnoise.resources` reads of a feed-forward plan (``n_inputs``,
+    ``repeats``, ``net.widths``, ``block``, ``precision``, no samples, histograms or
+    classes) are here too, so a sweep sizes a reservoir point like any other.
+    """
+
+    net: object
+    u: np.ndarray
+    noises: list
+    repeats: int
+    seed: int
+    stream: int
+    mode: str
+    washout: int
+    state: np.ndarray
+    block: int
+    precision: str
+    config: dict
+    s_layer: tuple = ()
+    hist: object = None
+    classify: bool = False
+
+    @property
+    def n_inputs(self) -> int:
+        """Time steps T."""
+        return int(self.u.shape[0])
+
+    @property
+    def dtype(self):
+        return np.float32 if self.precision == "float32" else np.float64
+
+    def create_run(self, store, name: str, commit: bool = True):
+        """Lay out this run in ``store`` (rows labelled ``time``, two checkpoint slots)."""
+        return store.create_run(name, self.config, self.net, self.u, commit=commit,
+                                checkpoint=self.dtype)
+
+    def predict_options(self) -> dict:
+        """What :func:`fastnoise.predict` needs beside the network, inputs and noise."""
+        return {"mode": self.mode, "washout": self.washout, "state": self.state}
+
+
+def reservoir_plan(res, inputs, noise=None, repeats: int = 300, seed: int = 1, *,
+                   mode: str = "open", washout: int = 0, state=None, block: int | None = None,
+                   stream: int = 0, precision: str = "float64") -> ReservoirPlan:
+    """Validate the arguments of :func:`simulate_reservoir` (same meaning) into a
+    :class:`ReservoirPlan`."""
+    from ..network.reservoir import Reservoir
+
+    if not isinstance(res, Reservoir):
+        raise TypeError(f"res must be a fastnoise Reservoir (see fn.reservoir), got "
+                        f"{type(res).__name__}")
+    K = check_int("repeats", repeats, 2)
+    check_choice("precision", precision, ("float64", "float32"))
+    check_choice("mode", mode, ("open", "closed"))
+    u = res.check_inputs(inputs, mode, washout)
+    block = DEFAULT_BLOCK if block is None else check_int("block", block, 1)
+    seed = check_int("seed", seed, 0, 2 ** 64 - 1)
+    stream = check_int("stream", stream, 0, 2 ** 16 - 1)
+    noises = [nz or Noise() for nz in per_layer(noise, 3)]
+    r0 = res.initial_state(state)
+    config = {"model": "reservoir", "network": {"widths": list(res.widths), "sha256": res.digest()},
+              "repeats": K, "seed": seed, "stream": stream, "mode": mode, "washout": int(washout),
+              "n_inputs": int(u.shape[0]), "inputs_sha256": digest(u), "state_sha256": digest(r0),
+              "precision": precision, "noise": [nz.to_dict() for nz in noises]}
+    return ReservoirPlan(net=res, u=u, noises=noises, repeats=K, seed=seed, stream=stream,
+                         mode=mode, washout=int(washout), state=r0, block=block,
+                         precision=precision, config=config)
 
 
 def simulate_reservoir(res, inputs, noise=None, repeats: int = 300, seed: int = 1, *,
@@ -114,33 +190,50 @@ def simulate_reservoir(res, inputs, noise=None, repeats: int = 300, seed: int = 
         ``mean[n]``, ``var[n]`` of shape (T, I_n): per time step, over the K repetitions
         (None with ``keep=False``).
     """
+    pl = reservoir_plan(res, inputs, noise, repeats, seed, mode=mode, washout=washout, state=state,
+                        block=block, stream=stream, precision=precision)
+    if noise_values is not None and store is not None:
+        raise ValueError("noise_values= is for tests; simulate without a store")
+    st, run_obj = _open_run(store, run, pl, overwrite, resume)
+    try:
+        return execute_reservoir(pl, run_obj, resume=resume, threads=threads,
+                                 noise_values=noise_values, keep=keep)
+    except BaseException:
+        if st is not None and not resume:
+            st.discard()
+            st = None
+        raise
+    finally:
+        if st is not None:
+            st.close()
+
+
+def execute_reservoir(pl: ReservoirPlan, run_obj=None, *, resume: bool = False,
+                      threads: int | None = None, noise_values=None, keep: bool = True):
+    """Run ``pl`` block by block: write each block into ``run_obj`` (a store's Run, or
+    None) and, with ``keep``, return the whole :class:`~fastnoise.result.Result`.
+
+    With ``resume`` the run starts after the last block ``run_obj`` marks done, from its
+    checkpoint.  Nothing here opens or closes a file (:func:`simulate_reservoir` and the
+    sweep runner do).
+    """
     from ..kernels import seed_words
     from ..kernels.activations import user_functions
     from ..kernels.reservoir import reservoir_kernel
 
-    K = check_int("repeats", repeats, 2)
-    check_choice("precision", precision, ("float64", "float32"))
-    dt = np.float32 if precision == "float32" else np.float64
-    check_choice("mode", mode, ("open", "closed"))
-    u = res.check_inputs(inputs, mode, washout)
-    T = u.shape[0]
-    block = DEFAULT_BLOCK if block is None else check_int("block", block, 1)
-    seed = check_int("seed", seed, 0, 2 ** 64 - 1)
-    key0, key1 = seed_words(seed)
-    stream = check_int("stream", stream, 0, 2 ** 16 - 1)
-    noises = [nz or Noise() for nz in per_layer(noise, 3)]
-    amp = np.array([nz.amplitudes for nz in noises], dtype=dt)
+    res, u, K, T, block = pl.net, pl.u, pl.repeats, pl.n_inputs, pl.block
+    mode, washout, dt, config, r0 = pl.mode, pl.washout, pl.dtype, pl.config, pl.state
+    key0, key1 = seed_words(pl.seed)
+    stream = pl.stream
+    amp = np.array([nz.amplitudes for nz in pl.noises], dtype=dt)
     widths = res.widths
     if noise_values is None:
         given = np.zeros((0, K, 0), dt)
     else:
-        if store is not None:
-            raise ValueError("noise_values= is for tests; simulate without a store")
         given = np.ascontiguousarray(noise_values, dtype=dt)
         need = (T, K, sum(w + 2 for w in widths))
         if given.shape != need:
             raise ValueError(f"noise_values must have shape {need}, got {given.shape}")
-    r0 = res.initial_state(state)
     customs = tuple(a.function for a in res.activations[1:] if a.is_custom)
     user = user_functions(customs, dt)
     code, p = _kernel_activation(res.activation)
@@ -150,71 +243,57 @@ def simulate_reservoir(res, inputs, noise=None, repeats: int = 300, seed: int = 
         code_out += 1
     at_input = np.array([place == "input" for place in res.noise_at])
     csr = res.w_csr
-    config = {"model": "reservoir", "network": {"widths": list(widths), "sha256": res.digest()},
-              "repeats": K, "seed": seed, "stream": stream, "mode": mode, "washout": int(washout),
-              "n_inputs": T, "inputs_sha256": digest(u), "state_sha256": digest(r0),
-              "precision": precision, "noise": [nz.to_dict() for nz in noises]}
-    st, run_obj = _open_run(store, run, config, res, u, dt, overwrite, resume)
-    try:
-        start, R, Y = 0, None, None
-        if run_obj is not None and resume:
-            done = run_obj.done
-            start = int(np.argmin(done)) if not done.all() else T
-            if done[start:].any():
-                raise ValueError(f"run {run_obj.name!r}: its done flags are not a prefix of time")
-            if start > 0:
-                cp = run_obj.checkpoint(start)
-                if cp is None:
-                    raise ValueError(f"run {run_obj.name!r} has {start} steps done but no "
-                                     "checkpoint of them; simulate it anew (overwrite=True)")
-                R, Y = (np.ascontiguousarray(a, dtype=dt) for a in cp)
-        if R is None:
-            R = np.ascontiguousarray(np.repeat(r0[:, None], K, axis=1), dtype=dt)
-            Y = np.zeros((widths[2], K), dt)
-        # the noiseless trajectory, carried block by block like the noisy one
+    start, R, Y = 0, None, None
+    if run_obj is not None and resume:
+        done = run_obj.done
+        start = int(np.argmin(done)) if not done.all() else T
+        if done[start:].any():
+            raise ValueError(f"run {run_obj.name!r}: its done flags are not a prefix of time")
         if start > 0:
-            nl_r, nl_y = run_obj.noiseless_x(1)[start - 1], run_obj.noiseless_x(2)[start - 1]
-        else:
-            nl_r, nl_y = r0, np.zeros(widths[2])
-        ud = np.ascontiguousarray(u, dtype=dt)
-        w_in, data, bias = (np.ascontiguousarray(a, dtype=dt) for a in (res.w_in, csr.data, res.bias))
-        w_out, b_out = (np.ascontiguousarray(a, dtype=dt) for a in (res.w_out, res.b_out))
-        if keep:
-            mean = [np.full((T, w), np.nan) for w in widths]
-            var = [np.full((T, w), np.nan) for w in widths]
-            xts = [np.full((T, w), np.nan) for w in widths]
-            xs = [np.full((T, w), np.nan) for w in widths]
-        with thread_limit(threads):
-            for t0 in range(start, T, block):
-                t1 = min(T, t0 + block)
-                bm = [np.empty((t1 - t0, w)) for w in widths]
-                bv = [np.empty((t1 - t0, w)) for w in widths]
-                reservoir_kernel(ud, t0, t1, mode == "closed", int(washout), w_in, csr.indptr,
-                                  csr.indices, data, bias, dt(res.leak), code, p, w_out, b_out,
-                                  code_out, p_out, at_input, amp, key0, key1, np.uint64(stream),
-                                  given, user, R, Y, bm[0], bv[0], bm[1], bv[1], bm[2], bv[2])
-                bxt, bx, nl_r, nl_y = res.run_steps(u, t0, t1, mode, washout, nl_r, nl_y)
-                if run_obj is not None:
-                    run_obj.write_results(t0, t1, bm, bv, bxt, bx,
-                                          checkpoint=(R, Y))
-                if keep:
-                    for n in range(3):
-                        mean[n][t0:t1], var[n][t0:t1] = bm[n], bv[n]
-                        xts[n][t0:t1], xs[n][t0:t1] = bxt[n], bx[n]
-        if run_obj is not None:
-            run_obj.set_status("complete")
-            if keep and start > 0:                      # resumed: what an earlier process wrote
-                res_obj = run_obj.to_result()
-                res_obj.config = config
-                return res_obj
-    except BaseException:
-        if st is not None and not resume:
-            st.discard()
-            st = None
-        raise
-    finally:
-        if st is not None:
-            st.close()
+            cp = run_obj.checkpoint(start)
+            if cp is None:
+                raise ValueError(f"run {run_obj.name!r} has {start} steps done but no "
+                                 "checkpoint of them; simulate it anew (overwrite=True)")
+            R, Y = (np.ascontiguousarray(a, dtype=dt) for a in cp)
+    if R is None:
+        R = np.ascontiguousarray(np.repeat(r0[:, None], K, axis=1), dtype=dt)
+        Y = np.zeros((widths[2], K), dt)
+    # the noiseless trajectory, carried block by block like the noisy one
+    if start > 0:
+        nl_r, nl_y = run_obj.noiseless_x(1)[start - 1], run_obj.noiseless_x(2)[start - 1]
+    else:
+        nl_r, nl_y = r0, np.zeros(widths[2])
+    ud = np.ascontiguousarray(u, dtype=dt)
+    w_in, data, bias = (np.ascontiguousarray(a, dtype=dt) for a in (res.w_in, csr.data, res.bias))
+    w_out, b_out = (np.ascontiguousarray(a, dtype=dt) for a in (res.w_out, res.b_out))
+    if keep:
+        mean = [np.full((T, w), np.nan) for w in widths]
+        var = [np.full((T, w), np.nan) for w in widths]
+        xts = [np.full((T, w), np.nan) for w in widths]
+        xs = [np.full((T, w), np.nan) for w in widths]
+    with thread_limit(threads):
+        for t0 in range(start, T, block):
+            t1 = min(T, t0 + block)
+            bm = [np.empty((t1 - t0, w)) for w in widths]
+            bv = [np.empty((t1 - t0, w)) for w in widths]
+            reservoir_kernel(ud, t0, t1, mode == "closed", int(washout), w_in, csr.indptr,
+                              csr.indices, data, bias, dt(res.leak), code, p, w_out, b_out,
+                              code_out, p_out, at_input, amp, key0, key1, np.uint64(stream),
+                              given, user, R, Y, bm[0], bv[0], bm[1], bv[1], bm[2], bv[2])
+            bxt, bx, nl_r, nl_y = res.run_steps(u, t0, t1, mode, washout, nl_r, nl_y)
+            if run_obj is not None:
+                run_obj.write_results(t0, t1, bm, bv, bxt, bx,
+                                      checkpoint=(R, Y))
+            if keep:
+                for n in range(3):
+                    mean[n][t0:t1], var[n][t0:t1] = bm[n], bv[n]
+                    xts[n][t0:t1], xs[n][t0:t1] = bxt[n], bx[n]
+    if run_obj is not None:
+        run_obj.set_status("complete")
+        if keep and start > 0:                      # resumed: what an earlier process wrote
+            res_obj = run_obj.to_result()
+            res_obj.config = config
+            return res_obj
     if not keep:
         return None
     return Result(mean=mean, var=var, noiseless_xt=xts, noiseless_x=xs, config=config)

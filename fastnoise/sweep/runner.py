@@ -96,14 +96,11 @@ _LAYOUT_BAR_FROM = 200
 
 def _plans(sweep: Sweep):
     from ..io.store import config_hash
-    from ..engine.planning import plan
+    from .task import point_plan
 
     for i in range(sweep.n_points):
         cfg = sweep.point_config(i)
-        if cfg.is_reservoir:
-            raise ValueError("sweeps run feed-forward networks; a reservoir ([network] kind = "
-                             f"\"{cfg.spec['network']['kind']}\") is not available in sweeps yet")
-        pl = plan(**cfg.simulate_kwargs())
+        pl = point_plan(cfg.simulate_kwargs(), f"point {i} ({sweep.describe(i)})")
         yield i, cfg, pl, config_hash(pl.config)
 
 
@@ -423,8 +420,10 @@ def _run_locked(sweep, out, exists, resume, overwrite, scheduler, workers, threa
             run = idx.run(i)
             if res["prediction"] is not None:
                 run.write_prediction(*res["prediction"])
-            T = run.done.size
-            run.write_block(0, T, res["arrays"])
+            if "rows" in res:                   # a reservoir: per layer, rows = time steps
+                run.write_results(0, run.done.size, *res["rows"])
+            else:
+                run.write_block(0, run.done.size, res["arrays"])
             run.set_status("complete")
             idx.mark_done(i)
             computed += 1

@@ -51,8 +51,8 @@ import numpy as np
 from ..runconfig import TOP_KEYS as _RUN_KEYS
 from ..runconfig import check_keys, one_line, show_value, parse_config, read_text
 
-#: The run-config sections a sweep takes (no [time]: sweeps run feed-forward networks).
-TOP_KEYS = tuple(k for k in _RUN_KEYS if k != "time")
+#: The run-config sections a sweep takes: all of a run config's ([time] for reservoirs).
+TOP_KEYS = _RUN_KEYS
 from ..validation import check_int
 
 try:  # Python ≥ 3.11

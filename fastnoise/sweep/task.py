@@ -15,7 +15,7 @@ import threading
 
 import numpy as np
 
-__all__ = ["point_payload", "run_point"]
+__all__ = ["point_payload", "point_plan", "run_point"]
 
 #: One point at a time per worker process: every point already uses all the
 #: Numba threads it is given, and Numba's thread pools are process-wide.
@@ -30,6 +30,25 @@ def point_payload(cfg, config_hash: str, index: int, threads: int | None,
             "predict": predict}
 
 
+def point_plan(kwargs: dict, what: str):
+    """The plan of one point from its :meth:`RunConfig.simulate_kwargs`: a feed-forward
+    :class:`~fastnoise.simulate.Plan`, or a
+    :class:`~fastnoise.engine.recurrent.ReservoirPlan` for a reservoir."""
+    from ..network.reservoir import Reservoir
+    from ..simulate import plan  # through fastnoise.simulate, where tests replace it
+
+    if not isinstance(kwargs["net"], Reservoir):
+        return plan(**kwargs)
+    from ..engine.recurrent import reservoir_plan
+
+    kw = dict(kwargs)
+    for name in ("samples", "histogram", "labels"):
+        if kw.pop(name, None) is not None:
+            raise ValueError(f"{what}: [output] {name} is not available for reservoirs yet; "
+                             "remove it from the sweep's run config")
+    return reservoir_plan(kw.pop("net"), kw.pop("inputs"), **kw)
+
+
 def run_point(payload: dict) -> dict:
     """Simulate (and optionally predict) one point; return its arrays.
 
@@ -37,7 +56,9 @@ def run_point(payload: dict) -> dict:
     -------
     dict
         ``index``; ``arrays``: the whole-run arrays of
-        :meth:`fastnoise.Run.write_block`; ``prediction``: (mean, var) lists
+        :meth:`fastnoise.Run.write_block`, or for a reservoir ``rows``: the per-layer
+        (mean, var, xt, x) lists of :meth:`fastnoise.Run.write_results`;
+        ``prediction``: (mean, var, method) lists
         or None; ``seconds``: compute time; ``threads``: the Numba threads
         used (the payload's, else the worker's Dask thread count).
     """
@@ -45,15 +66,15 @@ def run_point(payload: dict) -> dict:
 
     from ..io.store import config_hash
     from ..engine.execution import Collector, execute
+    from ..engine.recurrent import ReservoirPlan, execute_reservoir
     from ..engine.threads import thread_limit
-    from ..simulate import plan  # through fastnoise.simulate, where tests replace it
 
     threads = payload["threads"]
     if threads is None:
         threads = _worker_threads()
     with _LOCK:
         t0 = time.perf_counter()
-        pl = plan(**payload["plan"])
+        pl = point_plan(payload["plan"], f"point {payload['index']}")
         got = config_hash(pl.config)
         if got != payload["config_hash"]:
             from .._version import __version__
@@ -62,19 +83,27 @@ def run_point(payload: dict) -> dict:
                 f"point {payload['index']}: this worker's run config hash {got} differs from the "
                 f"client's {payload['config_hash']}; run the same fastnoise version "
                 f"(this worker has {__version__}) on the client and every worker")
-        sink = Collector(pl)
-        execute(pl, np.ones(pl.n_inputs, dtype=bool), [sink.write], threads=threads, into=sink)
+        out = {"index": payload["index"]}
+        if isinstance(pl, ReservoirPlan):
+            r = execute_reservoir(pl, threads=threads)
+            out["rows"] = (r.mean, r.var, r.noiseless_xt, r.noiseless_x)
+        else:
+            sink = Collector(pl)
+            execute(pl, np.ones(pl.n_inputs, dtype=bool), [sink.write], threads=threads, into=sink)
+            out["arrays"] = sink.arrays
         prediction = None
         if payload["predict"]:
             from ..analytic.predict import predict
 
             opts = dict(payload["predict"].get("options") or {})
+            if isinstance(pl, ReservoirPlan):   # its time settings, as simulated
+                opts.update(pl.predict_options())
             with thread_limit(threads):  # single-threaded BLAS: the same bits everywhere
                 pred = predict(pl.net, pl.u, pl.noises, method=payload["predict"]["method"], **opts)
             prediction = ([np.asarray(m, dtype=np.float64) for m in pred.mean],
                           [np.asarray(v, dtype=np.float64) for v in pred.var], _ran(pred))
-        return {"index": payload["index"], "arrays": sink.arrays, "prediction": prediction,
-                "seconds": time.perf_counter() - t0, "threads": threads}
+        out.update(prediction=prediction, seconds=time.perf_counter() - t0, threads=threads)
+        return out
 
 
 def _ran(pred) -> str:
