@@ -176,11 +176,12 @@ def _simulate_reservoir(esn, inputs, noise, repeats, seed, *, store, samples, hi
     (:func:`fastnoise.engine.recurrent.simulate_reservoir`)."""
     from .engine.recurrent import simulate_reservoir
 
-    for name, value in (("samples", samples), ("histogram", histogram), ("labels", labels),
-                        ("classify", classify)):
+    for name, value in (("labels", labels is not None), ("classify", bool(classify))):
         if value:
-            raise ValueError(f"{name}= is not available for reservoirs yet; simulate without it")
+            raise ValueError(f"{name}= classifies independent inputs; a reservoir's rows are "
+                             f"time steps: simulate it without {name}=")
     return simulate_reservoir(esn, inputs, noise, repeats, seed, mode=mode, washout=washout,
                               state=state, block=block, threads=threads, noise_values=noise_values,
                               stream=stream, precision=precision, store=store, run=run,
-                              overwrite=overwrite, resume=resume, keep=keep)
+                              overwrite=overwrite, resume=resume, keep=keep, samples=samples,
+                              histogram=histogram)

@@ -33,8 +33,9 @@ def _eq3(x, z, amp):
     return xc + ca
 
 
-def _twin(esn, u, noises, z, mode="open", washout=0):
-    """Mean and variance per layer and step, in NumPy, with the normals z (T, K, Σ(I_n + 2))."""
+def _twin(esn, u, noises, z, mode="open", washout=0, values=None):
+    """Mean and variance per layer and step, in NumPy, with the normals z (T, K, Σ(I_n + 2));
+    ``values``, a list, receives each step's noisy outputs of the three layers, (K, I_n) each."""
     T, K, _ = z.shape
     widths = esn.widths
     bases = np.cumsum([0] + [w + 2 for w in widths])
@@ -64,6 +65,8 @@ def _twin(esn, u, noises, z, mode="open", washout=0):
             y = _eq3(y, zs(t, 2), amps[2])
         for n, v in enumerate((x0, r, y)):
             mean[n][t], var[n][t] = v.mean(axis=0), v.var(axis=0, ddof=1)
+        if values is not None:
+            values.append((x0.copy(), r.copy(), y.copy()))
     return mean, var
 
 
@@ -90,18 +93,52 @@ def test_kernel_equals_numpy_twin(mode, leak, noise_at):
         np.testing.assert_allclose(got.var[n], var[n], rtol=1e-8, atol=1e-15)
 
 
+@pytest.mark.parametrize("mode", ["open", "closed"])
+def test_samples_and_histograms_equal_the_twin(mode):
+    """Raw samples and per-step histograms of every layer: the twin's values, binned as
+    tests/reference.histogram_counts."""
+    from reference import histogram_counts
+
+    esn = _esn(noise_at=("output", "input"))
+    T, K = 30, 5
+    u = np.random.default_rng(0).uniform(-1, 1, (T, 2))
+    z = np.random.default_rng(1).standard_normal((T, K, sum(w + 2 for w in esn.widths)))
+    pairs = [(0, 1), (1, 0), (1, 29), (2, 1)]
+    ranges = [(-1.2, 1.2), (-0.8, 0.8), (-1.0, 1.5)]
+    got = simulate_reservoir(esn, u, ALL, K, mode=mode, washout=10, noise_values=z, block=7,
+                             samples=pairs, histogram={"bins": 9, "range": ranges})
+    values = []
+    _twin(esn, u, [ALL] * 3, z, mode, washout=10, values=values)
+    want = np.stack([np.stack([values[t][n][:, i] for n, i in pairs], axis=1) for t in range(T)])
+    np.testing.assert_allclose(got.samples[0], want, rtol=1e-12, atol=1e-14)
+    assert got.samples[0].shape == (T, K, 4)
+    counts, lo, hi = got.histogram
+    assert np.array_equal(lo, [r[0] for r in ranges]) and np.array_equal(hi, [r[1] for r in ranges])
+    for n in range(3):
+        expect = sum(histogram_counts(values[t][n], *ranges[n], 9) for t in range(T))
+        assert np.array_equal(counts[n], expect), n
+        assert counts[n][0] > 0 or counts[n][-1] > 0 or n == 1   # the ranges cut some values
+    with pytest.raises(ValueError, match="sample layer 3 out of range 0..2"):
+        simulate_reservoir(esn, u, ALL, K, samples=[(3, 0)])
+    with pytest.raises(ValueError, match="labels= classifies independent inputs"):
+        fn.simulate(esn, u, ALL, K, labels=np.zeros(T, int))
+
+
 def test_bitwise_the_same_for_any_thread_count_and_block():
     import numba
 
     esn = _esn(units=40)
     u = np.random.default_rng(0).uniform(-1, 1, (50, 2))
-    runs = [simulate_reservoir(esn, u, ALL, 9, seed=5, threads=1, block=50),
+    extra = dict(samples=[(1, 5), (2, 1)], histogram=(20, (-1.0, 1.0)))
+    runs = [simulate_reservoir(esn, u, ALL, 9, seed=5, threads=1, block=50, **extra),
             simulate_reservoir(esn, u, ALL, 9, seed=5, threads=min(2, numba.config.NUMBA_NUM_THREADS),
-                               block=3),
-            fn.simulate(esn, u, ALL, 9, seed=5, block=17)]
+                               block=3, **extra),
+            fn.simulate(esn, u, ALL, 9, seed=5, block=17, **extra)]
     for other in runs[1:]:
         for a, b in zip(runs[0].mean + runs[0].var, other.mean + other.var):
             assert np.array_equal(a, b)
+        assert np.array_equal(runs[0].samples[0], other.samples[0])
+        assert np.array_equal(runs[0].histogram[0], other.histogram[0])
     another = simulate_reservoir(esn, u, ALL, 9, seed=6)
     assert not np.array_equal(another.var[1], runs[0].var[1])
 
@@ -143,8 +180,8 @@ def test_bad_arguments_are_refused_in_one_line():
         fn.simulate(esn, np.ones((5, 3)), ALL, 4)
     with pytest.raises(ValueError, match="leak must be in"):
         fn.reservoir(10, leak=0.0)
-    with pytest.raises(ValueError, match="samples= is not available for reservoirs yet"):
-        fn.simulate(esn, np.ones((5, 2)), ALL, 4, samples=[(1, 0)])
+    with pytest.raises(ValueError, match="classify= classifies independent inputs"):
+        fn.simulate(esn, np.ones((5, 2)), ALL, 4, classify=True)
     with pytest.raises(ValueError, match="mode= is for reservoirs"):
         fn.simulate(fn.random_dense([2, 3, 1]), np.ones((3, 2)), ALL, 4, mode="closed")
 

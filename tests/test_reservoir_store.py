@@ -33,6 +33,11 @@ def _same(result, ref, done=None):
                 assert np.array_equal(a, b), name
             else:
                 assert np.array_equal(a[done], b[done]), name
+    rows = slice(None) if done is None else done
+    assert np.array_equal(result.samples[0][rows], ref.samples[0][rows])      # raw samples
+    assert np.array_equal(result.samples[1], [1, 2]) and np.array_equal(result.samples[2], [3, 0])
+    if done is None:                    # histograms summed over time: only a whole run's
+        assert np.array_equal(result.histogram[0], ref.histogram[0])
 
 
 def test_store_holds_the_in_memory_bits_with_time_labelled(tmp_path):
@@ -43,6 +48,11 @@ def test_store_holds_the_in_memory_bits_with_time_labelled(tmp_path):
         run = st.run("run0")
         _same(run.to_result(), ref)
         assert list(run.group["var_1"].dims[0].keys()) == ["time"]
+        assert [list(d.keys()) for d in run.group["samples"].dims] == [["time"], ["repeat"], ["sample"]]
+        assert [list(d.keys()) for d in run.group["hist"].dims] == [["time"], ["layer"], ["bin"]]
+        # every step counts each layer's K × I_n values once
+        per_step = run.group["hist"][()].sum(axis=2)
+        assert np.array_equal(per_step, np.tile([16, 16 * 40, 16], (240, 1)))
         assert run.network().digest() == reservoir_worker.workload()["net"].digest()
     with pytest.raises(FileExistsError, match="overwrite=True"):
         fn.simulate(**reservoir_worker.workload(), store=tmp_path / "r.h5")

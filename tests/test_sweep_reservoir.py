@@ -177,15 +177,23 @@ def test_broken_off_sweep_resumes_to_the_same_store(spec_dir, reference, client,
     assert_same_store(reference, out)
 
 
-def test_samples_are_refused_naming_the_point(spec_dir, client, tmp_path):
-    (tmp_path / "base.toml").write_text(BASE + "samples = [[1, 0]]\n")
+def test_points_keep_samples_and_histograms(client, tmp_path):
+    """[output] samples and histogram of a reservoir sweep: per point, those of fn.simulate."""
+    (tmp_path / "base.toml").write_text(
+        BASE + 'samples = [[1, 0], [2, 0]]\nhistogram = { bins = 6, range = [-1.0, 1.0] }\n')
     (tmp_path / "spec.toml").write_text(SPEC)
+    sweep = load_sweep(tmp_path / "spec.toml")
     out = tmp_path / "s.h5"
-    with pytest.raises(ValueError, match=r"^point 0 \(noise.additive = 1e-06, "
-                                         r"network.spectral_radius = 0.5, time.mode = \"open\"\): "
-                                         r"\[output\] samples is not available for reservoirs"):
-        run_sweep(load_sweep(tmp_path / "spec.toml"), out, client=client, threads=1)
-    assert not out.exists()
+    run_sweep(sweep, out, client=client, threads=1)
+    with fn.Store(out) as st:
+        idx = st.sweep_index()
+        for i in (0, 7):
+            res = fn.simulate(**sweep.point_config(i).simulate_kwargs())
+            run = idx.run(i)
+            samples, layer, neuron = run.samples()
+            assert samples.shape == (40, 16, 2) and list(layer) == [1, 2] and list(neuron) == [0, 0]
+            assert samples.tobytes() == res.samples[0].tobytes()
+            assert np.array_equal(run.histogram()[0], res.histogram[0])
 
 
 def test_cli_sweep_of_a_reservoir(spec_dir, reference, tmp_path):

@@ -44,6 +44,9 @@ def _run_info(run) -> dict:
         "status": run.status,
         "inputs_done": int(done.sum()),
         "inputs_total": int(done.size),
+        "rows": "time steps" if cfg.get("model") == "reservoir" else "inputs",
+        "time": ({"mode": cfg.get("mode"), "washout": cfg.get("washout", 0)}
+                 if cfg.get("model") == "reservoir" else None),
         "repeats": cfg.get("repeats"),
         "seed": cfg.get("seed"),
         "stream": cfg.get("stream", 0),
@@ -78,7 +81,11 @@ def _print_run(info: dict, table: str) -> None:
     if info["inputs_done"] < info["inputs_total"]:
         state += " (incomplete; 'fastnoise simulate CONFIG --out STORE --resume' completes it)"
     print(f"run {info['name']}: {state}")
-    print(f"  inputs       {info['inputs_done']}/{info['inputs_total']} done")
+    print(f"  {info['rows']:<12} {info['inputs_done']}/{info['inputs_total']} done")
+    if info["time"]:
+        loop = ("closed loop after {washout} teacher-forced steps" if info["time"]["mode"] == "closed"
+                else "open loop (teacher forcing), washout {washout}")
+        print(f"  time         {loop.format(washout=info['time']['washout'])}")
     print(f"  repeats      {info['repeats']}")
     print(f"  seed         {info['seed']} (stream {info['stream']})")
     print(f"  widths       {'-'.join(map(str, info['widths']))}")

@@ -12,7 +12,7 @@ any moment resumes (``resume=True``) from its last complete block, bit for bit.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -22,7 +22,8 @@ from ..validation import check_choice, check_int
 from .provenance import digest
 from .threads import thread_limit
 
-__all__ = ["simulate_reservoir", "reservoir_plan", "execute_reservoir", "ReservoirPlan", "DEFAULT_BLOCK"]
+__all__ = ["simulate_reservoir", "reservoir_plan", "execute_reservoir", "ReservoirPlan", "RowCollector",
+           "DEFAULT_BLOCK"]
 
 #: Time steps per kernel call (and per store write).
 DEFAULT_BLOCK = 256
@@ -96,8 +97,9 @@ class ReservoirPlan:
     block: int
     precision: str
     config: dict
-    s_layer: tuple = ()
-    hist: object = None
+    s_layer: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    s_neuron: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    hist: tuple | None = None
     classify: bool = False
 
     @property
@@ -111,20 +113,54 @@ class ReservoirPlan:
 
     def create_run(self, store, name: str, commit: bool = True):
         """Lay out this run in ``store`` (rows labelled ``time``, two checkpoint slots)."""
-        return store.create_run(name, self.config, self.net, self.u, commit=commit,
-                                checkpoint=self.dtype)
+        samples = (self.s_layer, self.s_neuron) if len(self.s_layer) else None
+        return store.create_run(name, self.config, self.net, self.u, samples=samples,
+                                hist=self.hist, commit=commit, checkpoint=self.dtype)
 
     def predict_options(self) -> dict:
         """What :func:`fastnoise.predict` needs beside the network, inputs and noise."""
         return {"mode": self.mode, "washout": self.washout, "state": self.state}
 
 
+class RowCollector:
+    """Gathers a reservoir run's blocks in memory, in the layout a store's Run takes them.
+
+    Passed to :func:`execute_reservoir` in place of a store's Run (a sweep's worker, which
+    never touches HDF5); :attr:`rows` are then the keyword arguments of
+    :meth:`fastnoise.io.store.Run.write_results` for the whole run (rows 0 … T − 1).
+    """
+
+    def __init__(self, pl: ReservoirPlan):
+        T, K, S = pl.n_inputs, pl.repeats, len(pl.s_layer)
+        widths = pl.net.widths
+        self.rows = {kind: [np.full((T, w), np.nan) for w in widths]
+                     for kind in ("mean", "var", "xt", "x")}
+        self.rows["samples"] = np.full((T, K, S), np.nan) if S else None
+        self.rows["hist"] = (np.zeros((T, 3, int(pl.hist[2]) + 2), np.int64)
+                             if pl.hist is not None else None)
+
+    def write_results(self, start, stop, mean, var, xt, x, checkpoint=None, samples=None,
+                      hist=None) -> None:
+        for kind, arrays in (("mean", mean), ("var", var), ("xt", xt), ("x", x)):
+            for n, a in enumerate(arrays):
+                self.rows[kind][n][start:stop] = a
+        if samples is not None:
+            self.rows["samples"][start:stop] = samples
+        if hist is not None:
+            self.rows["hist"][start:stop] = hist
+
+    def set_status(self, status: str) -> None:
+        pass
+
+
 def reservoir_plan(res, inputs, noise=None, repeats: int = 300, seed: int = 1, *,
                    mode: str = "open", washout: int = 0, state=None, block: int | None = None,
-                   stream: int = 0, precision: str = "float64") -> ReservoirPlan:
+                   stream: int = 0, precision: str = "float64", samples=None,
+                   histogram=None) -> ReservoirPlan:
     """Validate the arguments of :func:`simulate_reservoir` (same meaning) into a
     :class:`ReservoirPlan`."""
     from ..network.reservoir import Reservoir
+    from .arguments import hist_spec, sample_spec
 
     if not isinstance(res, Reservoir):
         raise TypeError(f"res must be a fastnoise Reservoir (see fn.reservoir), got "
@@ -142,16 +178,24 @@ def reservoir_plan(res, inputs, noise=None, repeats: int = 300, seed: int = 1, *
               "repeats": K, "seed": seed, "stream": stream, "mode": mode, "washout": int(washout),
               "n_inputs": int(u.shape[0]), "inputs_sha256": digest(u), "state_sha256": digest(r0),
               "precision": precision, "noise": [nz.to_dict() for nz in noises]}
+    s_layer, s_neuron = sample_spec(res, samples)
+    hist = hist_spec(res, histogram)
+    if len(s_layer):                    # only when asked: plain runs keep their config hash
+        config["samples"] = [[int(a), int(b)] for a, b in zip(s_layer, s_neuron)]
+    if hist is not None:
+        config["histogram"] = {"bins": int(hist[2]), "lo": hist[0].tolist(), "hi": hist[1].tolist()}
     return ReservoirPlan(net=res, u=u, noises=noises, repeats=K, seed=seed, stream=stream,
                          mode=mode, washout=int(washout), state=r0, block=block,
-                         precision=precision, config=config)
+                         precision=precision, config=config, s_layer=s_layer, s_neuron=s_neuron,
+                         hist=hist)
 
 
 def simulate_reservoir(res, inputs, noise=None, repeats: int = 300, seed: int = 1, *,
                        mode: str = "open", washout: int = 0, state=None, block: int | None = None,
                        threads: int | None = None, noise_values=None, stream: int = 0,
                        precision: str = "float64", store=None, run: str | None = None,
-                       overwrite: bool = False, resume: bool = False, keep: bool = True) -> Result:
+                       overwrite: bool = False, resume: bool = False, keep: bool = True,
+                       samples=None, histogram=None) -> Result:
     """K noisy repetitions of a reservoir driven by ``inputs`` (T, I_in), one row per step.
 
     Parameters
@@ -183,6 +227,14 @@ def simulate_reservoir(res, inputs, noise=None, repeats: int = 300, seed: int = 
         Run name in the store.
     keep : bool
         Keep the results in memory (False: memory constant in T, the store holds them).
+    samples : list of (layer, neuron), optional
+        Keep the K raw noisy outputs y of these neurons at every step ((T, K, S) in
+        ``Result.samples``; in the store, rows labelled ``time``).
+    histogram : dict or (bins, range), optional
+        Count every layer's noisy outputs at every step into ``bins`` bins over
+        ``range`` (one (lo, hi) for all layers or one per layer), plus under- and
+        overflow, as for feed-forward networks; ``Result.histogram`` sums them over
+        time, the store keeps them per step.
 
     Returns
     -------
@@ -191,7 +243,8 @@ def simulate_reservoir(res, inputs, noise=None, repeats: int = 300, seed: int = 
         (None with ``keep=False``).
     """
     pl = reservoir_plan(res, inputs, noise, repeats, seed, mode=mode, washout=washout, state=state,
-                        block=block, stream=stream, precision=precision)
+                        block=block, stream=stream, precision=precision, samples=samples,
+                        histogram=histogram)
     if noise_values is not None and store is not None:
         raise ValueError("noise_values= is for tests; simulate without a store")
     st, run_obj = _open_run(store, run, pl, overwrite, resume)
@@ -266,28 +319,43 @@ def execute_reservoir(pl: ReservoirPlan, run_obj=None, *, resume: bool = False,
     ud = np.ascontiguousarray(u, dtype=dt)
     w_in, data, bias = (np.ascontiguousarray(a, dtype=dt) for a in (res.w_in, csr.data, res.bias))
     w_out, b_out = (np.ascontiguousarray(a, dtype=dt) for a in (res.w_out, res.b_out))
+    S = len(pl.s_layer)
+    if pl.hist is None:
+        hist_lo = hist_hi = np.zeros(3)
+        bins = 0
+    else:
+        hist_lo, hist_hi, bins = pl.hist
     if keep:
         mean = [np.full((T, w), np.nan) for w in widths]
         var = [np.full((T, w), np.nan) for w in widths]
         xts = [np.full((T, w), np.nan) for w in widths]
         xs = [np.full((T, w), np.nan) for w in widths]
+        samples = np.full((T, K, S), np.nan) if S else None
+        counts = np.zeros((3, bins + 2), np.int64) if bins else None
     with thread_limit(threads):
         for t0 in range(start, T, block):
             t1 = min(T, t0 + block)
             bm = [np.empty((t1 - t0, w)) for w in widths]
             bv = [np.empty((t1 - t0, w)) for w in widths]
+            bs = np.empty((t1 - t0 if S else 0, K, S))
+            bh = np.zeros((t1 - t0 if bins else 0, 3, bins + 2), np.int64)
             reservoir_kernel(ud, t0, t1, mode == "closed", int(washout), w_in, csr.indptr,
-                              csr.indices, data, bias, dt(res.leak), code, p, w_out, b_out,
-                              code_out, p_out, at_input, amp, key0, key1, np.uint64(stream),
-                              given, user, R, Y, bm[0], bv[0], bm[1], bv[1], bm[2], bv[2])
+                             csr.indices, data, bias, dt(res.leak), code, p, w_out, b_out,
+                             code_out, p_out, at_input, amp, key0, key1, np.uint64(stream),
+                             given, user, R, Y, bm[0], bv[0], bm[1], bv[1], bm[2], bv[2],
+                             pl.s_layer, pl.s_neuron, bs, hist_lo, hist_hi, bh)
             bxt, bx, nl_r, nl_y = res.run_steps(u, t0, t1, mode, washout, nl_r, nl_y)
             if run_obj is not None:
-                run_obj.write_results(t0, t1, bm, bv, bxt, bx,
-                                      checkpoint=(R, Y))
+                run_obj.write_results(t0, t1, bm, bv, bxt, bx, checkpoint=(R, Y),
+                                      samples=bs if S else None, hist=bh if bins else None)
             if keep:
                 for n in range(3):
                     mean[n][t0:t1], var[n][t0:t1] = bm[n], bv[n]
                     xts[n][t0:t1], xs[n][t0:t1] = bxt[n], bx[n]
+                if S:
+                    samples[t0:t1] = bs
+                if bins:
+                    counts += bh.sum(axis=0)
     if run_obj is not None:
         run_obj.set_status("complete")
         if keep and start > 0:                      # resumed: what an earlier process wrote
@@ -296,4 +364,6 @@ def execute_reservoir(pl: ReservoirPlan, run_obj=None, *, resume: bool = False,
             return res_obj
     if not keep:
         return None
-    return Result(mean=mean, var=var, noiseless_xt=xts, noiseless_x=xs, config=config)
+    return Result(mean=mean, var=var, noiseless_xt=xts, noiseless_x=xs, config=config,
+                  samples=None if samples is None else (samples, pl.s_layer, pl.s_neuron),
+                  histogram=None if counts is None else (counts, hist_lo, hist_hi))

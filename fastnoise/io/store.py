@@ -400,17 +400,18 @@ class Store:
             dataset("state_y", ("slot", f"neuron_{len(widths) - 1}", "repeat"), checkpoint, np.nan)
             dataset("state_step", ("slot",), np.int64, -1)
         if samples is not None and len(samples[0]):
-            scale("repeat", K)
+            if "repeat" not in scales:
+                scale("repeat", K)
             scale("sample", len(samples[0]))
             dataset("sample_layer", ("sample",), np.int64, -1)[...] = samples[0]
             dataset("sample_neuron", ("sample",), np.int64, -1)[...] = samples[1]
-            dataset("samples", ("input", "repeat", "sample"), np.float64, np.nan)
+            dataset("samples", (row_dim, "repeat", "sample"), np.float64, np.nan)
         if hist is not None:
             lo, hi, nb = hist
             scale("bin", nb + 2)
             dataset("hist_lo", ("layer",), np.float64, np.nan)[...] = lo
             dataset("hist_hi", ("layer",), np.float64, np.nan)[...] = hi
-            dataset("hist", ("input", "layer", "bin"), np.int64, 0)
+            dataset("hist", (row_dim, "layer", "bin"), np.int64, 0)
         if classes is not None:
             if "repeat" not in scales:
                 scale("repeat", K)
@@ -877,13 +878,20 @@ class Run:
         g["done"][start:stop] = 1
         self.store.file.flush()
 
-    def write_results(self, start: int, stop: int, mean, var, xt, x, checkpoint=None) -> None:
-        """Write rows ``start:stop`` given per layer ((stop − start, I_n) arrays), then the
-        checkpoint ``(r, y)`` of a reservoir after ``stop`` steps, then mark the rows done."""
+    def write_results(self, start: int, stop: int, mean, var, xt, x, checkpoint=None,
+                      samples=None, hist=None) -> None:
+        """Write rows ``start:stop`` given per layer ((stop − start, I_n) arrays; raw
+        ``samples`` (B, K, S) and ``hist`` counts (B, L, bins + 2) when the run keeps them),
+        then the checkpoint ``(r, y)`` of a reservoir after ``stop`` steps, then mark the
+        rows done."""
         g = self.group
         for n in range(self.n_layers):
             for kind, arrays in (("mean", mean), ("var", var), ("xt", xt), ("x", x)):
                 g[f"{kind}_{n}"][start:stop] = arrays[n]
+        if samples is not None:
+            g["samples"][start:stop] = samples
+        if hist is not None:
+            g["hist"][start:stop] = hist
         self.store.file.flush()
         if checkpoint is not None:
             self.write_checkpoint(stop, *checkpoint)

@@ -35,6 +35,7 @@ from numba.extending import overload
 from ..config import JIT, JIT_PARALLEL
 from .activations import TANH, activate, tanh32, tanh64
 from .noise import layer_word
+from .reduce import reduce_layer, reducers_read
 from .rng import normal_pair
 from .rng32 import normal_quad
 
@@ -187,7 +188,8 @@ def _finish_row(x, out, K, z, a_mu, a_au, cm, ca, has_unc, noisy, mean, var, t, 
 @njit(**JIT_PARALLEL)
 def reservoir_kernel(u, t0, t1, closed, washout, w_in, indptr, indices, data, bias, leak,
                      code, p, w_out, b_out, code_out, p_out, at_input, amp, key0, key1, stream,
-                     noise_in, user, R, Y, mean0, var0, mean1, var1, mean2, var2):
+                     noise_in, user, R, Y, mean0, var0, mean1, var1, mean2, var2,
+                     sample_layer, sample_neuron, samples_out, hist_lo, hist_hi, hist_out):
     """Steps t0 … t1 − 1 of K repetitions (module docstring), states carried in R, Y.
 
     Parameters
@@ -206,6 +208,13 @@ def reservoir_kernel(u, t0, t1, closed, washout, w_in, indptr, indices, data, bi
     R : (N, K) reservoir state r(t0 − 1), replaced by r(t1 − 1).
     Y : (I_out, K) readout y(t0 − 1) (the closed loop's next input), replaced by y(t1 − 1).
     mean0 … var2 : (t1 − t0, I_n) float64 outputs, per step and neuron.
+    sample_layer, sample_neuron : (S,) the (layer, neuron) of each raw sample.
+    samples_out : (t1 − t0, K, S) float64, the noisy y of those neurons at every step
+        (shape (0, K, 0) for none).
+    hist_lo, hist_hi : (3,) histogram ranges per layer.
+    hist_out : (t1 − t0, 3, bins + 2) int64 counts of every layer's noisy y per step,
+        zeroed by the caller (shape (0, 3, 2) for none); both as
+        :func:`.reduce.reduce_layer`, which takes them after each layer, on one thread.
     """
     N, K = R.shape
     dt = R.dtype.type
@@ -221,7 +230,10 @@ def reservoir_kernel(u, t0, t1, closed, washout, w_in, indptr, indices, data, bi
     unc = np.empty(3, np.bool_)
     cor = np.empty(3, np.bool_)
     noisy = np.empty(3, np.bool_)
+    no_argmax = np.zeros((0, 1), np.int32)
+    reads = np.empty(3, np.bool_)
     for n in range(3):
+        reads[n] = reducers_read(n, 3, sample_layer, hist_out, no_argmax)
         words[n] = layer_word(n, stream)
         unc[n] = amp[n, 0] != 0.0 or amp[n, 1] != 0.0
         cor[n] = amp[n, 2] != 0.0 or amp[n, 3] != 0.0
@@ -251,6 +263,9 @@ def reservoir_kernel(u, t0, t1, closed, washout, w_in, indptr, indices, data, bi
                     _row_normals(z, K, l + 2, t, words[0], key0, key1, noise_in, bases[0])
                 _eq3_row(row, K, z, amp[0, 0], amp[0, 1], cm[0], ca[0], unc[0])
             _moments_row(row, K, mean0, var0, tt, l)
+        if reads[0]:
+            reduce_layer(X.T, tt, 0, 0, 3, sample_layer, sample_neuron, samples_out, hist_lo,
+                         hist_hi, hist_out, no_argmax)
         # reservoir
         for i in prange(N):
             acc = np.empty(K, R.dtype)
@@ -276,6 +291,9 @@ def reservoir_kernel(u, t0, t1, closed, washout, w_in, indptr, indices, data, bi
                     acc[k] = (one - leak) * src[i, k] + leak * acc[k]
             _finish_row(acc, dst[i], K, z, amp[1, 0], amp[1, 1], cm[1], ca[1], unc[1],
                         noisy[1] and not at_input[0], mean1, var1, tt, i)
+        if reads[1]:
+            reduce_layer(dst.T, tt, 0, 1, 3, sample_layer, sample_neuron, samples_out, hist_lo,
+                         hist_hi, hist_out, no_argmax)
         # readout
         for o in prange(I_out):
             acc = np.empty(K, R.dtype)
@@ -293,6 +311,9 @@ def reservoir_kernel(u, t0, t1, closed, washout, w_in, indptr, indices, data, bi
             activate_row(code_out, p_out, acc, K, user)
             _finish_row(acc, Y[o], K, z, amp[2, 0], amp[2, 1], cm[2], ca[2], unc[2],
                         noisy[2] and not at_input[1], mean2, var2, tt, o)
+        if reads[2]:
+            reduce_layer(Y.T, tt, 0, 2, 3, sample_layer, sample_neuron, samples_out, hist_lo,
+                         hist_hi, hist_out, no_argmax)
     if (t1 - t0) % 2 == 1:                          # the last r(t) is in Rn
         for i in prange(N):
             for k in range(K):

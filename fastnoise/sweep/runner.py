@@ -421,7 +421,7 @@ def _run_locked(sweep, out, exists, resume, overwrite, scheduler, workers, threa
             if res["prediction"] is not None:
                 run.write_prediction(*res["prediction"])
             if "rows" in res:                   # a reservoir: per layer, rows = time steps
-                run.write_results(0, run.done.size, *res["rows"])
+                run.write_results(0, run.done.size, **res["rows"])
             else:
                 run.write_block(0, run.done.size, res["arrays"])
             run.set_status("complete")

@@ -42,10 +42,9 @@ def point_plan(kwargs: dict, what: str):
     from ..engine.recurrent import reservoir_plan
 
     kw = dict(kwargs)
-    for name in ("samples", "histogram", "labels"):
-        if kw.pop(name, None) is not None:
-            raise ValueError(f"{what}: [output] {name} is not available for reservoirs yet; "
-                             "remove it from the sweep's run config")
+    if kw.pop("labels", None) is not None:
+        raise ValueError(f"{what}: labelled inputs classify independent inputs; a reservoir's "
+                         "rows are time steps: use inputs without labels")
     return reservoir_plan(kw.pop("net"), kw.pop("inputs"), **kw)
 
 
@@ -56,8 +55,8 @@ def run_point(payload: dict) -> dict:
     -------
     dict
         ``index``; ``arrays``: the whole-run arrays of
-        :meth:`fastnoise.Run.write_block`, or for a reservoir ``rows``: the per-layer
-        (mean, var, xt, x) lists of :meth:`fastnoise.Run.write_results`;
+        :meth:`fastnoise.Run.write_block`, or for a reservoir ``rows``: the keyword
+        arguments of :meth:`fastnoise.Run.write_results` (per-layer lists, samples, hist);
         ``prediction``: (mean, var, method) lists
         or None; ``seconds``: compute time; ``threads``: the Numba threads
         used (the payload's, else the worker's Dask thread count).
@@ -66,7 +65,7 @@ def run_point(payload: dict) -> dict:
 
     from ..io.store import config_hash
     from ..engine.execution import Collector, execute
-    from ..engine.recurrent import ReservoirPlan, execute_reservoir
+    from ..engine.recurrent import ReservoirPlan, RowCollector, execute_reservoir
     from ..engine.threads import thread_limit
 
     threads = payload["threads"]
@@ -85,8 +84,9 @@ def run_point(payload: dict) -> dict:
                 f"(this worker has {__version__}) on the client and every worker")
         out = {"index": payload["index"]}
         if isinstance(pl, ReservoirPlan):
-            r = execute_reservoir(pl, threads=threads)
-            out["rows"] = (r.mean, r.var, r.noiseless_xt, r.noiseless_x)
+            rows = RowCollector(pl)
+            execute_reservoir(pl, rows, threads=threads, keep=False)
+            out["rows"] = rows.rows
         else:
             sink = Collector(pl)
             execute(pl, np.ones(pl.n_inputs, dtype=bool), [sink.write], threads=threads, into=sink)

@@ -32,7 +32,8 @@ def workload():
     noise = fn.Noise(additive=1e-4, multiplicative=1e-3, additive_correlated=1e-4,
                      multiplicative_correlated=1e-3)
     return dict(net=esn, inputs=u, noise=noise, repeats=16, seed=5, block=8, mode="closed",
-                washout=100)
+                washout=100, samples=[(1, 3), (2, 0)],
+                histogram={"bins": 12, "range": (-1.0, 1.0)})
 
 
 def main() -> int:
