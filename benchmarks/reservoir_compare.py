@@ -14,7 +14,10 @@ times each (the median is printed, and each ratio is a ratio of medians):
   user writes), measured on ``--rpy-runs`` runs and scaled to K;
 * the floor: the sparse products alone (W r over K repetitions and T steps, a
   Numba loop like fastnoise's, no activation, noise or moments), and the K·I·T
-  = 7.5e8 normals alone (fastnoise's counter-based generator, float32 and float64).
+  = 7.5e8 normals alone (fastnoise's counter-based generator, float32 and float64);
+* for the floor's product, two other ways to compute the same float32 products, to
+  show that it is the fastest at hand: ``scipy.sparse`` (CSR @ dense) and a dense
+  BLAS GEMM of the whole W (NumPy's, on all cores).
 
     python benchmarks/reservoir_compare.py --repeats 3
 """
@@ -143,6 +146,17 @@ def main(argv=None) -> int:
         args_ = (csr.indptr, csr.indices, csr.data.astype(dt), R, np.empty_like(R))
         return lambda: products(*args_, steps)
 
+    def run_other_product(kind):
+        R = np.random.default_rng(0).uniform(-1, 1, (UNITS, K)).astype(np.float32)
+        W = csr.astype(np.float32)
+        if kind == "dense":
+            W = W.toarray()
+
+        def go():
+            for _ in range(steps):
+                W @ R
+        return go
+
     def run_normals(dt):
         z = np.empty((sizes, K + 3), dt)
         return lambda: normals(z, sizes, steps, np.uint64(1), np.uint64(0))
@@ -152,7 +166,9 @@ def main(argv=None) -> int:
                "floor: sparse products float32": run_products(np.float32),
                "floor: sparse products float64": run_products(np.float64),
                "floor: normals float32": run_normals(np.float32),
-               "floor: normals float64": run_normals(np.float64)}
+               "floor: normals float64": run_normals(np.float64),
+               "products float32, scipy.sparse": run_other_product("sparse"),
+               "products float32, dense BLAS": run_other_product("dense")}
     # warm-up (compilation) on a short piece
     fn.simulate(esn, u[:20], noise, repeats=K, precision="float32")
     fn.simulate(esn, u[:20], noise, repeats=K)

@@ -81,8 +81,9 @@ class ReservoirPlan:
     is the JSON-able description a store records and hashes, so the same plan built
     on a sweep's client and on a Dask worker has the same hash.  The attributes
     :mod:`fastnoise.resources` reads of a feed-forward plan (``n_inputs``,
-    ``repeats``, ``net.widths``, ``block``, ``precision``, no samples, histograms or
-    classes) are here too, so a sweep sizes a reservoir point like any other.
+    ``repeats``, ``net.widths``, ``block``, ``precision``, ``s_layer``, ``hist``;
+    never ``classify``: a reservoir's rows are time steps, not inputs to classify)
+    are here too, so a sweep sizes a reservoir point like any other.
     """
 
     net: object
