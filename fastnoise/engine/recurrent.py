@@ -326,13 +326,8 @@ def execute_reservoir(pl: ReservoirPlan, run_obj=None, *, resume: bool = False,
         bins = 0
     else:
         hist_lo, hist_hi, bins = pl.hist
-    if keep:
-        mean = [np.full((T, w), np.nan) for w in widths]
-        var = [np.full((T, w), np.nan) for w in widths]
-        xts = [np.full((T, w), np.nan) for w in widths]
-        xs = [np.full((T, w), np.nan) for w in widths]
-        samples = np.full((T, K, S), np.nan) if S else None
-        counts = np.zeros((3, bins + 2), np.int64) if bins else None
+    kept = RowCollector(pl) if keep else None   # the whole run in memory, as a store takes it
+    sinks = [sink for sink in (run_obj, kept) if sink is not None]
     with thread_limit(threads):
         for t0 in range(start, T, block):
             t1 = min(T, t0 + block)
@@ -346,17 +341,9 @@ def execute_reservoir(pl: ReservoirPlan, run_obj=None, *, resume: bool = False,
                              given, user, R, Y, bm[0], bv[0], bm[1], bv[1], bm[2], bv[2],
                              pl.s_layer, pl.s_neuron, bs, hist_lo, hist_hi, bh)
             bxt, bx, nl_r, nl_y = res.run_steps(u, t0, t1, mode, washout, nl_r, nl_y)
-            if run_obj is not None:
-                run_obj.write_results(t0, t1, bm, bv, bxt, bx, checkpoint=(R, Y),
-                                      samples=bs if S else None, hist=bh if bins else None)
-            if keep:
-                for n in range(3):
-                    mean[n][t0:t1], var[n][t0:t1] = bm[n], bv[n]
-                    xts[n][t0:t1], xs[n][t0:t1] = bxt[n], bx[n]
-                if S:
-                    samples[t0:t1] = bs
-                if bins:
-                    counts += bh.sum(axis=0)
+            for sink in sinks:
+                sink.write_results(t0, t1, bm, bv, bxt, bx, checkpoint=(R, Y),
+                                   samples=bs if S else None, hist=bh if bins else None)
     if run_obj is not None:
         run_obj.set_status("complete")
         if keep and start > 0:                      # resumed: what an earlier process wrote
@@ -365,6 +352,8 @@ def execute_reservoir(pl: ReservoirPlan, run_obj=None, *, resume: bool = False,
             return res_obj
     if not keep:
         return None
-    return Result(mean=mean, var=var, noiseless_xt=xts, noiseless_x=xs, config=config,
-                  samples=None if samples is None else (samples, pl.s_layer, pl.s_neuron),
-                  histogram=None if counts is None else (counts, hist_lo, hist_hi))
+    rows = kept.rows
+    return Result(mean=rows["mean"], var=rows["var"], noiseless_xt=rows["xt"], noiseless_x=rows["x"],
+                  config=config,
+                  samples=None if rows["samples"] is None else (rows["samples"], pl.s_layer, pl.s_neuron),
+                  histogram=None if rows["hist"] is None else (rows["hist"].sum(axis=0), hist_lo, hist_hi))
